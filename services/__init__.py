@@ -1,0 +1,1 @@
+"""The HealthHub services; each sub-package is a room of its own."""

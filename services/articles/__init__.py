@@ -1,0 +1,1 @@
+"""articles: where editors write, revise and publish; owns the articles database and the outbox."""

@@ -1,0 +1,72 @@
+"""create_app(): the articles API (editor API and public content API)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
+
+from services.articles import errors
+from services.articles.deps import Clock, utcnow
+from services.articles.routes import editor_router, public_router
+from services.articles.settings import ArticlesSettings, get_settings
+from services.articles.worker import create_celery
+from shared.db import Database
+from shared.health import add_health_routes
+from shared.limits import BodySizeLimit
+from shared.logs import configure_logging
+from shared.problems import Problem, install_problem_handlers
+
+
+def _conflict(exc: Exception) -> Problem:
+    if isinstance(exc, errors.StaleVersion):
+        return Problem(409, str(exc), extra={"current_version": exc.current})
+    return Problem(409, "Someone else saved this article at the same moment; reload and retry.")
+
+
+DOMAIN_ERRORS = {
+    errors.ArticleNotFound: lambda e: Problem(404, str(e)),
+    errors.CategoryNotFound: lambda e: Problem(422, str(e)),
+    errors.SlugTaken: lambda e: Problem(409, str(e)),
+    errors.StaleVersion: _conflict,
+    StaleDataError: _conflict,
+    errors.VersionRequired: lambda e: Problem(428, str(e), title="Precondition required"),
+    errors.BodyTooLarge: lambda e: Problem(413, str(e)),
+    errors.InvalidTransition: lambda e: Problem(409, str(e)),
+}
+
+
+def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, as_json=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = Database(settings.database_url)
+        app.state.celery = create_celery(settings)
+        yield
+        app.state.db.dispose()
+
+    app = FastAPI(
+        title="HealthHub articles API",
+        version="1.0",
+        summary="Write, revise and publish health articles; read what is published.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    # JSON escaping can double a body's size; the service checks the Markdown itself at 1 MB.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes * 2 + 64_000)
+    install_problem_handlers(app, DOMAIN_ERRORS)
+
+    def ready() -> None:
+        with app.state.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    add_health_routes(app, ready)
+    app.include_router(editor_router)
+    app.include_router(public_router)
+    return app

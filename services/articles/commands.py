@@ -1,0 +1,77 @@
+"""CLI commands of the articles service: migrations and API tokens."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from services.articles import repository, tokens
+from services.articles.settings import get_settings
+from shared.db import Database, migrate
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+
+
+def run_migrations() -> None:
+    migrate(get_settings().database_url, MIGRATIONS)
+
+
+def create_token(name: str, role: tokens.Role) -> str:
+    db = Database(get_settings().database_url)
+    try:
+        with db.transaction() as session:
+            _, secret = tokens.create_token(session, name=name, role=role, now=datetime.now(UTC))
+    finally:
+        db.dispose()
+    return secret
+
+
+@token_app.command("create")
+def token_create(
+    name: Annotated[str, typer.Option(help="Who or what uses the token.")],
+    role: Annotated[str, typer.Option(help="editor or admin.")] = "editor",
+) -> None:
+    """Create a token and print it (only the token, so scripts can capture it)."""
+    if role not in tokens.ROLE_RANK:
+        raise typer.BadParameter("role must be editor or admin", param_hint="--role")
+    typer.echo(create_token(name, role))  # type: ignore[arg-type]
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (never the secrets: only their first characters)."""
+    db = Database(get_settings().database_url)
+    table = Table("id", "name", "role", "starts with", "created", "revoked")
+    with db.transaction() as session:
+        for t in repository.list_tokens(session):
+            table.add_row(
+                str(t.id),
+                t.name,
+                t.role,
+                t.prefix + "…",
+                t.created_at.isoformat(timespec="seconds"),
+                t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "",
+            )
+    db.dispose()
+    Console().print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The id shown by `token list`.")],
+) -> None:
+    """Revoke a token: requests with it get 401 from now on."""
+    db = Database(get_settings().database_url)
+    with db.transaction() as session:
+        found = tokens.revoke(session, token_id=token_id, now=datetime.now(UTC))
+    db.dispose()
+    if not found:
+        typer.echo(f"No token {token_id}.", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Revoked token {token_id}.")

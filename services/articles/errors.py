@@ -1,0 +1,48 @@
+"""Precise domain errors of the articles service; app.py maps each to problem+json once."""
+
+from __future__ import annotations
+
+
+class ArticlesError(Exception):
+    """Base of every domain error here."""
+
+
+class ArticleNotFound(ArticlesError):
+    def __init__(self, ref: int | str) -> None:
+        super().__init__(f"No article {ref!r}.")
+
+
+class CategoryNotFound(ArticlesError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"No category with slug {slug!r}.")
+
+
+class SlugTaken(ArticlesError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"The slug {slug!r} is already used by another article.")
+        self.slug = slug
+
+
+class StaleVersion(ArticlesError):
+    def __init__(self, expected: int | None, current: int) -> None:
+        super().__init__(
+            f"You edited version {expected}, but the article is now at version {current}; "
+            "reload it and apply your change again."
+        )
+        self.expected = expected
+        self.current = current
+
+
+class VersionRequired(ArticlesError):
+    def __init__(self) -> None:
+        super().__init__("Send the version you are editing, as If-Match or a `version` field.")
+
+
+class BodyTooLarge(ArticlesError):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"The body is {size} bytes; the limit is {limit} bytes.")
+
+
+class InvalidTransition(ArticlesError):
+    def __init__(self, status: str, action: str) -> None:
+        super().__init__(f"An article that is {status} cannot be {action}.")

@@ -1,0 +1,106 @@
+"""The transactional outbox: events are written with the change, and sent after commit.
+
+``record`` runs inside the editor's transaction. ``dispatch`` runs after that transaction
+committed (never before: a rolled-back change must send nothing). ``relay`` is the safety
+net, run periodically by the scheduler: it re-sends whatever is still unsent, so a publish
+made while Redis was down still reaches the consumers when Redis is back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import Celery
+from sqlalchemy.orm import Session
+
+from services.articles import repository
+from services.articles.models import OutboxMessage
+from shared.contracts import ARTICLE_EVENT_SUBSCRIBERS, ArticleEvent
+from shared.db import Database
+
+log = logging.getLogger("healthhub.articles.outbox")
+
+PENDING_KEY = "healthhub.outbox.pending"
+
+
+def record(session: Session, event: ArticleEvent) -> OutboxMessage:
+    """Add the event to the outbox in the current transaction; queue it for dispatch."""
+    message = OutboxMessage(
+        event_id=str(event.event_id),
+        article_id=event.snapshot.id,
+        version=event.snapshot.version,
+        payload=event.model_dump(mode="json"),
+        created_at=event.occurred_at,
+        attempts=0,
+    )
+    session.add(message)
+    session.flush()
+    session.info.setdefault(PENDING_KEY, []).append(message.id)
+    return message
+
+
+def take_pending(session: Session) -> list[int]:
+    """The outbox ids this session wrote; cleared so they are dispatched once."""
+    ids: list[int] = session.info.pop(PENDING_KEY, [])
+    return ids
+
+
+def send(celery_app: Celery, payload: dict[str, Any]) -> None:
+    """Send one event to every subscriber. Raises if the broker cannot be reached."""
+    for queue, task_name in ARTICLE_EVENT_SUBSCRIBERS:
+        celery_app.send_task(task_name, args=[payload], queue=queue, retry=False)
+
+
+def _send_all(
+    db: Database, celery_app: Celery, messages: Sequence[OutboxMessage], now: datetime
+) -> int:
+    sent: list[int] = []
+    try:
+        for message in messages:
+            send(celery_app, message.payload)
+            sent.append(message.id)
+    except Exception as exc:  # the broker is unreachable: the relay will try again
+        log.warning(
+            "outbox: broker unavailable, %d event(s) left for the relay: %s",
+            len(messages) - len(sent),
+            exc,
+        )
+    with db.transaction() as session:
+        if sent:
+            repository.mark_sent(session, sent, now=now)
+        repository.count_attempt(session, [m.id for m in messages])
+    return len(sent)
+
+
+def dispatch(db: Database, celery_app: Celery, ids: Sequence[int], *, now: datetime) -> int:
+    """Send the given (committed) outbox messages now; returns how many were sent."""
+    if not ids:
+        return 0
+    with db.transaction() as session:
+        messages = list(repository.outbox_messages(session, ids))
+    return _send_all(db, celery_app, [m for m in messages if m.sent_at is None], now)
+
+
+def relay(
+    db: Database, celery_app: Celery, *, now: datetime, grace_seconds: float, batch_size: int
+) -> int:
+    """Re-send unsent messages older than the grace period, oldest first."""
+    total = 0
+    while True:
+        with db.transaction() as session:
+            messages = list(
+                repository.unsent_outbox(
+                    session, older_than=now - timedelta(seconds=grace_seconds), limit=batch_size
+                )
+            )
+        if not messages:
+            return total
+        sent = _send_all(db, celery_app, messages, now)
+        total += sent
+        if sent < len(messages):
+            return total
+        if sent:
+            log.info("outbox relay: re-sent %d event(s)", sent)

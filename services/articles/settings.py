@@ -1,0 +1,33 @@
+"""Settings of the articles service (``HEALTHHUB_*`` environment variables)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field, model_validator
+
+from shared.db import normalise_database_url
+from shared.settings import BaseServiceSettings
+
+
+class ArticlesSettings(BaseServiceSettings):
+    database_url: str = Field(
+        default="", validation_alias=AliasChoices("HEALTHHUB_ARTICLES_DATABASE_URL")
+    )
+    # The relay re-sends outbox rows older than this; younger ones are still being sent
+    # by the request that wrote them.
+    relay_grace_seconds: float = Field(default=2.0, ge=0)
+    relay_batch_size: int = Field(default=200, ge=1)
+    max_body_bytes: int = Field(default=1_000_000, ge=1)
+
+    @model_validator(mode="after")
+    def _defaults(self) -> ArticlesSettings:
+        self.database_url = normalise_database_url(
+            self.database_url or self.default_sqlite_url("articles")
+        )
+        return self
+
+
+@lru_cache
+def get_settings() -> ArticlesSettings:
+    return ArticlesSettings()

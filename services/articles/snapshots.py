@@ -1,0 +1,57 @@
+"""Building the versioned snapshot of an article that crosses to other services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from services.articles import repository
+from services.articles.models import Article
+from shared.contracts import (
+    ArticleEvent,
+    ArticleSnapshot,
+    CategoryCrumb,
+    CategoryRef,
+    EventKind,
+    Reference,
+)
+
+
+def article_path(category_slug: str, slug: str) -> str:
+    return f"/{category_slug}/{slug}"
+
+
+def build_snapshot(session: Session, article: Article) -> ArticleSnapshot:
+    category = repository.get_category(session, article.category_id)
+    assert category is not None, "foreign key guarantees the category"
+    chain = repository.category_chain(session, category)
+    return ArticleSnapshot(
+        id=article.id,
+        version=article.version,
+        slug=article.slug,
+        former_slugs=tuple(repository.former_slugs(session, article.id)),
+        category=CategoryRef(
+            slug=category.slug,
+            name=category.name,
+            parents=tuple(CategoryCrumb(slug=c.slug, name=c.name) for c in chain[:-1]),
+        ),
+        title=article.title,
+        summary=article.summary,
+        body=article.body,
+        tags=tuple(article.tags),
+        authors=tuple(article.authors),
+        status=article.status,
+        hero_image_url=article.hero_image_url,
+        hero_image_alt=article.hero_image_alt,
+        reviewed_by=article.reviewed_by,
+        last_reviewed=article.last_reviewed,
+        references=tuple(Reference(**r) for r in article.references),
+        created_at=article.created_at,
+        updated_at=article.updated_at,
+        published_at=article.published_at,
+    )
+
+
+def build_event(session: Session, article: Article, kind: EventKind, now: datetime) -> ArticleEvent:
+    return ArticleEvent(kind=kind, occurred_at=now, snapshot=build_snapshot(session, article))

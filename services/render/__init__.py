@@ -1,0 +1,1 @@
+"""render: turns published snapshots into the static pages of the public site."""

@@ -1,0 +1,185 @@
+"""Every query of the render service."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from services.render.models import DirtyIndex, Snapshot, SnapshotTag, ViewCount
+
+
+def get_snapshot(session: Session, article_id: int) -> Snapshot | None:
+    return session.get(Snapshot, article_id)
+
+
+def live_snapshots(session: Session) -> Sequence[Snapshot]:
+    stmt = (
+        select(Snapshot)
+        .where(Snapshot.status == "published")
+        .order_by(Snapshot.published_at.desc(), Snapshot.article_id.desc())
+    )
+    return session.scalars(stmt).all()
+
+
+def live_in_category(session: Session, category: str) -> Sequence[Snapshot]:
+    """Live articles in this category or any category below it, newest first."""
+    stmt = (
+        select(Snapshot)
+        .where(Snapshot.status == "published", Snapshot.category_trail.contains(f"/{category}/"))
+        .order_by(Snapshot.published_at.desc(), Snapshot.article_id.desc())
+    )
+    return session.scalars(stmt).all()
+
+
+def latest_live(session: Session, limit: int) -> Sequence[Snapshot]:
+    stmt = (
+        select(Snapshot)
+        .where(Snapshot.status == "published")
+        .order_by(Snapshot.published_at.desc(), Snapshot.article_id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def most_viewed_live(session: Session, limit: int) -> Sequence[tuple[Snapshot, int]]:
+    stmt = (
+        select(Snapshot, ViewCount.total)
+        .join(ViewCount, ViewCount.article_id == Snapshot.article_id)
+        .where(Snapshot.status == "published", ViewCount.total > 0)
+        .order_by(ViewCount.total.desc(), Snapshot.article_id)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in session.execute(stmt)]
+
+
+def live_categories(session: Session) -> Sequence[tuple[str, str]]:
+    """(slug, name) of the top-level categories that have live articles."""
+    stmt = select(Snapshot.category_trail).where(Snapshot.status == "published").distinct()
+    roots = sorted({trail.strip("/").split("/")[0] for trail in session.scalars(stmt)})
+    return [(slug, category_name(session, slug) or slug) for slug in roots]
+
+
+def category_name(session: Session, slug: str) -> str | None:
+    """The display name of a category, from any live snapshot that mentions it."""
+    stmt = (
+        select(Snapshot.data)
+        .where(Snapshot.status == "published", Snapshot.category_trail.contains(f"/{slug}/"))
+        .limit(1)
+    )
+    data = session.scalar(stmt)
+    if data is None:
+        return None
+    category = data["category"]
+    for crumb in [*category.get("parents", []), category]:
+        if crumb["slug"] == slug:
+            return str(crumb["name"])
+    return None
+
+
+def view_count(session: Session, article_id: int) -> int:
+    row = session.get(ViewCount, article_id)
+    return row.total if row else 0
+
+
+def view_counts(session: Session, ids: Iterable[int]) -> dict[int, int]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    stmt = select(ViewCount.article_id, ViewCount.total).where(ViewCount.article_id.in_(ids))
+    return {row[0]: row[1] for row in session.execute(stmt)}
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def upsert_view_count(session: Session, article_id: int, total: int, now: datetime) -> bool:
+    """Store a reported total; True when it changed what the page shows."""
+    row = session.get(ViewCount, article_id)
+    if row is None:
+        session.add(ViewCount(article_id=article_id, total=total, updated_at=now))
+        return True
+    if row.total == total:
+        return False
+    row.total = total
+    row.updated_at = now
+    return True
+
+
+def mark_dirty(session: Session, keys: Iterable[str], now: datetime) -> None:
+    rows = [{"key": k, "marked_at": now} for k in sorted(set(keys))]
+    if not rows:
+        return
+    stmt = _insert(session)(DirtyIndex).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    session.execute(stmt)
+
+
+def take_dirty(session: Session) -> list[str]:
+    """Claim every dirty key at once (deleted in this transaction; rolled back on failure)."""
+    stmt = delete(DirtyIndex).returning(DirtyIndex.key)
+    return sorted(session.scalars(stmt))
+
+
+def count_dirty(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(DirtyIndex)) or 0
+
+
+def set_tags(session: Session, article_id: int, tags: dict[str, str]) -> None:
+    """Replace an article's tags (slug → display name); empty for an article that is not live."""
+    session.execute(delete(SnapshotTag).where(SnapshotTag.article_id == article_id))
+    for slug, name in tags.items():
+        session.add(SnapshotTag(article_id=article_id, tag_slug=slug, tag_name=name))
+
+
+def live_with_tag(session: Session, tag_slug: str) -> Sequence[Snapshot]:
+    stmt = (
+        select(Snapshot)
+        .join(SnapshotTag, SnapshotTag.article_id == Snapshot.article_id)
+        .where(SnapshotTag.tag_slug == tag_slug, Snapshot.status == "published")
+        .order_by(Snapshot.published_at.desc(), Snapshot.article_id.desc())
+    )
+    return session.scalars(stmt).all()
+
+
+def tag_name(session: Session, tag_slug: str) -> str | None:
+    stmt = select(SnapshotTag.tag_name).where(SnapshotTag.tag_slug == tag_slug).limit(1)
+    return session.scalar(stmt)
+
+
+def related_candidates(session: Session, snapshot: Snapshot, limit: int) -> Sequence[Snapshot]:
+    """Live articles sharing the most tags with this one, then the newest in its category."""
+    tag_slugs = select(SnapshotTag.tag_slug).where(SnapshotTag.article_id == snapshot.article_id)
+    shared = (
+        select(SnapshotTag.article_id, func.count().label("n"))
+        .where(SnapshotTag.tag_slug.in_(tag_slugs), SnapshotTag.article_id != snapshot.article_id)
+        .group_by(SnapshotTag.article_id)
+        .subquery()
+    )
+    stmt = (
+        select(Snapshot)
+        .outerjoin(shared, shared.c.article_id == Snapshot.article_id)
+        .where(
+            Snapshot.status == "published",
+            Snapshot.article_id != snapshot.article_id,
+            (shared.c.n.is_not(None)) | (Snapshot.category_slug == snapshot.category_slug),
+        )
+        .order_by(
+            func.coalesce(shared.c.n, 0).desc(), Snapshot.published_at.desc(), Snapshot.article_id
+        )
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def lock_article(session: Session, article_id: int) -> None:
+    """Serialise work on one article across workers until the transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: every transaction already holds
+    the database write lock from its start (BEGIN IMMEDIATE, see shared.db)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(article_id)))

@@ -1,0 +1,346 @@
+"""The render rules: apply snapshots to the read model, write pages, work out what changed.
+
+Plain functions; the caller owns the transaction and the page store.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from services.render import repository
+from services.render.models import Snapshot
+from services.render.renderer import (
+    PAGE_SIZE,
+    Card,
+    Listing,
+    NavCategory,
+    Pager,
+    Renderer,
+    Section,
+    Site,
+    card_of,
+    tag_slug,
+)
+from services.render.store import PageStore, article_page, category_page, url_of
+from shared.contracts import ArticleSnapshot, CategoryCrumb
+
+log = logging.getLogger("healthhub.render")
+
+HOME = "home"
+FEED = "feed"
+SITEMAP = "sitemap"
+STATIC = "static"
+RELATED_LIMIT = 3
+HOME_LATEST = 10
+HOME_MOST_VIEWED = 5
+FEED_SIZE = 30
+
+
+@dataclass
+class ApplyResult:
+    applied: bool
+    pages_written: list[str] = field(default_factory=list)
+    dirty: set[str] = field(default_factory=set)
+
+
+def snapshot_of(row: Snapshot) -> ArticleSnapshot:
+    return ArticleSnapshot.model_validate(row.data)
+
+
+def category_key(slug: str) -> str:
+    return f"category:{slug}"
+
+
+def tag_key(slug: str) -> str:
+    return f"tag:{slug}"
+
+
+def _index_keys(snapshot: ArticleSnapshot) -> set[str]:
+    keys = {HOME, FEED, SITEMAP, STATIC, category_key(snapshot.category.slug)}
+    keys |= {category_key(p.slug) for p in snapshot.category.parents}
+    keys |= {tag_key(tag_slug(t)) for t in snapshot.tags}
+    return keys
+
+
+def make_renderer(session: Session, site: Site) -> Renderer:
+    """A renderer whose navigation lists the categories that have live articles."""
+    nav = [NavCategory(slug=s, name=n) for s, n in repository.live_categories(session)]
+    return Renderer(site, nav)
+
+
+def render_article(session: Session, store: PageStore, renderer: Renderer, row: Snapshot) -> str:
+    snapshot = snapshot_of(row)
+    related = [
+        card_of(snapshot_of(r)) for r in repository.related_candidates(session, row, RELATED_LIMIT)
+    ]
+    html = renderer.article(
+        snapshot, views=repository.view_count(session, row.article_id), related=related
+    )
+    rel = article_page(row.category_slug, row.slug)
+    store.write(rel, html)
+    return rel
+
+
+def apply_snapshot(
+    session: Session,
+    store: PageStore,
+    site: Site,
+    snapshot: ArticleSnapshot,
+    *,
+    now: datetime,
+) -> ApplyResult:
+    """Apply a snapshot if it is newer than what we hold; write or withdraw its page."""
+    row = repository.get_snapshot(session, snapshot.id)
+    if row is not None and row.version >= snapshot.version:
+        log.info(
+            "article %s: version %s ignored (have %s)", snapshot.id, snapshot.version, row.version
+        )
+        return ApplyResult(applied=False)
+    old = snapshot_of(row) if row is not None else None
+    if row is None:
+        row = Snapshot(article_id=snapshot.id)
+        session.add(row)
+    row.version = snapshot.version
+    row.status = snapshot.status
+    row.slug = snapshot.slug
+    row.category_slug = snapshot.category.slug
+    trail = [c.slug for c in snapshot.category.parents] + [snapshot.category.slug]
+    row.category_trail = "/" + "".join(f"{slug}/" for slug in trail)
+    row.published_at = snapshot.published_at
+    row.data = snapshot.model_dump(mode="json")
+    row.applied_at = now
+    repository.set_tags(
+        session, snapshot.id, {tag_slug(t): t for t in snapshot.tags} if snapshot.is_live else {}
+    )
+    session.flush()
+
+    result = ApplyResult(applied=True)
+    new_path = f"/{snapshot.category.slug}/{snapshot.slug}"
+    old_places = _former_places(old, snapshot)
+    if snapshot.is_live:
+        renderer = make_renderer(session, site)
+        result.pages_written.append(render_article(session, store, renderer, row))
+        store.clear_gone(snapshot.category.slug, snapshot.slug)
+        store.clear_redirect(snapshot.category.slug, snapshot.slug)
+        for category, slug in old_places:
+            store.remove(article_page(category, slug))
+            store.clear_gone(category, slug)
+            store.set_redirect(category, slug, new_path)
+        result.dirty |= _index_keys(snapshot)
+    else:
+        for category, slug in {(snapshot.category.slug, snapshot.slug), *old_places}:
+            store.remove(article_page(category, slug))
+            store.clear_redirect(category, slug)
+            if snapshot.published_at is not None or (old is not None and old.is_live):
+                store.mark_gone(category, slug)
+    if old is not None and old.is_live:
+        result.dirty |= _index_keys(old)
+    return result
+
+
+def _former_places(old: ArticleSnapshot | None, new: ArticleSnapshot) -> set[tuple[str, str]]:
+    """Every (category, slug) the article was readable at before, other than its new place."""
+    places = {(new.category.slug, s) for s in new.former_slugs}
+    if old is not None:
+        places.add((old.category.slug, old.slug))
+        places |= {(old.category.slug, s) for s in old.former_slugs}
+    places.discard((new.category.slug, new.slug))
+    return places
+
+
+def _cards(session: Session, rows: Sequence[Snapshot], with_views: bool = True) -> list[Card]:
+    counts = repository.view_counts(session, [r.article_id for r in rows]) if with_views else {}
+    return [
+        card_of(snapshot_of(r), counts.get(r.article_id, 0) if with_views else None) for r in rows
+    ]
+
+
+def _paginate(
+    store: PageStore,
+    renderer: Renderer,
+    base_url: str,
+    make_rel: object,
+    cards: list[Card],
+    heading: str,
+    description: str,
+    crumbs: list[CategoryCrumb],
+) -> list[str]:
+    assert callable(make_rel)
+    pages = max(1, math.ceil(len(cards) / PAGE_SIZE))
+    written = []
+    for page in range(1, pages + 1):
+        url = base_url if page == 1 else f"{base_url}/page/{page}"
+        pager = None
+        if pages > 1:
+            pager = Pager(
+                page=page,
+                pages=pages,
+                prev=(base_url if page == 2 else f"{base_url}/page/{page - 1}")
+                if page > 1
+                else None,
+                next=f"{base_url}/page/{page + 1}" if page < pages else None,
+            )
+        chunk = cards[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        listing = Listing(
+            url=url,
+            heading=heading,
+            description=description,
+            sections=[Section(title="", cards=chunk)],
+            crumbs=crumbs,
+            pager=pager,
+        )
+        rel = make_rel(page)
+        store.write(rel, renderer.listing(listing))
+        written.append(rel)
+    return written
+
+
+def render_index(
+    session: Session, store: PageStore, renderer: Renderer, key: str, now: datetime
+) -> list[str]:
+    """Render one index page (or paginated set); returns the store paths written."""
+    if key == HOME:
+        latest = _cards(session, repository.latest_live(session, HOME_LATEST))
+        viewed = [
+            card_of(snapshot_of(r), n)
+            for r, n in repository.most_viewed_live(session, HOME_MOST_VIEWED)
+        ]
+        listing = Listing(
+            url="/",
+            heading=renderer.site.name,
+            description="Clear, medically reviewed health information.",
+            sections=[Section("Latest articles", latest), Section("Most read", viewed)],
+        )
+        store.write("index.html", renderer.listing(listing))
+        return ["index.html"]
+    if key == FEED:
+        cards = _cards(session, repository.latest_live(session, FEED_SIZE), with_views=False)
+        updated = max((c.updated_at for c in cards), default=now)
+        store.write("feed.xml", renderer.feed(cards, updated))
+        return ["feed.xml"]
+    if key == SITEMAP:
+        entries: list[tuple[str, datetime]] = [("/", now)]
+        for row in repository.live_snapshots(session):
+            snap = snapshot_of(row)
+            entries.append((f"/{snap.category.slug}/{snap.slug}", snap.updated_at))
+        store.write("sitemap.xml", renderer.sitemap(entries))
+        return ["sitemap.xml"]
+    if key == STATIC:
+        store.write("robots.txt", renderer.robots())
+        store.write("404.html", renderer.not_found())
+        store.write("410.html", renderer.gone())
+        return ["robots.txt", "404.html", "410.html"]
+    kind, _, slug = key.partition(":")
+    if kind == "category":
+        rows = repository.live_in_category(session, slug)
+        if not rows:
+            _remove_paginated(store, lambda p: category_page(slug, p))
+            return []
+        name = repository.category_name(session, slug) or slug
+        crumbs = _crumbs_above(snapshot_of(rows[0]), slug)
+        return _paginate(
+            store,
+            renderer,
+            f"/{slug}",
+            lambda p: category_page(slug, p),
+            _cards(session, rows),
+            name,
+            f"Articles about {name.lower()}.",
+            crumbs,
+        )
+    if kind == "tag":
+        rows = repository.live_with_tag(session, slug)
+        if not rows:
+            _remove_paginated(store, lambda p: _tag_page(slug, p))
+            return []
+        name = repository.tag_name(session, slug) or slug
+        return _paginate(
+            store,
+            renderer,
+            f"/tags/{slug}",
+            lambda p: _tag_page(slug, p),
+            _cards(session, rows),
+            f"Tagged “{name}”",
+            f"Articles tagged {name}.",
+            [],
+        )
+    log.warning("unknown index key %r ignored", key)
+    return []
+
+
+def _crumbs_above(snapshot: ArticleSnapshot, slug: str) -> list[CategoryCrumb]:
+    trail = [
+        *snapshot.category.parents,
+        CategoryCrumb(slug=snapshot.category.slug, name=snapshot.category.name),
+    ]
+    above: list[CategoryCrumb] = []
+    for crumb in trail:
+        if crumb.slug == slug:
+            break
+        above.append(crumb)
+    return above
+
+
+def _tag_page(slug: str, page: int) -> str:
+    return "tags/" + category_page(slug, page)
+
+
+def _remove_paginated(store: PageStore, make_rel: object) -> None:
+    assert callable(make_rel)
+    page = 1
+    while store.read(make_rel(page)) is not None:
+        store.remove(make_rel(page))
+        page += 1
+
+
+def render_indexes(
+    session: Session, store: PageStore, site: Site, keys: Iterable[str], *, now: datetime
+) -> list[str]:
+    renderer = make_renderer(session, site)
+    written: list[str] = []
+    for key in sorted(set(keys)):
+        written += render_index(session, store, renderer, key, now)
+    return written
+
+
+def apply_view_counts(
+    session: Session, store: PageStore, site: Site, totals: dict[int, int], *, now: datetime
+) -> ApplyResult:
+    """Store reported totals and re-render the live article pages whose count changed."""
+    result = ApplyResult(applied=True)
+    changed = [
+        aid
+        for aid, total in sorted(totals.items())
+        if repository.upsert_view_count(session, aid, total, now)
+    ]
+    if not changed:
+        return result
+    session.flush()
+    renderer = make_renderer(session, site)
+    for aid in changed:
+        row = repository.get_snapshot(session, aid)
+        if row is not None and row.status == "published":
+            result.pages_written.append(render_article(session, store, renderer, row))
+    result.dirty.add(HOME)
+    return result
+
+
+def all_index_keys(session: Session) -> set[str]:
+    keys = {HOME, FEED, SITEMAP, STATIC}
+    for row in repository.live_snapshots(session):
+        keys |= _index_keys(snapshot_of(row))
+    return keys
+
+
+def urls_of(paths: Iterable[str]) -> list[str]:
+    return [url_of(p) for p in paths]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

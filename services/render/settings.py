@@ -1,0 +1,54 @@
+"""Settings of the render service (``HEALTHHUB_*`` environment variables)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, model_validator
+
+from shared.db import normalise_database_url
+from shared.settings import BaseServiceSettings, redis_url_with_db
+
+
+class RenderSettings(BaseServiceSettings):
+    database_url: str = Field(
+        default="", validation_alias=AliasChoices("HEALTHHUB_RENDER_DATABASE_URL")
+    )
+    store_dir: Path = Field(
+        default=Path(), validation_alias=AliasChoices("HEALTHHUB_PAGE_STORE_DIR")
+    )
+    site_name: str = "HealthHub"
+    site_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public base URL of the site, for canonical links, the sitemap and the feed.",
+    )
+    views_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="Base URL of the views API as readers' browsers reach it; empty = same origin.",
+    )
+    # Render keeps a little coordination state (the "index render scheduled" flag) in its
+    # own Redis database, apart from the broker and the view buffers.
+    render_redis_db: int = Field(default=2, ge=0, le=15)
+    # A burst of publishes renders the index pages once per this many seconds at most.
+    index_coalesce_seconds: float = Field(default=0.5, ge=0)
+
+    @model_validator(mode="after")
+    def _defaults(self) -> RenderSettings:
+        self.database_url = normalise_database_url(
+            self.database_url or self.default_sqlite_url("render")
+        )
+        if self.store_dir == Path():
+            self.store_dir = self.var_dir / "pages"
+        self.site_url = self.site_url.rstrip("/")
+        self.views_url = self.views_url.rstrip("/")
+        return self
+
+    @property
+    def render_redis_url(self) -> str:
+        return redis_url_with_db(self.redis_url, self.render_redis_db)
+
+
+@lru_cache
+def get_settings() -> RenderSettings:
+    return RenderSettings()

@@ -1,0 +1,77 @@
+"""Celery tasks the render service consumes: thin, the logic lives in service.py."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import current_app, shared_task
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import OperationalError
+
+from services.render import coalesce, repository, service
+from services.render.runtime import get_runtime
+from shared.contracts import (
+    RENDER_ARTICLE_CHANGED_TASK,
+    RENDER_INDEXES_TASK,
+    RENDER_VIEW_COUNTS_TASK,
+    ArticleEvent,
+    ViewCounts,
+)
+
+log = logging.getLogger("healthhub.render.tasks")
+RETRYABLE = (OperationalError, RedisConnectionError)
+RETRY = {
+    "autoretry_for": RETRYABLE,
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "max_retries": 50,
+    "ignore_result": True,
+}
+
+
+@shared_task(name=RENDER_ARTICLE_CHANGED_TASK, **RETRY)
+def article_changed(payload: dict[str, Any]) -> bool:
+    event = ArticleEvent.model_validate(payload)
+    rt = get_runtime()
+    now = service.utcnow()
+    with rt.db.transaction() as session:
+        repository.lock_article(session, event.snapshot.id)
+        result = service.apply_snapshot(session, rt.store, rt.site, event.snapshot, now=now)
+        repository.mark_dirty(session, result.dirty, now)
+    if result.dirty:
+        coalesce.schedule_indexes(rt, current_app)
+    if result.applied:
+        log.info(
+            "article %s v%s applied: %s",
+            event.snapshot.id,
+            event.snapshot.version,
+            result.pages_written,
+        )
+    return result.applied
+
+
+@shared_task(name=RENDER_INDEXES_TASK, **RETRY)
+def render_indexes() -> int:
+    rt = get_runtime()
+    coalesce.clear_flag(rt)
+    now = service.utcnow()
+    with rt.db.transaction() as session:
+        keys = repository.take_dirty(session)
+        written = service.render_indexes(session, rt.store, rt.site, keys, now=now)
+    if keys:
+        log.info("rendered %d index key(s) into %d file(s)", len(keys), len(written))
+    return len(written)
+
+
+@shared_task(name=RENDER_VIEW_COUNTS_TASK, **RETRY)
+def view_counts(payload: dict[str, Any]) -> int:
+    counts = ViewCounts.model_validate(payload)
+    rt = get_runtime()
+    now = service.utcnow()
+    with rt.db.transaction() as session:
+        result = service.apply_view_counts(session, rt.store, rt.site, counts.totals, now=now)
+        repository.mark_dirty(session, result.dirty, now)
+    if result.dirty:
+        coalesce.schedule_indexes(rt, current_app)
+    return len(result.pages_written)

@@ -1,0 +1,135 @@
+"""Sample content: a small health site, loaded through each service's own functions.
+
+Articles are created and published by the articles service (so their events flow through
+the outbox like any publish); their historic view counts are imported by the views service
+once it has learned the articles from those events.
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from services.articles import outbox, repository, service
+from services.articles.schemas import ArticleCreate
+from services.articles.settings import get_settings as articles_settings
+from services.articles.worker import create_celery as articles_celery
+from services.views import repository as views_repository
+from services.views.commands import import_totals
+from services.views.settings import get_settings as views_settings
+from shared.db import Database
+
+SAMPLE_DIR = Path(__file__).parent / "articles" / "sample"
+
+
+@dataclass(frozen=True)
+class SampleArticle:
+    front: dict[str, Any]
+    body: str
+
+    @property
+    def slug(self) -> str:
+        return str(self.front["slug"])
+
+
+def read_sample(directory: Path = SAMPLE_DIR) -> tuple[list[dict[str, Any]], list[SampleArticle]]:
+    categories = tomllib.loads((directory / "categories.toml").read_text())["category"]
+    articles = []
+    for path in sorted((directory / "articles").glob("*.md")):
+        _, front, body = path.read_text(encoding="utf-8").split("+++", 2)
+        articles.append(SampleArticle(front=tomllib.loads(front), body=body.strip() + "\n"))
+    return categories, articles
+
+
+def _as_utc(value: datetime | date) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime(value.year, value.month, value.day, 9, tzinfo=UTC)
+
+
+def load_articles(db: Database, directory: Path = SAMPLE_DIR) -> list[SampleArticle]:
+    """Create and publish the sample articles that do not exist yet; returns those created."""
+    categories, articles = read_sample(directory)
+    created: list[SampleArticle] = []
+    pending: list[int] = []
+    settings = articles_settings()
+    with db.transaction() as session:
+        # Parents first, so a child can name its parent.
+        for cat in sorted(categories, key=lambda c: c.get("parent") is not None):
+            if repository.get_category_by_slug(session, cat["slug"]) is None:
+                service.create_category(
+                    session,
+                    slug=cat["slug"],
+                    name=cat["name"],
+                    description=cat.get("description", ""),
+                    parent=cat.get("parent"),
+                    now=datetime.now(UTC),
+                )
+        for sample in articles:
+            if repository.slug_in_use(session, sample.slug):
+                continue
+            fm = sample.front
+            published = _as_utc(fm["published_at"])
+            data = ArticleCreate(
+                title=fm["title"],
+                slug=fm["slug"],
+                category=fm["category"],
+                summary=fm.get("summary", ""),
+                body=sample.body,
+                tags=list(fm.get("tags", [])),
+                authors=[fm["author"]] if fm.get("author") else [],
+                reviewed_by=fm.get("reviewed_by"),
+                last_reviewed=fm.get("last_reviewed"),
+                references=fm.get("references", []),
+            )
+            article = service.create(
+                session,
+                data=data,
+                actor="sample",
+                now=published,
+                max_body_bytes=settings.max_body_bytes,
+            )
+            service.publish(
+                session, article_id=article.id, expected_version=None, actor="sample", now=published
+            )
+            created.append(sample)
+        pending = outbox.take_pending(session)
+    outbox.dispatch(db, articles_celery(settings), pending, now=datetime.now(UTC))
+    return created
+
+
+def wait_until_views_know(slugs: list[str], timeout: float = 60.0) -> bool:
+    """Wait until the views service has learned these articles from their events."""
+    db = Database(views_settings().database_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with db.transaction() as session:
+                if all(views_repository.known_by_slug(session, s) for s in slugs):
+                    return True
+            time.sleep(0.2)
+        return False
+    finally:
+        db.dispose()
+
+
+def seed(timeout: float = 60.0) -> tuple[int, int]:
+    """Load the sample site; returns (articles created, view totals imported)."""
+    db = Database(articles_settings().database_url)
+    try:
+        created = load_articles(db)
+    finally:
+        db.dispose()
+    counts = [(a.slug, int(a.front["views"])) for a in created if a.front.get("views")]
+    if not counts:
+        return len(created), 0
+    if not wait_until_views_know([slug for slug, _ in counts], timeout):
+        raise TimeoutError(
+            "The views service did not learn the sample articles in time; are the workers "
+            "running (`healthhub up`)? Import the counts later with `healthhub views import`."
+        )
+    return len(created), len(import_totals(counts))

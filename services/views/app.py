@@ -1,0 +1,78 @@
+"""create_app(): the views API (beacon and counts)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import redis as sync_redis
+import redis.asyncio as aioredis
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import text
+
+from services.views import readers, service
+from services.views.routes import router
+from services.views.settings import ViewsSettings, get_settings
+from shared.db import Database
+from shared.health import add_health_routes
+from shared.limits import BodySizeLimit
+from shared.logs import configure_logging
+from shared.problems import Problem, install_problem_handlers
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: ViewsSettings | None = None, clock: Callable[[], datetime] = _utcnow
+) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, as_json=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = Database(settings.database_url)
+        app.state.redis = aioredis.Redis.from_url(
+            settings.views_redis_url, socket_timeout=2, socket_connect_timeout=1
+        )
+        app.state.recorder = service.ViewRecorder(
+            app.state.redis,
+            window_seconds=settings.dedupe_window_seconds,
+            rate_per_minute=settings.rate_limit_per_minute,
+        )
+        yield
+        await app.state.redis.aclose()
+        app.state.db.dispose()
+
+    app = FastAPI(
+        title="HealthHub views API",
+        version="1.0",
+        summary="Count page views exactly and privately; read per-article counts.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.salt = service.DailySalt()
+    app.state.client_address = readers.ClientAddress(settings.trusted_proxies)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_beacon_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        max_age=3600,
+    )
+    install_problem_handlers(app, {service.UnknownArticle: lambda e: Problem(404, str(e))})
+
+    def db_ready() -> None:
+        with app.state.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    def redis_ready() -> None:
+        sync_redis.Redis.from_url(settings.views_redis_url, socket_timeout=1).ping()
+
+    add_health_routes(app, db_ready, redis_ready)
+    app.include_router(router)
+    return app

@@ -1,0 +1,87 @@
+"""Moving buffered counts from Redis into the views DB, exactly once.
+
+1. RENAME the buffer to a batch key with a fresh id (atomic: new views go to a new buffer).
+2. Apply the batch in ONE transaction that also records the batch id.
+3. DELETE the batch key.
+
+Killed after 1: the batch key is still there and is applied on the next run. Killed after
+2 but before 3: the batch id is already recorded, so the next run only deletes the key.
+Either way every view is counted once.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import redis
+from redis.exceptions import ResponseError
+
+from services.views import buffer, repository
+from shared.db import Database
+
+log = logging.getLogger("healthhub.views.flusher")
+
+
+@dataclass
+class FlushResult:
+    batches: int = 0
+    views: int = 0
+    touched: set[int] = field(default_factory=set)
+
+
+def _apply_batch(
+    r: redis.Redis, db: Database, key: str, now: datetime, result: FlushResult
+) -> None:
+    batch_id = key.removeprefix(buffer.BATCH_PREFIX)
+    raw: dict[bytes, bytes] = r.hgetall(key)  # type: ignore[assignment]
+    per_article: dict[int, int] = defaultdict(int)
+    per_day: dict[tuple[int, date], int] = defaultdict(int)
+    for f, v in raw.items():
+        article_id, day = buffer.parse_field(f.decode())
+        per_article[article_id] += int(v)
+        per_day[(article_id, day)] += int(v)
+    with db.transaction() as session:
+        if repository.batch_applied(session, batch_id):
+            log.info("batch %s was applied before; deleting its key", batch_id)
+        else:
+            for article_id, n in sorted(per_article.items()):
+                repository.add_to_total(session, article_id, n, now)
+            for (article_id, day), n in sorted(
+                per_day.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))
+            ):
+                repository.add_to_day(session, article_id, day, n)
+            repository.record_batch(session, batch_id, sum(per_article.values()), now)
+            result.views += sum(per_article.values())
+            result.touched |= set(per_article)
+    r.delete(key)
+    result.batches += 1
+
+
+def flush(r: redis.Redis, db: Database, *, now: datetime) -> FlushResult:
+    result = FlushResult()
+    # Batches left by a flusher that died: finish them first.
+    for key in sorted(k.decode() for k in r.scan_iter(match=buffer.BATCH_PREFIX + "*", count=100)):
+        _apply_batch(r, db, key, now, result)
+    batch = buffer.batch_key(uuid.uuid4().hex)
+    try:
+        r.rename(buffer.BUFFER_KEY, batch)
+    except ResponseError:  # no buffer: nothing was counted since the last flush
+        return result
+    _apply_batch(r, db, batch, now, result)
+    return result
+
+
+def sync_live_set(r: redis.Redis, db: Database) -> int:
+    """Rebuild the Redis set of live articles from the DB (after Redis lost its data)."""
+    with db.transaction() as session:
+        ids = list(repository.live_ids(session))
+    pipe = r.pipeline()
+    pipe.delete(buffer.LIVE_KEY)
+    if ids:
+        pipe.sadd(buffer.LIVE_KEY, *ids)
+    pipe.execute()
+    return len(ids)

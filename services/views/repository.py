@@ -1,0 +1,105 @@
+"""Every query of the views service."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from services.views.models import AppliedBatch, ArticleTotal, DailyCount, KnownArticle
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def get_known(session: Session, article_id: int) -> KnownArticle | None:
+    return session.get(KnownArticle, article_id)
+
+
+def known_by_slug(session: Session, slug: str) -> KnownArticle | None:
+    return session.scalars(select(KnownArticle).where(KnownArticle.slug == slug)).first()
+
+
+def live_ids(session: Session) -> Sequence[int]:
+    return session.scalars(select(KnownArticle.article_id).where(KnownArticle.live.is_(True))).all()
+
+
+def batch_applied(session: Session, batch_id: str) -> bool:
+    return session.get(AppliedBatch, batch_id) is not None
+
+
+def record_batch(session: Session, batch_id: str, views: int, now: datetime) -> None:
+    session.add(AppliedBatch(batch_id=batch_id, views=views, applied_at=now))
+
+
+def add_to_total(session: Session, article_id: int, n: int, now: datetime) -> None:
+    ins = _insert(session)(ArticleTotal).values(
+        article_id=article_id, total=n, imported=0, updated_at=now
+    )
+    stmt = ins.on_conflict_do_update(
+        index_elements=["article_id"],
+        set_={
+            "total": ArticleTotal.total + ins.excluded.total,
+            "updated_at": ins.excluded.updated_at,
+        },
+    )
+    session.execute(stmt)
+
+
+def set_imported(session: Session, article_id: int, n: int, now: datetime) -> None:
+    """Set the imported part of a total (replacing an earlier import, so re-running is safe)."""
+    ins = _insert(session)(ArticleTotal).values(
+        article_id=article_id, total=n, imported=n, updated_at=now
+    )
+    stmt = ins.on_conflict_do_update(
+        index_elements=["article_id"],
+        set_={
+            "total": ArticleTotal.total - ArticleTotal.imported + ins.excluded.imported,
+            "imported": ins.excluded.imported,
+            "updated_at": ins.excluded.updated_at,
+        },
+    )
+    session.execute(stmt)
+
+
+def add_to_day(session: Session, article_id: int, day: date, n: int) -> None:
+    ins = _insert(session)(DailyCount).values(article_id=article_id, day=day, count=n)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["article_id", "day"], set_={"count": DailyCount.count + ins.excluded.count}
+    )
+    session.execute(stmt)
+
+
+def totals(session: Session, ids: Sequence[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    stmt = select(ArticleTotal.article_id, ArticleTotal.total).where(
+        ArticleTotal.article_id.in_(ids)
+    )
+    return {row[0]: row[1] for row in session.execute(stmt)}
+
+
+def total(session: Session, article_id: int) -> int:
+    row = session.get(ArticleTotal, article_id)
+    return row.total if row else 0
+
+
+def sum_since(session: Session, article_id: int, first_day: date) -> int:
+    stmt = select(func.coalesce(func.sum(DailyCount.count), 0)).where(
+        DailyCount.article_id == article_id, DailyCount.day >= first_day
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def daily(session: Session, article_id: int, first_day: date) -> dict[date, int]:
+    stmt = (
+        select(DailyCount.day, DailyCount.count)
+        .where(DailyCount.article_id == article_id, DailyCount.day >= first_day)
+        .order_by(DailyCount.day)
+    )
+    return {row[0]: row[1] for row in session.execute(stmt)}

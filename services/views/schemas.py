@@ -1,0 +1,31 @@
+"""Response models of the views API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class CountsOut(BaseModel):
+    article_id: int
+    total: int = Field(description="Every counted view, imported history included.")
+    today: int
+    last_7_days: int
+    last_30_days: int
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "article_id": 1,
+                    "total": 4617,
+                    "today": 12,
+                    "last_7_days": 80,
+                    "last_30_days": 310,
+                }
+            ]
+        }
+    }
+
+
+class BeaconOut(BaseModel):
+    status: str = Field(description="counted, duplicate or ignored")

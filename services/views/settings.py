@@ -1,0 +1,40 @@
+"""Settings of the views service (``HEALTHHUB_*`` environment variables)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field, model_validator
+
+from shared.db import normalise_database_url
+from shared.settings import PLACEHOLDER_SECRETS, BaseServiceSettings
+
+
+class ViewsSettings(BaseServiceSettings):
+    database_url: str = Field(
+        default="", validation_alias=AliasChoices("HEALTHHUB_VIEWS_DATABASE_URL")
+    )
+    # One reader is counted once per article within this window.
+    dedupe_window_seconds: int = Field(default=1800, ge=1)
+    # Mixed into the daily salt, so hashes cannot be recomputed from Redis contents alone.
+    salt_secret: str = "development-only-salt"  # noqa: S105 - refused in production
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    rate_limit_per_minute: int = Field(default=120, ge=1)
+    max_beacon_bytes: int = Field(default=2048, ge=0)
+    flush_interval_seconds: float = Field(default=5.0, gt=0)
+    # Allowed origins for the counts API (the public site reads counts from the browser).
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+
+    @model_validator(mode="after")
+    def _defaults(self) -> ViewsSettings:
+        self.database_url = normalise_database_url(
+            self.database_url or self.default_sqlite_url("views")
+        )
+        if self.environment == "production" and self.salt_secret in PLACEHOLDER_SECRETS:
+            raise ValueError("Set HEALTHHUB_SALT_SECRET to a random value in production.")
+        return self
+
+
+@lru_cache
+def get_settings() -> ViewsSettings:
+    return ViewsSettings()

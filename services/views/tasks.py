@@ -1,0 +1,47 @@
+"""Celery tasks the views service consumes: thin, the logic lives in flusher.py/service.py."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from celery import current_app, shared_task
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import OperationalError
+
+from services.views import buffer, flusher, notify, repository, service
+from services.views.runtime import get_runtime
+from shared.contracts import VIEWS_ARTICLE_CHANGED_TASK, VIEWS_FLUSH_TASK, ArticleEvent
+
+log = logging.getLogger("healthhub.views.tasks")
+RETRY = {
+    "autoretry_for": (OperationalError, RedisConnectionError),
+    "retry_backoff": 1,
+    "retry_backoff_max": 30,
+    "max_retries": 50,
+    "ignore_result": True,
+}
+
+
+@shared_task(name=VIEWS_ARTICLE_CHANGED_TASK, **RETRY)
+def article_changed(payload: dict[str, Any]) -> bool:
+    event = ArticleEvent.model_validate(payload)
+    rt = get_runtime()
+    with rt.db.transaction() as session:
+        return service.learn_article(session, rt.redis, event.snapshot, datetime.now(UTC))
+
+
+@shared_task(name=VIEWS_FLUSH_TASK, **RETRY)
+def flush() -> int:
+    rt = get_runtime()
+    now = datetime.now(UTC)
+    if not rt.redis.exists(buffer.LIVE_KEY):
+        flusher.sync_live_set(rt.redis, rt.db)
+    result = flusher.flush(rt.redis, rt.db, now=now)
+    if result.touched:
+        with rt.db.transaction() as session:
+            totals = repository.totals(session, sorted(result.touched))
+        notify.send_totals(current_app, totals, now=now)
+        log.info("flushed %d view(s) in %d batch(es)", result.views, result.batches)
+    return result.views

@@ -1,0 +1,1 @@
+"""What the HealthHub services share: message contracts, settings, database and error helpers."""

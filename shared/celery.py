@@ -1,0 +1,94 @@
+"""make_celery(): the one Celery app factory, with routes built from the contracts.
+
+Delivery is at-least-once: tasks are acknowledged after they finish (``acks_late``), a task
+whose worker dies is re-queued (``task_reject_on_worker_lost``), and each worker reserves one
+message at a time. The Redis visibility timeout outlasts every task's time limit, so a slow
+task is not handed to a second worker while the first is still on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery
+from kombu import Queue  # type: ignore[attr-defined]
+
+from shared.contracts import (
+    ALL_QUEUES,
+    ARTICLES_QUEUE,
+    OUTBOX_RELAY_TASK,
+    RENDER_INDEXES_TASK,
+    RENDER_QUEUE,
+    TASK_QUEUES,
+    VIEWS_FLUSH_TASK,
+    VIEWS_QUEUE,
+)
+from shared.settings import BaseServiceSettings
+
+# How long the publisher waits for the broker before giving up; the outbox relay re-sends.
+PUBLISH_CONNECT_TIMEOUT = 1.0
+
+
+def beat_schedule(
+    relay_every: float, flush_every: float, indexes_every: float = 30.0
+) -> dict[str, dict[str, Any]]:
+    """Periodic work, run by the single scheduler process (celery beat)."""
+    return {
+        # A safety net: index renders are normally scheduled by the change itself.
+        "render-indexes": {
+            "task": RENDER_INDEXES_TASK,
+            "schedule": timedelta(seconds=indexes_every),
+            "options": {"queue": RENDER_QUEUE, "expires": indexes_every * 2},
+        },
+        "relay-outbox": {
+            "task": OUTBOX_RELAY_TASK,
+            "schedule": timedelta(seconds=relay_every),
+            "options": {"queue": ARTICLES_QUEUE, "expires": relay_every * 5},
+        },
+        "flush-views": {
+            "task": VIEWS_FLUSH_TASK,
+            "schedule": timedelta(seconds=flush_every),
+            "options": {"queue": VIEWS_QUEUE, "expires": flush_every * 5},
+        },
+    }
+
+
+def make_celery(
+    name: str,
+    settings: BaseServiceSettings,
+    *,
+    include: Iterable[str] = (),
+    schedule: dict[str, dict[str, Any]] | None = None,
+) -> Celery:
+    app = Celery(name, broker=settings.broker_url, include=list(include))
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_time_limit=settings.task_time_limit,
+        task_soft_time_limit=max(1, settings.task_time_limit - 10),
+        broker_transport_options={
+            "visibility_timeout": settings.visibility_timeout,
+            "socket_connect_timeout": PUBLISH_CONNECT_TIMEOUT,
+            "socket_timeout": 5,
+        },
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=PUBLISH_CONNECT_TIMEOUT,
+        task_queues=[Queue(q) for q in ALL_QUEUES],
+        task_default_queue=ARTICLES_QUEUE,
+        task_routes={task: {"queue": queue} for task, queue in TASK_QUEUES.items()},
+        task_create_missing_queues=False,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        enable_utc=True,
+        timezone="UTC",
+        beat_schedule=schedule or {},
+    )
+    return app

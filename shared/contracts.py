@@ -1,0 +1,122 @@
+"""Everything that crosses a service boundary: queue names, task names and payload models.
+
+Task names are constants, never derived from module paths, so moving a file never breaks
+routing. Every article payload carries the article ``version``: consumers apply a snapshot
+only when it is newer than what they hold, which makes redelivery and reordering harmless.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# --- queues -------------------------------------------------------------------------------
+ARTICLES_QUEUE = "articles"
+RENDER_QUEUE = "render"
+VIEWS_QUEUE = "views"
+ALL_QUEUES = (ARTICLES_QUEUE, RENDER_QUEUE, VIEWS_QUEUE)
+
+# --- task names -----------------------------------------------------------------------------
+# articles consumes
+OUTBOX_RELAY_TASK = "healthhub.articles.relay_outbox"
+# render consumes
+RENDER_ARTICLE_CHANGED_TASK = "healthhub.render.article_changed"
+RENDER_INDEXES_TASK = "healthhub.render.render_indexes"
+RENDER_VIEW_COUNTS_TASK = "healthhub.render.view_counts"
+# views consumes
+VIEWS_ARTICLE_CHANGED_TASK = "healthhub.views.article_changed"
+VIEWS_FLUSH_TASK = "healthhub.views.flush"
+
+TASK_QUEUES: dict[str, str] = {
+    OUTBOX_RELAY_TASK: ARTICLES_QUEUE,
+    RENDER_ARTICLE_CHANGED_TASK: RENDER_QUEUE,
+    RENDER_INDEXES_TASK: RENDER_QUEUE,
+    RENDER_VIEW_COUNTS_TASK: RENDER_QUEUE,
+    VIEWS_ARTICLE_CHANGED_TASK: VIEWS_QUEUE,
+    VIEWS_FLUSH_TASK: VIEWS_QUEUE,
+}
+
+# Every article event is delivered once to each subscriber: (queue, task name).
+ARTICLE_EVENT_SUBSCRIBERS: tuple[tuple[str, str], ...] = (
+    (RENDER_QUEUE, RENDER_ARTICLE_CHANGED_TASK),
+    (VIEWS_QUEUE, VIEWS_ARTICLE_CHANGED_TASK),
+)
+
+# --- payloads -------------------------------------------------------------------------------
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_RE = re.compile(SLUG_PATTERN)
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=120)]
+
+ArticleStatus = Literal["draft", "scheduled", "published", "unpublished", "archived", "deleted"]
+EventKind = Literal["published", "updated", "unpublished", "deleted"]
+
+
+class Contract(BaseModel):
+    """Base of every payload: immutable, and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CategoryCrumb(Contract):
+    slug: Slug
+    name: str
+
+
+class CategoryRef(Contract):
+    slug: Slug
+    name: str
+    # Ancestors first (root → parent): gives the breadcrumb without another lookup.
+    parents: tuple[CategoryCrumb, ...] = ()
+
+
+class Reference(Contract):
+    title: str
+    url: str
+
+
+class ArticleSnapshot(Contract):
+    """The full state of an article at one version: all a consumer needs, no call-backs."""
+
+    id: int
+    version: int = Field(ge=1)
+    slug: Slug
+    former_slugs: tuple[Slug, ...] = ()
+    category: CategoryRef
+    title: str
+    summary: str = ""
+    body: str = ""
+    tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    status: ArticleStatus
+    hero_image_url: str | None = None
+    hero_image_alt: str | None = None
+    reviewed_by: str | None = None
+    last_reviewed: date | None = None
+    references: tuple[Reference, ...] = ()
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None = None
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == "published"
+
+
+class ArticleEvent(Contract):
+    """One change a reader can see, as written to the outbox and sent to every subscriber."""
+
+    event_id: UUID = Field(default_factory=uuid4)
+    kind: EventKind
+    occurred_at: datetime
+    snapshot: ArticleSnapshot
+
+
+class ViewCounts(Contract):
+    """Totals after a flush, sent by views to render so pages show a recent count."""
+
+    totals: dict[int, int]
+    as_of: datetime

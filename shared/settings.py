@@ -1,0 +1,68 @@
+"""Settings base: every service's settings extend :class:`BaseServiceSettings`.
+
+All settings come from ``HEALTHHUB_*`` environment variables. The defaults are the embedded
+mode: SQLite files and an embedded Redis under ``./var``, so a fresh clone runs with no set-up.
+Settings are never instantiated at import time: each service exposes a cached ``get_settings()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_REDIS_PORT = 6380
+EMBEDDED_REDIS_URL = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}"
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "development-only-salt"})
+
+
+def redis_url_with_db(url: str, db: int) -> str:
+    """Return ``url`` pointing at Redis database ``db`` (replacing any database in the path)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path.resolve()}"
+
+
+class BaseServiceSettings(BaseSettings):
+    """What every service needs: where Redis is, where local state lives, how to log."""
+
+    model_config = SettingsConfigDict(env_prefix="HEALTHHUB_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    var_dir: Path = Path("var")
+    redis_url: str = EMBEDDED_REDIS_URL
+    # The broker and the view buffers live in separate Redis databases, so a broker flush or
+    # a key-space scan of one never touches the other.
+    broker_db: int = Field(default=0, ge=0, le=15)
+    views_redis_db: int = Field(default=1, ge=0, le=15)
+    log_level: str = "INFO"
+    log_json: bool = False
+    # Celery: the visibility timeout must exceed every task's time limit, or Redis redelivers
+    # a task that is still running (at-least-once becomes at-least-twice for long tasks).
+    task_time_limit: int = Field(default=300, ge=1)
+    visibility_timeout: int = Field(default=3600, ge=60)
+
+    @model_validator(mode="after")
+    def _visibility_outlasts_tasks(self) -> BaseServiceSettings:
+        if self.visibility_timeout <= self.task_time_limit:
+            raise ValueError(
+                "HEALTHHUB_VISIBILITY_TIMEOUT must be longer than HEALTHHUB_TASK_TIME_LIMIT"
+            )
+        return self
+
+    @property
+    def broker_url(self) -> str:
+        return redis_url_with_db(self.redis_url, self.broker_db)
+
+    @property
+    def views_redis_url(self) -> str:
+        return redis_url_with_db(self.redis_url, self.views_redis_db)
+
+    def default_sqlite_url(self, name: str) -> str:
+        return sqlite_url(self.var_dir / f"{name}.db")
