@@ -104,7 +104,7 @@ def load_articles(db: Database, directory: Path = SAMPLE_DIR) -> list[SampleArti
 
 def wait_until_views_know(slugs: list[str], timeout: float = 60.0) -> bool:
     """Wait until the views service has learned these articles from their events."""
-    db = Database(views_settings().database_url)
+    db = Database(views_settings().views_database_url)
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
@@ -119,7 +119,7 @@ def wait_until_views_know(slugs: list[str], timeout: float = 60.0) -> bool:
 
 def seed(timeout: float = 60.0) -> tuple[int, int]:
     """Load the sample site; returns (articles created, view totals imported)."""
-    db = Database(articles_settings().database_url)
+    db = Database(articles_settings().articles_database_url)
     try:
         created = load_articles(db)
     finally:

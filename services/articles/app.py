@@ -45,7 +45,7 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.db = Database(settings.database_url)
+        app.state.db = Database(settings.articles_database_url)
         app.state.celery = create_celery(settings)
         yield
         app.state.db.dispose()

@@ -19,11 +19,11 @@ token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_h
 
 
 def run_migrations() -> None:
-    migrate(get_settings().database_url, MIGRATIONS)
+    migrate(get_settings().articles_database_url, MIGRATIONS)
 
 
 def create_token(name: str, role: tokens.Role) -> str:
-    db = Database(get_settings().database_url)
+    db = Database(get_settings().articles_database_url)
     try:
         with db.transaction() as session:
             _, secret = tokens.create_token(session, name=name, role=role, now=datetime.now(UTC))
@@ -46,7 +46,7 @@ def token_create(
 @token_app.command("list")
 def token_list() -> None:
     """List tokens (never the secrets: only their first characters)."""
-    db = Database(get_settings().database_url)
+    db = Database(get_settings().articles_database_url)
     table = Table("id", "name", "role", "starts with", "created", "revoked")
     with db.transaction() as session:
         for t in repository.list_tokens(session):
@@ -67,7 +67,7 @@ def token_revoke(
     token_id: Annotated[int, typer.Argument(help="The id shown by `token list`.")],
 ) -> None:
     """Revoke a token: requests with it get 401 from now on."""
-    db = Database(get_settings().database_url)
+    db = Database(get_settings().articles_database_url)
     with db.transaction() as session:
         found = tokens.revoke(session, token_id=token_id, now=datetime.now(UTC))
     db.dispose()

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import Field, model_validator
 
 from shared.db import normalise_database_url
 from shared.settings import BaseServiceSettings
 
 
 class ArticlesSettings(BaseServiceSettings):
-    database_url: str = Field(
-        default="", validation_alias=AliasChoices("HEALTHHUB_ARTICLES_DATABASE_URL")
-    )
+    articles_database_url: str = ""
     # The relay re-sends outbox rows older than this; younger ones are still being sent
     # by the request that wrote them.
     relay_grace_seconds: float = Field(default=2.0, ge=0)
@@ -22,8 +20,8 @@ class ArticlesSettings(BaseServiceSettings):
 
     @model_validator(mode="after")
     def _defaults(self) -> ArticlesSettings:
-        self.database_url = normalise_database_url(
-            self.database_url or self.default_sqlite_url("articles")
+        self.articles_database_url = normalise_database_url(
+            self.articles_database_url or self.default_sqlite_url("articles")
         )
         return self
 

@@ -15,7 +15,7 @@ from shared.db import Database
 
 @lru_cache
 def _database() -> Database:
-    return Database(get_settings().database_url)
+    return Database(get_settings().articles_database_url)
 
 
 @shared_task(name=OUTBOX_RELAY_TASK, ignore_result=True)

@@ -11,4 +11,4 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def run_migrations() -> None:
-    migrate(get_settings().database_url, MIGRATIONS)
+    migrate(get_settings().render_database_url, MIGRATIONS)

@@ -238,4 +238,4 @@ class PageServer:
 
 def create_app() -> PageServer:
     """uvicorn --factory entry point."""
-    return PageServer(get_settings().store_dir)
+    return PageServer(get_settings().page_store_dir)

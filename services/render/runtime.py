@@ -25,11 +25,15 @@ class RenderRuntime:
     def from_settings(cls, settings: RenderSettings) -> RenderRuntime:
         return cls(
             settings=settings,
-            db=Database(settings.database_url),
-            store=PageStore(settings.store_dir),
+            db=Database(settings.render_database_url),
+            store=PageStore(settings.page_store_dir),
             redis=redis.Redis.from_url(settings.render_redis_url, socket_timeout=5),
             site=Site(name=settings.site_name, url=settings.site_url, views_url=settings.views_url),
         )
+
+    def close(self) -> None:
+        self.db.dispose()
+        self.redis.close()
 
 
 @lru_cache

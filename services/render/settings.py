@@ -5,19 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import Field, model_validator
 
 from shared.db import normalise_database_url
 from shared.settings import BaseServiceSettings, redis_url_with_db
 
 
 class RenderSettings(BaseServiceSettings):
-    database_url: str = Field(
-        default="", validation_alias=AliasChoices("HEALTHHUB_RENDER_DATABASE_URL")
-    )
-    store_dir: Path = Field(
-        default=Path(), validation_alias=AliasChoices("HEALTHHUB_PAGE_STORE_DIR")
-    )
+    render_database_url: str = ""
+    page_store_dir: Path = Path()
     site_name: str = "HealthHub"
     site_url: str = Field(
         default="http://127.0.0.1:8000",
@@ -35,11 +31,11 @@ class RenderSettings(BaseServiceSettings):
 
     @model_validator(mode="after")
     def _defaults(self) -> RenderSettings:
-        self.database_url = normalise_database_url(
-            self.database_url or self.default_sqlite_url("render")
+        self.render_database_url = normalise_database_url(
+            self.render_database_url or self.default_sqlite_url("render")
         )
-        if self.store_dir == Path():
-            self.store_dir = self.var_dir / "pages"
+        if self.page_store_dir == Path():
+            self.page_store_dir = self.var_dir / "pages"
         self.site_url = self.site_url.rstrip("/")
         self.views_url = self.views_url.rstrip("/")
         return self

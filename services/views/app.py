@@ -34,7 +34,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.db = Database(settings.database_url)
+        app.state.db = Database(settings.views_database_url)
         app.state.redis = aioredis.Redis.from_url(
             settings.views_redis_url, socket_timeout=2, socket_connect_timeout=1
         )

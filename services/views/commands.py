@@ -19,7 +19,7 @@ views_app = typer.Typer(help="View counts.", no_args_is_help=True)
 
 
 def run_migrations() -> None:
-    migrate(get_settings().database_url, MIGRATIONS)
+    migrate(get_settings().views_database_url, MIGRATIONS)
 
 
 class BadImportFile(ValueError):
@@ -42,7 +42,7 @@ def read_totals_csv(path: Path) -> list[tuple[str, int]]:
 def import_totals(rows: list[tuple[str, int]]) -> dict[int, int]:
     """Set imported totals and tell the render service, so pages show them."""
     settings = get_settings()
-    db = Database(settings.database_url)
+    db = Database(settings.views_database_url)
     now = datetime.now(UTC)
     try:
         with db.transaction() as session:

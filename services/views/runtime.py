@@ -21,9 +21,13 @@ class ViewsRuntime:
     def from_settings(cls, settings: ViewsSettings) -> ViewsRuntime:
         return cls(
             settings=settings,
-            db=Database(settings.database_url),
+            db=Database(settings.views_database_url),
             redis=redis.Redis.from_url(settings.views_redis_url, socket_timeout=5),
         )
+
+    def close(self) -> None:
+        self.db.dispose()
+        self.redis.close()
 
 
 @lru_cache

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import Field, model_validator
 
 from shared.db import normalise_database_url
 from shared.settings import PLACEHOLDER_SECRETS, BaseServiceSettings
 
 
 class ViewsSettings(BaseServiceSettings):
-    database_url: str = Field(
-        default="", validation_alias=AliasChoices("HEALTHHUB_VIEWS_DATABASE_URL")
-    )
+    views_database_url: str = ""
     # One reader is counted once per article within this window.
     dedupe_window_seconds: int = Field(default=1800, ge=1)
     # Mixed into the daily salt, so hashes cannot be recomputed from Redis contents alone.
@@ -27,8 +25,8 @@ class ViewsSettings(BaseServiceSettings):
 
     @model_validator(mode="after")
     def _defaults(self) -> ViewsSettings:
-        self.database_url = normalise_database_url(
-            self.database_url or self.default_sqlite_url("views")
+        self.views_database_url = normalise_database_url(
+            self.views_database_url or self.default_sqlite_url("views")
         )
         if self.environment == "production" and self.salt_secret in PLACEHOLDER_SECRETS:
             raise ValueError("Set HEALTHHUB_SALT_SECRET to a random value in production.")

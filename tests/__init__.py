@@ -1,0 +1,1 @@
+"""HealthHub Publish test suite."""

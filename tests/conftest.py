@@ -1,0 +1,181 @@
+"""Fixtures that give real resources: Redis databases, SQLite/PostgreSQL schemas built by the
+real migrations, and settings pointing at them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import text
+
+from services.articles.commands import MIGRATIONS as ARTICLES_MIGRATIONS
+from services.articles.settings import ArticlesSettings
+from services.render.commands import MIGRATIONS as RENDER_MIGRATIONS
+from services.render.settings import RenderSettings
+from services.views.commands import MIGRATIONS as VIEWS_MIGRATIONS
+from services.views.settings import ViewsSettings
+from shared.db import Database, migrate
+from tests.resources import (
+    SYSTEM_REDIS_URL,
+    RedisServer,
+    postgres_answers,
+    recreate_postgres_database,
+    redis_answers,
+)
+
+MIGRATIONS = {
+    "articles": ARTICLES_MIGRATIONS,
+    "views": VIEWS_MIGRATIONS,
+    "render": RENDER_MIGRATIONS,
+}
+
+
+@pytest.fixture(scope="session")
+def worker_index(worker_id: str) -> int:
+    return 0 if worker_id == "master" else int(worker_id.removeprefix("gw"))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    if redis_answers(SYSTEM_REDIS_URL):
+        yield SYSTEM_REDIS_URL
+        return
+    server = RedisServer.launch()
+    yield server.url
+    server.stop()
+
+
+@dataclass(frozen=True)
+class RedisDbs:
+    url: str
+    broker_db: int
+    views_db: int
+    render_db: int
+
+    def client(self, db: int) -> redis.Redis:
+        return redis.Redis.from_url(f"{self.url}/{db}")
+
+    def settings_kwargs(self) -> dict[str, object]:
+        return {
+            "redis_url": self.url,
+            "broker_db": self.broker_db,
+            "views_redis_db": self.views_db,
+        }
+
+
+@pytest.fixture
+def redis_dbs(redis_url: str, worker_index: int) -> Iterator[RedisDbs]:
+    """Three Redis databases of this test worker's own (3+3i .. 5+3i), emptied around each test."""
+    base = 3 + 3 * worker_index
+    if base + 2 > 15:
+        pytest.fail("more than 4 xdist workers: not enough Redis databases")
+    dbs = RedisDbs(redis_url, base, base + 1, base + 2)
+    for db in (base, base + 1, base + 2):
+        dbs.client(db).flushdb()
+    yield dbs
+    for db in (base, base + 1, base + 2):
+        dbs.client(db).flushdb()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql":
+        reason = postgres_answers()
+        if reason is not None:
+            pytest.skip(reason)
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def _pg_databases(worker_index: int) -> Iterator[dict[str, str]]:
+    created: dict[str, str] = {}
+    yield created
+
+
+DatabaseFactory = Callable[[str], str]
+
+
+@pytest.fixture
+def database_url(
+    backend: str, tmp_path: Path, worker_index: int, _pg_databases: dict[str, str]
+) -> DatabaseFactory:
+    """database_url("articles") → the URL of an empty, migrated database for that service."""
+
+    def make(service: str) -> str:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path / service}.db"
+            migrate(url, MIGRATIONS[service])
+            return url
+        name = f"hh_test_{worker_index}_{service}"
+        if name not in _pg_databases:
+            url = recreate_postgres_database(name)
+            migrate(url, MIGRATIONS[service])
+            _pg_databases[name] = url
+        url = _pg_databases[name]
+        _truncate(url)
+        return url
+
+    return make
+
+
+def _truncate(url: str) -> None:
+    db = Database(url)
+    try:
+        with db.engine.begin() as conn:
+            tables = [
+                row[0]
+                for row in conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                        "AND tablename <> 'alembic_version'"
+                    )
+                )
+            ]
+            if tables:
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def articles_settings(
+    database_url: DatabaseFactory, redis_dbs: RedisDbs, tmp_path: Path
+) -> ArticlesSettings:
+    return ArticlesSettings(
+        articles_database_url=database_url("articles"),
+        var_dir=tmp_path,
+        environment="test",
+        relay_grace_seconds=0,
+        **redis_dbs.settings_kwargs(),  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def views_settings(
+    database_url: DatabaseFactory, redis_dbs: RedisDbs, tmp_path: Path
+) -> ViewsSettings:
+    return ViewsSettings(
+        views_database_url=database_url("views"),
+        var_dir=tmp_path,
+        environment="test",
+        **redis_dbs.settings_kwargs(),  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def render_settings(
+    database_url: DatabaseFactory, redis_dbs: RedisDbs, tmp_path: Path
+) -> RenderSettings:
+    return RenderSettings(
+        render_database_url=database_url("render"),
+        var_dir=tmp_path,
+        page_store_dir=tmp_path / "pages",
+        environment="test",
+        render_redis_db=redis_dbs.render_db,
+        site_url="https://health.example",
+        views_url="",
+        **redis_dbs.settings_kwargs(),  # type: ignore[arg-type]
+    )

@@ -1,0 +1,132 @@
+"""Applying snapshots to the read model and the page store (real SQLite/PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from services.render import repository, service
+from services.render.runtime import RenderRuntime
+from services.render.settings import RenderSettings
+from shared.contracts import ArticleSnapshot
+from tests.render.builders import bones, snapshot
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def rt(render_settings: RenderSettings) -> Iterator[RenderRuntime]:
+    runtime = RenderRuntime.from_settings(render_settings)
+    yield runtime
+    runtime.close()
+
+
+def apply(rt: RenderRuntime, snap: ArticleSnapshot) -> service.ApplyResult:
+    with rt.db.transaction() as session:
+        repository.lock_article(session, snap.id)
+        result = service.apply_snapshot(session, rt.store, rt.site, snap, now=NOW)
+        repository.mark_dirty(session, result.dirty, NOW)
+    return result
+
+
+def indexes(rt: RenderRuntime) -> list[str]:
+    with rt.db.transaction() as session:
+        keys = repository.take_dirty(session)
+        return service.render_indexes(session, rt.store, rt.site, keys, now=NOW)
+
+
+def page(rt: RenderRuntime, rel: str) -> str | None:
+    raw = rt.store.read(rel)
+    return raw.decode() if raw is not None else None
+
+
+ARTICLE = "health/is-osteoporosis-an-autoimmune-disease/index.html"
+
+
+def test_publish_writes_the_article_and_marks_exactly_its_indexes(rt: RenderRuntime) -> None:
+    result = apply(rt, snapshot(category=bones(), tags=("osteoporosis",)))
+    assert result.pages_written == [
+        "bones-and-joints/is-osteoporosis-an-autoimmune-disease/index.html"
+    ]
+    assert result.dirty == {
+        "home", "feed", "sitemap", "static", "category:bones-and-joints", "category:health", "tag:osteoporosis"
+    }  # fmt: skip
+    written = indexes(rt)
+    assert set(written) >= {
+        "index.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html", "410.html",
+        "bones-and-joints/index.html", "health/index.html", "tags/osteoporosis/index.html",
+    }  # fmt: skip
+    home = page(rt, "index.html")
+    assert home is not None and "Is osteoporosis an autoimmune disease?" in home
+    # The parent category lists its child category's article.
+    parent = page(rt, "health/index.html")
+    assert (
+        parent is not None and "/bones-and-joints/is-osteoporosis-an-autoimmune-disease" in parent
+    )
+    sitemap = page(rt, "sitemap.xml")
+    assert sitemap is not None and "<lastmod>2025-02-17</lastmod>" in sitemap
+
+
+def test_the_newest_version_wins_whatever_the_order_and_duplicates_change_nothing(
+    rt: RenderRuntime,
+) -> None:
+    v3 = snapshot(version=3, title="Version three")
+    v2 = snapshot(version=2, title="Version two")
+    assert apply(rt, v3).applied
+    assert not apply(rt, v2).applied  # late arrival
+    assert not apply(rt, v3).applied  # duplicate
+    html = page(rt, ARTICLE)
+    assert html is not None and "Version three" in html and "Version two" not in html
+    v4 = snapshot(version=4, title="Version four")
+    assert apply(rt, v4).applied
+    html = page(rt, ARTICLE)
+    assert html is not None and "Version four" in html
+
+
+def test_unpublish_removes_the_page_and_leaves_a_gone_marker(rt: RenderRuntime) -> None:
+    apply(rt, snapshot(version=2))
+    indexes(rt)
+    result = apply(rt, snapshot(version=3, status="unpublished"))
+    assert result.applied
+    assert page(rt, ARTICLE) is None
+    assert (rt.store.root / "_gone/health/is-osteoporosis-an-autoimmune-disease").exists()
+    assert "category:health" in result.dirty
+    indexes(rt)
+    home = page(rt, "index.html")
+    assert home is not None and "Is osteoporosis" not in home
+    assert page(rt, "health/index.html") is None  # the category has no live article left
+    # Publishing again brings the page back and clears the marker.
+    apply(rt, snapshot(version=4))
+    assert page(rt, ARTICLE) is not None
+    assert not (rt.store.root / "_gone/health/is-osteoporosis-an-autoimmune-disease").exists()
+
+
+def test_a_slug_or_category_change_moves_the_page_and_redirects_the_old_url(
+    rt: RenderRuntime,
+) -> None:
+    apply(rt, snapshot(version=2))
+    moved = snapshot(
+        version=3, slug="osteoporosis-and-autoimmunity", category=bones(),
+        former_slugs=("is-osteoporosis-an-autoimmune-disease",),
+    )  # fmt: skip
+    result = apply(rt, moved)
+    assert page(rt, ARTICLE) is None
+    assert page(rt, "bones-and-joints/osteoporosis-and-autoimmunity/index.html") is not None
+    marker = rt.store.root / "_redirects/health/is-osteoporosis-an-autoimmune-disease"
+    assert marker.read_text() == "/bones-and-joints/osteoporosis-and-autoimmunity"
+    assert {"category:health", "category:bones-and-joints"} <= result.dirty
+
+
+def test_view_counts_update_the_article_page_and_the_home_page(rt: RenderRuntime) -> None:
+    apply(rt, snapshot(version=2))
+    with rt.db.transaction() as session:
+        result = service.apply_view_counts(session, rt.store, rt.site, {1: 4617, 999: 3}, now=NOW)
+    assert result.pages_written == [ARTICLE]
+    assert result.dirty == {"home"}
+    html = page(rt, ARTICLE)
+    assert html is not None and ">4,617</span> views" in html
+    with rt.db.transaction() as session:
+        again = service.apply_view_counts(session, rt.store, rt.site, {1: 4617}, now=NOW)
+    assert again.pages_written == []  # unchanged totals re-render nothing

