@@ -90,9 +90,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def _pg_databases(worker_index: int) -> Iterator[dict[str, str]]:
-    created: dict[str, str] = {}
-    yield created
+def _pg_databases() -> dict[str, str]:
+    """PostgreSQL databases made (and migrated) by this test worker, by name."""
+    return {}
 
 
 DatabaseFactory = Callable[[str], str]

@@ -146,17 +146,17 @@ def test_two_racing_updates_one_wins_one_gets_409(settings: ArticlesSettings) ->
         url = f"/api/v1/articles/{article['id']}"
 
         def edit(title: str) -> int:
-            return client.patch(
-                url, json={"title": title, "version": 1}, headers=auth(token)
-            ).status_code
+            response = client.patch(url, json={"title": title, "version": 1}, headers=auth(token))
+            return int(response.status_code)
 
         for _ in range(5):
             current = client.get(url, headers=auth(token)).json()["version"]
 
             def edit_at(title: str, version: int = current) -> int:
-                return client.patch(
+                response = client.patch(
                     url, json={"title": title, "version": version}, headers=auth(token)
-                ).status_code
+                )
+                return int(response.status_code)
 
             with ThreadPoolExecutor(2) as pool:
                 codes = sorted(pool.map(edit_at, ["Left", "Right"]))

@@ -42,4 +42,4 @@ def bones() -> CategoryRef:
 def event(snap: ArticleSnapshot, kind: str = "published") -> dict[str, Any]:
     return ArticleEvent(kind=kind, occurred_at=snap.updated_at, snapshot=snap).model_dump(
         mode="json"
-    )  # type: ignore[arg-type]
+    )

@@ -47,7 +47,7 @@ def test_serves_pages_with_validators_and_revalidates(client: TestClient) -> Non
 
 
 def test_gzip_when_asked_and_head_without_body(client: TestClient) -> None:
-    with httpx.Client(transport=client._transport, base_url="http://testserver") as raw:  # type: ignore[attr-defined]
+    with httpx.Client(transport=client._transport, base_url="http://testserver") as raw:
         r = raw.get("/health/bones", headers={"Accept-Encoding": "gzip"})
     assert r.headers["content-encoding"] == "gzip"
     assert r.headers["vary"] == "Accept-Encoding"
