@@ -3,6 +3,7 @@ real migrations, and settings pointing at them."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,9 @@ from tests.resources import (
     recreate_postgres_database,
     redis_answers,
 )
+
+# Two checkouts running their suites at once must not share PostgreSQL databases.
+CHECKOUT_TAG = hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:6]
 
 MIGRATIONS = {
     "articles": ARTICLES_MIGRATIONS,
@@ -109,7 +113,7 @@ def database_url(
             url = f"sqlite:///{tmp_path / service}.db"
             migrate(url, MIGRATIONS[service])
             return url
-        name = f"hh_test_{worker_index}_{service}"
+        name = f"hh_test_{CHECKOUT_TAG}_{worker_index}_{service}"
         if name not in _pg_databases:
             url = recreate_postgres_database(name)
             migrate(url, MIGRATIONS[service])
