@@ -10,6 +10,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -105,15 +106,15 @@ def wait_for_redis(url: str, timeout: float = 20.0) -> None:
             time.sleep(0.1)
 
 
-def stack_specs(stack: StackSettings) -> list[ProcessSpec]:
+def stack_specs(
+    stack: StackSettings, base_env: Mapping[str, str] | None = None
+) -> list[ProcessSpec]:
+    """The local topology: page server, two APIs, three workers, one scheduler."""
     h = stack.host
+    base = os.environ if base_env is None else base_env
     env = {
-        "HEALTHHUB_SITE_URL": os.environ.get(
-            "HEALTHHUB_SITE_URL", f"http://{h}:{stack.pages_port}"
-        ),
-        "HEALTHHUB_VIEWS_URL": os.environ.get(
-            "HEALTHHUB_VIEWS_URL", f"http://{h}:{stack.views_port}"
-        ),
+        "HEALTHHUB_SITE_URL": base.get("HEALTHHUB_SITE_URL", f"http://{h}:{stack.pages_port}"),
+        "HEALTHHUB_VIEWS_URL": base.get("HEALTHHUB_VIEWS_URL", f"http://{h}:{stack.views_port}"),
     }
     uvicorn = ["-m", "uvicorn", "--factory", "--host", h, "--no-access-log"]
     specs = [

@@ -60,9 +60,13 @@ class Running:
 
 class Supervisor:
     def __init__(
-        self, console: Console | None = None, log_sink: Callable[[str, str], None] | None = None
+        self,
+        console: Console | None = None,
+        log_sink: Callable[[str, str], None] | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.console = console or Console(highlight=False, soft_wrap=True)
+        self.env = dict(env) if env is not None else dict(os.environ)
         self.running: list[Running] = []
         self.log_sink = log_sink
         self._stopping = False
@@ -78,7 +82,7 @@ class Supervisor:
         stream.close()
 
     def start(self, spec: ProcessSpec) -> Running:
-        env = {**os.environ, **spec.env, "PYTHONUNBUFFERED": "1"}
+        env = {**self.env, **spec.env, "PYTHONUNBUFFERED": "1"}
         proc = subprocess.Popen(
             list(spec.argv),
             env=env,

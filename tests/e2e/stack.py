@@ -1,0 +1,108 @@
+"""The platform as real local processes, for end-to-end tests: the same topology as
+`healthhub up` (services.cli.stack_specs), on free ports, with its own Redis and databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from services.cli import StackSettings, stack_specs
+from services.supervisor import Supervisor
+from tests.resources import RedisServer, free_port
+
+
+@dataclass
+class Stack:
+    root: Path
+    env: dict[str, str]
+    redis: RedisServer
+    settings: StackSettings
+    supervisor: Supervisor
+    log_lines: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> str:
+        return f"http://127.0.0.1:{self.settings.pages_port}"
+
+    @property
+    def articles(self) -> str:
+        return f"http://127.0.0.1:{self.settings.articles_port}"
+
+    @property
+    def views(self) -> str:
+        return f"http://127.0.0.1:{self.settings.views_port}"
+
+    def cli(self, *args: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "services.cli", *args],
+            env=self.env, capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        return out.stdout.strip()
+
+    def token(self, role: str = "editor") -> str:
+        return self.cli("token", "create", "--name", "e2e", "--role", role)
+
+    def log(self) -> str:
+        return "\n".join(self.log_lines[-300:])
+
+    def stop(self) -> None:
+        self.supervisor.stop()
+        self.redis.stop()
+
+
+def start_stack(root: Path, **overrides: str) -> Stack:
+    redis = RedisServer.launch()
+    settings = StackSettings(
+        pages_port=free_port(), articles_port=free_port(), views_port=free_port(), var_dir=root
+    )
+    env = {
+        **os.environ,
+        "HEALTHHUB_REDIS_URL": redis.url,
+        "HEALTHHUB_VAR_DIR": str(root),
+        "HEALTHHUB_PAGES_PORT": str(settings.pages_port),
+        "HEALTHHUB_ARTICLES_PORT": str(settings.articles_port),
+        "HEALTHHUB_VIEWS_PORT": str(settings.views_port),
+        "HEALTHHUB_RELAY_INTERVAL_SECONDS": "0.5",
+        "HEALTHHUB_FLUSH_INTERVAL_SECONDS": "0.5",
+        "HEALTHHUB_INDEX_COALESCE_SECONDS": "0.1",
+        "HEALTHHUB_ENVIRONMENT": "test",
+        **overrides,
+    }
+    lines: list[str] = []
+    supervisor = Supervisor(log_sink=lambda name, line: lines.append(f"{name} | {line}"), env=env)
+    stack = Stack(root, env, redis, settings, supervisor, lines)
+    try:
+        stack.cli("migrate")
+        for spec in stack_specs(settings, env):
+            supervisor.start(spec)
+        supervisor.wait_ready(timeout=60)
+    except BaseException:
+        print(stack.log())
+        stack.stop()
+        raise
+    return stack
+
+
+def wait_for(
+    what: str, check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1
+) -> Any:
+    """Poll until check() returns something truthy; fail with `what` after the timeout."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except httpx.HTTPError as exc:
+            last = exc
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
