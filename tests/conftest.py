@@ -28,7 +28,7 @@ from tests.resources import (
 )
 
 # Two checkouts running their suites at once must not share PostgreSQL databases.
-CHECKOUT_TAG = hashlib.sha1(str(Path(__file__).resolve().parent).encode()).hexdigest()[:6]
+CHECKOUT_TAG = hashlib.sha256(str(Path(__file__).resolve().parent).encode()).hexdigest()[:6]
 
 MIGRATIONS = {
     "articles": ARTICLES_MIGRATIONS,
