@@ -51,7 +51,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, s
                     "services.views.app:create_app",
                 ],
                 ready_url=f"http://127.0.0.1:{views2_port}/healthz",
-            ),  # fmt: skip
+            ),
             ProcessSpec("render-worker-2", python_module("services.cli", "worker", "render")),
             nginx_spec(conf, gateway_port),
         ]
