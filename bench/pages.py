@@ -16,6 +16,7 @@ import argparse
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -116,11 +117,13 @@ def measure(quick: bool = False) -> dict[str, Any]:
         }
         for base in urls.values():  # warm up caches
             run_wrk(base + PATH, seconds=1, headers=headers)
-        runs = interleave(
-            {name: (lambda b=base: run_wrk(b + PATH, seconds=seconds, headers=headers).requests_per_second)
-             for name, base in urls.items()},
-            rounds,
-        )  # fmt: skip
+
+        def load(base: str) -> Callable[[], float]:
+            return lambda: (
+                run_wrk(base + PATH, seconds=seconds, headers=headers).requests_per_second
+            )
+
+        runs = interleave({name: load(base) for name, base in urls.items()}, rounds)
     finally:
         for proc in procs:
             stop(proc)
