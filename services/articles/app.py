@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.articles import errors, metrics
+from services.articles import errors, metrics, outbox
 from services.articles.deps import Clock, utcnow
 from services.articles.routes import editor_router, public_router
 from services.articles.settings import ArticlesSettings, get_settings
@@ -49,6 +49,7 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings.articles_database_url)
         app.state.celery = create_celery(settings)
+        app.state.breaker = outbox.BrokerBreaker()
         yield
         app.state.db.dispose()
 

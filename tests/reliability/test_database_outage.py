@@ -12,16 +12,26 @@ import pytest
 
 from tests.conftest import CHECKOUT_TAG
 from tests.e2e.stack import Stack, start_stack, wait_for
-from tests.resources import POSTGRES_ADMIN_URL, drop_postgres_database, postgres_answers, recreate_postgres_database
+from tests.resources import (
+    POSTGRES_ADMIN_URL,
+    drop_postgres_database,
+    postgres_answers,
+    recreate_postgres_database,
+)
 
 DB_NAME = f"hh_rel_{CHECKOUT_TAG}_articles"
 
 
 def set_connections(allowed: bool) -> None:
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'ALTER DATABASE "{DB_NAME}" WITH ALLOW_CONNECTIONS {"true" if allowed else "false"}')
+        conn.execute(
+            f'ALTER DATABASE "{DB_NAME}" WITH ALLOW_CONNECTIONS {"true" if allowed else "false"}'
+        )
         if not allowed:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (DB_NAME,))
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (DB_NAME,),
+            )
 
 
 def count_articles() -> int:
@@ -57,11 +67,16 @@ def test_articles_api_answers_503_while_its_database_is_away_and_recovers(pg_sta
     set_connections(False)
     try:
         for _ in range(3):
-            r = httpx.post(f"{stack.articles}/api/v1/articles", json=body, headers=headers, timeout=10)
+            r = httpx.post(
+                f"{stack.articles}/api/v1/articles", json=body, headers=headers, timeout=10
+            )
             assert r.status_code == 503, r.text
             assert r.headers["content-type"].startswith("application/problem+json")
             assert r.headers["retry-after"] == "2"
-        public = httpx.get(f"{stack.articles}/api/v1/content/articles/is-osteoporosis-an-autoimmune-disease", timeout=10)
+        public = httpx.get(
+            f"{stack.articles}/api/v1/content/articles/is-osteoporosis-an-autoimmune-disease",
+            timeout=10,
+        )
         assert public.status_code == 503
         assert httpx.get(f"{stack.articles}/readyz", timeout=10).status_code == 503
         assert httpx.get(f"{stack.articles}/healthz", timeout=10).status_code == 200
@@ -70,10 +85,28 @@ def test_articles_api_answers_503_while_its_database_is_away_and_recovers(pg_sta
     # Back without restarting anything: the pool reconnects (pre-ping), nothing was half-written.
     created = wait_for(
         "the API to write again",
-        lambda: (r := httpx.post(f"{stack.articles}/api/v1/articles", json=body, headers=headers, timeout=10)).status_code == 201 and r,
+        lambda: (
+            (
+                r := httpx.post(
+                    f"{stack.articles}/api/v1/articles", json=body, headers=headers, timeout=10
+                )
+            ).status_code
+            == 201
+            and r
+        ),
     )
     assert created.json()["slug"] == "written-during-an-outage"
     assert count_articles() == before + 1
-    published = httpx.post(f"{stack.articles}/api/v1/articles/{created.json()['id']}/publish", headers=headers, timeout=10)
+    published = httpx.post(
+        f"{stack.articles}/api/v1/articles/{created.json()['id']}/publish",
+        headers=headers,
+        timeout=10,
+    )
     assert published.status_code == 200
-    wait_for("its page", lambda: httpx.get(f"{stack.pages}/health/written-during-an-outage", timeout=5).status_code == 200)
+    wait_for(
+        "its page",
+        lambda: (
+            httpx.get(f"{stack.pages}/health/written-during-an-outage", timeout=5).status_code
+            == 200
+        ),
+    )

@@ -18,7 +18,9 @@ IMPORTED = 4617
 def test_redis_restart_during_beacon_load_loses_no_accepted_view(stack: Stack) -> None:
     stack.cli("seed")
     beacon = f"{stack.views}/api/v1/views/{ARTICLE}"
-    wait_for("the article to be live for views", lambda: httpx.get(beacon, timeout=5).status_code == 200)
+    wait_for(
+        "the article to be live for views", lambda: httpx.get(beacon, timeout=5).status_code == 200
+    )
     statuses: Counter[int] = Counter()
     retry_after: set[str | None] = set()
     stop = threading.Event()
@@ -30,7 +32,13 @@ def test_redis_restart_during_beacon_load_loses_no_accepted_view(stack: Stack) -
                 n += 1
                 reader = f"198.18.{n // 250 % 250}.{n % 250}"
                 try:
-                    r = client.post(beacon, headers={"User-Agent": "Mozilla/5.0 Firefox/130.0", "X-Forwarded-For": reader})
+                    r = client.post(
+                        beacon,
+                        headers={
+                            "User-Agent": "Mozilla/5.0 Firefox/130.0",
+                            "X-Forwarded-For": reader,
+                        },
+                    )
                 except httpx.HTTPError:
                     statuses[0] += 1
                     continue
@@ -61,10 +69,18 @@ def test_redis_restart_during_beacon_load_loses_no_accepted_view(stack: Stack) -
     # instant Redis shuts down, one beacon in flight may have been counted by Redis while
     # its reply was lost (the reader was answered 503; a retry by that reader would be
     # deduplicated). One load thread: at most one such beacon.
-    wait_for("the flush", lambda: httpx.get(beacon, timeout=5).json()["total"] >= IMPORTED + accepted, timeout=30)
+    wait_for(
+        "the flush",
+        lambda: httpx.get(beacon, timeout=5).json()["total"] >= IMPORTED + accepted,
+        timeout=30,
+    )
     time.sleep(2)  # one more flush interval: nothing else may arrive
     total = httpx.get(beacon, timeout=5).json()["total"]
     assert IMPORTED + accepted <= total <= IMPORTED + accepted + 1, (statuses, total)
     # And the API answers normally again without a restart.
-    fresh = httpx.post(beacon, headers={"User-Agent": "Mozilla/5.0 Firefox/130.0", "X-Forwarded-For": "192.0.2.200"}, timeout=5)
+    fresh = httpx.post(
+        beacon,
+        headers={"User-Agent": "Mozilla/5.0 Firefox/130.0", "X-Forwarded-For": "192.0.2.200"},
+        timeout=5,
+    )
     assert fresh.status_code == 202
