@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -48,6 +49,10 @@ def create(stack: Stack, headers: dict[str, str], slug: str) -> dict[str, object
     return data
 
 
+def page_is_served(stack: Stack, slug: object) -> Callable[[], bool]:
+    return lambda: httpx.get(f"{stack.pages}/health/{slug}", timeout=5).status_code == 200
+
+
 def temp_files(store: Path) -> list[Path]:
     return [p for p in store.rglob(".tmp-*")]
 
@@ -78,13 +83,7 @@ def test_killing_render_workers_mid_render_loses_no_page_and_leaves_no_partial_f
     assert killed > 0
     assert worker.proc.poll() is None  # the worker itself lives on and forks new pool processes
     for article in articles:
-        wait_for(
-            f"page {article['slug']}",
-            lambda a=article: (
-                httpx.get(f"{stack.pages}/health/{a['slug']}", timeout=5).status_code == 200
-            ),
-            timeout=90,
-        )
+        wait_for(f"page {article['slug']}", page_is_served(stack, article["slug"]), timeout=90)
     store = stack.root / "pages"
     # A killed writer may leave a temp file, never a partial page; temp files are swept at start.
     for article in articles:
@@ -124,13 +123,7 @@ def test_publishes_made_while_redis_is_down_all_reach_the_site_at_their_newest_v
         assert fix.status_code == 200, fix.text
         stack.redis.start()
         for article in articles:
-            wait_for(
-                f"page {article['slug']}",
-                lambda a=article: (
-                    httpx.get(f"{stack.pages}/health/{a['slug']}", timeout=5).status_code == 200
-                ),
-                timeout=90,
-            )
+            wait_for(f"page {article['slug']}", page_is_served(stack, article["slug"]), timeout=90)
         wait_for(
             "the newest version of outage-0",
             lambda: (
