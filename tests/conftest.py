@@ -4,7 +4,7 @@ real migrations, and settings pointing at them."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from services.render.settings import RenderSettings
 from services.views.commands import MIGRATIONS as VIEWS_MIGRATIONS
 from services.views.settings import ViewsSettings
 from shared.db import Database, migrate
+from tests.e2e.stack import Stack, start_stack
 from tests.resources import (
     SYSTEM_REDIS_URL,
     RedisServer,
@@ -183,3 +184,30 @@ def render_settings(
         views_url="",
         **redis_dbs.settings_kwargs(),  # type: ignore[arg-type]
     )
+
+
+# --- a running platform (real processes and Celery workers), shared by a test module ----
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(tmp_path_factory.mktemp("stack"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def show_logs_on_failure(request: pytest.FixtureRequest, stack: Stack) -> Iterator[None]:
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        print(stack.log())
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    setattr(item, "rep_" + report.when, report)
+    return report
