@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.core.result import Ok
 
 from tests.e2e.stack import Stack
 
@@ -32,6 +33,7 @@ def fuzz(base_url: str, headers: dict[str, str]) -> list[str]:
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
     exercised = []
     for result in schema.get_all_operations():
+        assert isinstance(result, Ok), f"the OpenAPI document has an invalid operation: {result}"
         operation = result.ok()
 
         @given(case=operation.as_strategy())
