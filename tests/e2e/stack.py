@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import redis
+import redis as redis_py
 
 from services.cli import StackSettings, stack_specs
 from services.supervisor import ProcessSpec, Supervisor
@@ -51,8 +51,8 @@ class Stack:
     def token(self, role: str = "editor") -> str:
         return self.cli("token", "create", "--name", "e2e", "--role", role)
 
-    def redis_client(self, db: int = 0) -> redis.Redis:
-        return redis.Redis.from_url(f"{self.redis.url}/{db}")
+    def redis_client(self, db: int = 0) -> redis_py.Redis:
+        return redis_py.Redis.from_url(f"{self.redis.url}/{db}")
 
     def log(self) -> str:
         return "\n".join(self.log_lines[-300:])
