@@ -125,6 +125,40 @@ def counts(session: Session, *, article_id: int, today: date) -> Counts:
     )
 
 
+def daily(session: Session, *, article_id: int, today: date, days: int) -> list[tuple[date, int]]:
+    """The last ``days`` days up to today, oldest first, days without views as 0."""
+    if repository.get_known(session, article_id) is None:
+        raise UnknownArticle(article_id)
+    first = today - timedelta(days=days - 1)
+    found = repository.daily(session, article_id, first)
+    return [(d, found.get(d, 0)) for d in (first + timedelta(days=i) for i in range(days))]
+
+
+# "Most viewed" windows: days counted back from today (today included); None = all time.
+TOP_WINDOWS: dict[str, int | None] = {"1d": 1, "7d": 7, "30d": 30, "all": None}
+
+
+@dataclass(frozen=True)
+class TopEntry:
+    article_id: int
+    slug: str
+    category: str
+    views: int
+
+
+def top(
+    session: Session, *, window: str, category: str | None, limit: int, today: date
+) -> list[TopEntry]:
+    """The most viewed live articles in a window, most viewed first (ties: lower id first)."""
+    days = TOP_WINDOWS[window]
+    if days is None:
+        rows = repository.top_all_time(session, category=category, limit=limit)
+    else:
+        first = today - timedelta(days=days - 1)
+        rows = repository.top_since(session, first, category=category, limit=limit)
+    return [TopEntry(*row) for row in rows]
+
+
 def import_totals(
     session: Session, rows: list[tuple[str, int]], *, now: datetime
 ) -> dict[int, int]:
