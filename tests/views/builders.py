@@ -104,4 +104,5 @@ def views_client(
 def beacon(client: TestClient, article_id: int | str, *, ua: str = BROWSER, **headers: str) -> int:
     """POST a beacon; the status code."""
     sent = {"User-Agent": ua, **{k.replace("_", "-"): v for k, v in headers.items()}}
-    return client.post(f"/api/v1/views/{article_id}", headers=sent).status_code
+    status: int = client.post(f"/api/v1/views/{article_id}", headers=sent).status_code
+    return status
