@@ -236,6 +236,17 @@ def scheduler() -> None:
     celery_app.start(["beat", "-s", str(state), "--loglevel", "WARNING"])
 
 
+@app.command("ping-broker")
+def ping_broker() -> None:
+    """Exit 0 when the broker answers (the health check of workers and the scheduler)."""
+    settings = BaseServiceSettings()
+    try:
+        redis.Redis.from_url(settings.broker_url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        typer.echo(f"broker unreachable: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
 @app.command()
 def up(
     seed_content: Annotated[

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from services.cli import StackSettings, stack_specs
-from services.supervisor import Supervisor
+from services.supervisor import ProcessSpec, Supervisor
 from tests.resources import RedisServer, free_port
 
 
@@ -58,7 +58,10 @@ class Stack:
         self.redis.stop()
 
 
-def start_stack(root: Path, **overrides: str) -> Stack:
+ExtraSpecs = Callable[[StackSettings, dict[str, str]], list[ProcessSpec]]
+
+
+def start_stack(root: Path, extra: ExtraSpecs | None = None, **overrides: str) -> Stack:
     redis = RedisServer.launch()
     settings = StackSettings(
         pages_port=free_port(), articles_port=free_port(), views_port=free_port(), var_dir=root
@@ -81,7 +84,7 @@ def start_stack(root: Path, **overrides: str) -> Stack:
     stack = Stack(root, env, redis, settings, supervisor, lines)
     try:
         stack.cli("migrate")
-        for spec in stack_specs(settings, env):
+        for spec in [*stack_specs(settings, env), *(extra(settings, env) if extra else [])]:
             supervisor.start(spec)
         supervisor.wait_ready(timeout=60)
     except BaseException:

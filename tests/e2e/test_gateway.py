@@ -1,0 +1,142 @@
+"""The compose topology as local processes behind the real nginx gateway: two render
+workers, two views API processes, every flow through one public port."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from services.cli import StackSettings
+from services.supervisor import ProcessSpec, python_module
+from tests.e2e.gateway import nginx_binary, nginx_spec, write_nginx_config
+from tests.e2e.stack import Stack, start_stack, wait_for
+from tests.resources import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, str]]:
+    if nginx_binary() is None:
+        pytest.skip("nginx is not installed (Debian package nginx); .ci/run installs it")
+    root = tmp_path_factory.mktemp("gateway")
+    gateway_port, views2_port = free_port(), free_port()
+
+    def extra(settings: StackSettings, env: dict[str, str]) -> list[ProcessSpec]:
+        conf = write_nginx_config(
+            root / "nginx",
+            port=gateway_port,
+            page_store=root / "pages",
+            pages=f"127.0.0.1:{settings.pages_port}",
+            articles=f"127.0.0.1:{settings.articles_port}",
+            views=[f"127.0.0.1:{settings.views_port}", f"127.0.0.1:{views2_port}"],
+        )
+        return [
+            ProcessSpec(
+                "views-api-2",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(views2_port),
+                    "--no-proxy-headers",
+                    "--no-access-log",
+                    "services.views.app:create_app",
+                ],
+                ready_url=f"http://127.0.0.1:{views2_port}/healthz",
+            ),
+            ProcessSpec("render-worker-2", python_module("services.cli", "worker", "render")),
+            nginx_spec(conf, gateway_port),
+        ]
+
+    base = f"http://127.0.0.1:{gateway_port}"
+    # Pages and the views API share the gateway's origin, as in production.
+    stack = start_stack(root, extra=extra, HEALTHHUB_VIEWS_URL="", HEALTHHUB_SITE_URL=base)
+    try:
+        stack.cli("seed")
+        yield stack, base
+    except BaseException:
+        print(stack.log())
+        raise
+    finally:
+        stack.stop()
+
+
+def test_every_flow_works_through_the_gateway(gateway: tuple[Stack, str]) -> None:
+    stack, base = gateway
+    token = stack.token()
+    auth = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=base, timeout=10, follow_redirects=False) as web:
+        # Publish through the gateway; nginx serves the page straight from the store.
+        created = web.post(
+            "/api/v1/articles",
+            json={"title": "Through the gateway", "category": "health", "slug": "through-the-gateway",
+                  "body": "## One\n\nText.\n"},
+            headers=auth,
+        )  # fmt: skip
+        assert created.status_code == 201, created.text
+        article = created.json()
+        assert (
+            web.post(f"/api/v1/articles/{article['id']}/publish", headers=auth).status_code == 200
+        )
+        page = wait_for(
+            "the page through nginx",
+            lambda: (r := web.get("/health/through-the-gateway")).status_code == 200 and r,
+        )
+        assert "<h1>Through the gateway</h1>" in page.text
+        assert page.headers["server"] == "nginx"
+        assert "etag" in page.headers
+        assert "max-age" in page.headers["cache-control"]
+        gz = web.get("/health/through-the-gateway", headers={"Accept-Encoding": "gzip"})
+        assert gz.headers.get("content-encoding") == "gzip"
+
+        # Beacons through the proxy reach both views processes; counts are exact.
+        beacon = f"/api/v1/views/{article['id']}"
+        accepted = 0
+        for i in range(40):
+            r = web.post(beacon, headers={"User-Agent": f"Mozilla/5.0 (reader {i}) Firefox/130.0"})
+            assert r.status_code == 202, r.text
+            accepted += 1
+        # A client cannot pose as someone else: its own X-Forwarded-For is replaced by nginx.
+        for _ in range(3):
+            spoofed = web.post(
+                beacon,
+                headers={
+                    "User-Agent": "Mozilla/5.0 (reader 0) Firefox/130.0",
+                    "X-Forwarded-For": "198.51.100.7",
+                },
+            )
+            assert spoofed.json()["status"] == "duplicate"
+        wait_for("exact totals", lambda: web.get(beacon).json()["total"] == accepted, timeout=30)
+
+        # Old slug → 301 (from the page server behind nginx); unpublished → 410.
+        moved = web.patch(
+            f"/api/v1/articles/{article['id']}",
+            json={"slug": "through-the-gateway-v2", "version": 2},
+            headers=auth,
+        )
+        assert moved.status_code == 200, moved.text
+        wait_for(
+            "the moved page", lambda: web.get("/health/through-the-gateway-v2").status_code == 200
+        )
+        old = web.get("/health/through-the-gateway")
+        assert old.status_code == 301
+        assert old.headers["location"] == "/health/through-the-gateway-v2"
+        assert (
+            web.post(f"/api/v1/articles/{article['id']}/unpublish", headers=auth).status_code == 200
+        )
+        wait_for(
+            "410 through the gateway",
+            lambda: web.get("/health/through-the-gateway-v2").status_code == 410,
+        )
+
+        # The page store's markers and temp files are never public.
+        assert web.get("/_gone/health/through-the-gateway-v2").status_code == 404
+        assert web.get("/_redirects/health/through-the-gateway").status_code == 404
