@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
 from services.views import beacon, readers, service
-from services.views.fastpath import BeaconFastPath
+from services.views.fastpath import ViewsAPI
 from services.views.routes import router
 from services.views.settings import ViewsSettings, get_settings
 from shared.db import Database
@@ -59,7 +59,7 @@ def create_app(
         await app.state.redis.aclose()
         app.state.db.dispose()
 
-    app = FastAPI(
+    app = ViewsAPI(
         title="HealthHub views API",
         version="1.0",
         summary="Count page views exactly and privately; read per-article counts.",
@@ -67,9 +67,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock
-    # Innermost first: the beacon fast path runs after the size limit and CORS.
-    if fast_path:
-        app.add_middleware(BeaconFastPath)
+    app.fast_path = fast_path
+    app.max_body_bytes = settings.max_beacon_bytes
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_beacon_bytes)
     app.add_middleware(
         CORSMiddleware,

@@ -1,4 +1,4 @@
-"""A pure-ASGI fast path for the beacon, in front of the FastAPI routes.
+"""A pure-ASGI fast path for the beacon, in front of the FastAPI app and its middleware.
 
 The beacon is the one hot endpoint: every page view of every reader calls it. Through
 FastAPI it pays for routing, dependency resolution, pydantic and a response model on every
@@ -14,9 +14,10 @@ import json
 import logging
 import re
 
+from fastapi import FastAPI
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from services.views import beacon, service
 from services.views.pixel import PIXEL
@@ -39,24 +40,35 @@ _PIXEL_HEADERS = [
 ]
 
 
-class BeaconFastPath:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+class ViewsAPI(FastAPI):
+    """The views FastAPI app, which answers beacons itself before its middleware stack.
+
+    Beacons skip the middleware on purpose: CORS headers are of no use to sendBeacon or an
+    <img> (neither reads the answer), and neither path ever reads a beacon's body. A request
+    that declares a body over the limit, or a chunked one, is left to the FastAPI app, whose
+    BodySizeLimit middleware answers 413 to the former.
+    """
+
+    fast_path = True
+    max_body_bytes = 2048
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if self.fast_path and scope["type"] == "http" and await self._beacon(scope, send):
             return
+        await super().__call__(scope, receive, send)
+
+    async def _beacon(self, scope: Scope, send: Send) -> bool:
+        """Answer a beacon; False when the request is not one this fast path takes."""
         method = scope["method"]
         match = BEACON_PATH.fullmatch(scope["path"])
         if match is None or int(match[1]) > MAX_ARTICLE_ID:
-            await self.app(scope, receive, send)
-            return
+            return False
         pixel = match[2] is not None
         if (method != "GET") if pixel else (method != "POST"):
-            await self.app(scope, receive, send)
-            return
-        ctx: beacon.BeaconContext = scope["app"].state.beacon
+            return False
+        if not _small_body(scope["headers"], self.max_body_bytes):
+            return False
+        ctx: beacon.BeaconContext = self.state.beacon
         client = scope.get("client")
         try:
             outcome = await beacon.record_view(
@@ -71,7 +83,11 @@ class BeaconFastPath:
                 await _send(send, 200, _PIXEL_HEADERS, PIXEL)
             else:
                 await _problem(send, scope, 503, "Redis is not answering; try again shortly.")
-            return
+            return True
+        except Exception:  # a bug: answered like FastAPI's handler would, and logged
+            log.exception("beacon failed on %s %s", method, scope["path"])
+            await _problem(send, scope, 500, "An unexpected error occurred; it has been logged.")
+            return True
         if pixel:
             await _send(send, 200, _PIXEL_HEADERS, PIXEL)
         elif outcome in _BODIES:
@@ -86,6 +102,17 @@ class BeaconFastPath:
             await _problem(
                 send, scope, 429, "Too many views from this client; slow down.", retry_after=60
             )
+        return True
+
+
+def _small_body(headers: list[tuple[bytes, bytes]], limit: int) -> bool:
+    """True when the request declares a body within the limit (or none at all)."""
+    for name, value in headers:
+        if name == b"content-length":
+            return value.isdigit() and int(value) <= limit
+        if name == b"transfer-encoding":
+            return False
+    return True
 
 
 async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
@@ -96,7 +123,12 @@ async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], bod
 async def _problem(
     send: Send, scope: Scope, status: int, detail: str, *, retry_after: int | None = None
 ) -> None:
-    titles = {404: "Not found", 429: "Too many requests", 503: "Service unavailable"}
+    titles = {
+        404: "Not found",
+        429: "Too many requests",
+        500: "Internal server error",
+        503: "Service unavailable",
+    }
     raw = json.dumps(
         {
             "type": "about:blank",
