@@ -59,11 +59,16 @@ class DailySalt:
 Pending = tuple[list[str | int], "asyncio.Future[int]"]
 
 
+# A few pipelines may be in flight at once, so one slow round trip (Redis descheduled on a
+# busy machine) does not hold every beacon back.
+MAX_PIPELINES_IN_FLIGHT = 4
+
+
 class ViewRecorder:
     """Counts one view with one EVALSHA of buffer.RECORD_VIEW_LUA, atomically.
 
-    Beacons that arrive while a round trip to Redis is in flight wait and then go together,
-    as one pipeline: under load, one round trip serves many beacons and the client library's
+    Beacons that arrive while round trips to Redis are in flight (up to
+    MAX_PIPELINES_IN_FLIGHT) wait and then go together, as one pipeline: under load, one round trip serves many beacons and the client library's
     per-command cost is paid once per batch; when idle, a beacon goes at once (batches of
     one), so nothing waits on a timer. Each view is still its own script call, so every
     outcome is exactly what it would be alone.
@@ -75,7 +80,7 @@ class ViewRecorder:
         self.rate = rate_per_minute
         self.sha = hashlib.sha1(buffer.RECORD_VIEW_LUA.encode()).hexdigest()  # noqa: S324 - Redis' script id
         self._pending: list[Pending] = []
-        self._sender: asyncio.Task[None] | None = None
+        self._senders: set[asyncio.Task[None]] = set()
 
     async def record(self, *, article_id: int, reader: str, now: datetime) -> Outcome:
         minute = int(now.timestamp()) // 60
@@ -92,8 +97,10 @@ class ViewRecorder:
         ]
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending.append((call, future))
-        if self._sender is None or self._sender.done():
-            self._sender = asyncio.create_task(self._send_pending())
+        if len(self._senders) < MAX_PIPELINES_IN_FLIGHT:
+            sender = asyncio.create_task(self._send_pending())
+            self._senders.add(sender)
+            sender.add_done_callback(self._senders.discard)
         return _OUTCOMES[await future]
 
     async def _send_pending(self) -> None:

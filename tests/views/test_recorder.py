@@ -48,6 +48,33 @@ def test_concurrent_beacons_each_get_their_own_outcome(settings: ViewsSettings) 
     assert accepted(settings) == 41
 
 
+def test_beacons_spread_over_several_pipelines_count_each_reader_once(
+    settings: ViewsSettings,
+) -> None:
+    """Beacons arriving while earlier pipelines are in flight go in later ones, possibly
+    several at once: still one count per reader and article."""
+
+    async def staggered() -> list[service.Outcome]:
+        r = aioredis.Redis.from_url(settings.views_redis_url)
+        recorder = service.ViewRecorder(r, window_seconds=1800, rate_per_minute=1000)
+
+        async def one(i: int) -> service.Outcome:
+            for _ in range(i % 7):
+                await asyncio.sleep(0)
+            return await recorder.record(article_id=1 + i % 2, reader=f"r{i % 30}", now=T0)
+
+        try:
+            return list(await asyncio.gather(*(one(i) for i in range(300))))
+        finally:
+            await r.aclose()
+
+    outcomes = asyncio.run(staggered())
+    # 30 readers x 2 articles, but reader r{k} only ever reads article 1 + k % 2.
+    assert outcomes.count(service.Outcome.COUNTED) == 30
+    assert outcomes.count(service.Outcome.DUPLICATE) == 270
+    assert accepted(settings) == 30
+
+
 def test_the_rate_limit_holds_within_one_batch(settings: ViewsSettings) -> None:
     calls = [(1 + i % 2, "flooder") for i in range(10)]
     outcomes = asyncio.run(record_all(settings, calls, rate=3))
