@@ -30,6 +30,7 @@ import httpx
 import redis
 from sqlalchemy import func, select
 
+from bench.tools import ensure_debian_package
 from services.views import buffer, flusher, service
 from services.views.commands import MIGRATIONS
 from services.views.models import ArticleTotal
@@ -56,21 +57,6 @@ request = function()
   }})
 end
 """
-
-
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    print("wrk is missing: installing Debian's wrk package ...", flush=True)
-    apt = ["apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "-q", "wrk"]
-    if subprocess.run(apt, capture_output=True, check=False).returncode != 0:
-        subprocess.run(["apt-get", "update", "-q"], capture_output=True, check=False)
-        subprocess.run(apt, capture_output=True, check=True)
-    found = shutil.which("wrk")
-    if not found:
-        raise SystemExit("could not install wrk (apt-get install wrk)")
-    return found
 
 
 def start_server(app: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
@@ -156,7 +142,7 @@ def counted(db: Database) -> int:
 
 def measure(quick: bool = False) -> dict[str, Any]:
     """Run the benchmark; the figures as a dict (bench.run collects them)."""
-    wrk = ensure_wrk()
+    wrk = ensure_debian_package("wrk")
     # Several short alternating rounds rather than one long run each: on a shared machine the
     # neighbours' load comes and goes, and the best round of each is the fairest comparison.
     seconds = 3 if quick else 5

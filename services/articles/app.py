@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import redis as sync_redis
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 
-from services.articles import errors
+from services.articles import errors, metrics, outbox
 from services.articles.deps import Clock, utcnow
 from services.articles.routes import editor_router, public_router
 from services.articles.settings import ArticlesSettings, get_settings
@@ -18,6 +19,7 @@ from shared.db import Database
 from shared.health import add_health_routes
 from shared.limits import BodySizeLimit
 from shared.logs import configure_logging
+from shared.observability import install_observability
 from shared.problems import Problem, install_problem_handlers
 
 
@@ -47,6 +49,7 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings.articles_database_url)
         app.state.celery = create_celery(settings)
+        app.state.breaker = outbox.BrokerBreaker()
         yield
         app.state.db.dispose()
 
@@ -65,8 +68,14 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
     def ready() -> None:
         with app.state.db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+        sync_redis.Redis.from_url(
+            settings.broker_url, socket_timeout=1, socket_connect_timeout=1
+        ).ping()
 
     add_health_routes(app, ready)
+    install_observability(
+        app, "articles", metrics.producer(lambda: app.state.db, settings.broker_url)
+    )
     app.include_router(editor_router)
     app.include_router(public_router)
     return app

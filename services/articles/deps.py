@@ -53,7 +53,13 @@ def get_session(request: Request) -> Iterator[Session]:
     pending = outbox.take_pending(session)
     if pending:
         celery_app: Celery = request.app.state.celery
-        outbox.dispatch(db, celery_app, pending, now=request.app.state.clock())
+        outbox.dispatch(
+            db,
+            celery_app,
+            pending,
+            now=request.app.state.clock(),
+            breaker=request.app.state.breaker,
+        )
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

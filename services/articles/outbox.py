@@ -9,6 +9,7 @@ made while Redis was down still reaches the consumers when Redis is back.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,27 @@ from shared.db import Database
 log = logging.getLogger("healthhub.articles.outbox")
 
 PENDING_KEY = "healthhub.outbox.pending"
+
+
+class BrokerBreaker:
+    """After a failed send, requests stop trying the broker for a short while.
+
+    Reaching an unreachable Redis costs seconds (the client retries with back-off). Without
+    this, every publish during an outage would pay that; with it, only the first does, and
+    the events wait in the outbox for the relay, which delivers them once Redis is back."""
+
+    def __init__(self, cooldown_seconds: float = 5.0) -> None:
+        self.cooldown = cooldown_seconds
+        self._open_until = 0.0
+
+    def allows(self) -> bool:
+        return time.monotonic() >= self._open_until
+
+    def trip(self) -> None:
+        self._open_until = time.monotonic() + self.cooldown
+
+    def reset(self) -> None:
+        self._open_until = 0.0
 
 
 def record(session: Session, event: ArticleEvent) -> OutboxMessage:
@@ -55,14 +77,22 @@ def send(celery_app: Celery, payload: dict[str, Any]) -> None:
 
 
 def _send_all(
-    db: Database, celery_app: Celery, messages: Sequence[OutboxMessage], now: datetime
+    db: Database,
+    celery_app: Celery,
+    messages: Sequence[OutboxMessage],
+    now: datetime,
+    breaker: BrokerBreaker | None = None,
 ) -> int:
     sent: list[int] = []
     try:
         for message in messages:
             send(celery_app, message.payload)
             sent.append(message.id)
+        if breaker is not None:
+            breaker.reset()
     except Exception as exc:  # the broker is unreachable: the relay will try again
+        if breaker is not None:
+            breaker.trip()
         log.warning(
             "outbox: broker unavailable, %d event(s) left for the relay: %s",
             len(messages) - len(sent),
@@ -75,13 +105,23 @@ def _send_all(
     return len(sent)
 
 
-def dispatch(db: Database, celery_app: Celery, ids: Sequence[int], *, now: datetime) -> int:
+def dispatch(
+    db: Database,
+    celery_app: Celery,
+    ids: Sequence[int],
+    *,
+    now: datetime,
+    breaker: BrokerBreaker | None = None,
+) -> int:
     """Send the given (committed) outbox messages now; returns how many were sent."""
     if not ids:
         return 0
+    if breaker is not None and not breaker.allows():
+        log.info("outbox: broker recently unreachable; %d event(s) left for the relay", len(ids))
+        return 0
     with db.transaction() as session:
         messages = list(repository.outbox_messages(session, ids))
-    return _send_all(db, celery_app, [m for m in messages if m.sent_at is None], now)
+    return _send_all(db, celery_app, [m for m in messages if m.sent_at is None], now, breaker)
 
 
 def relay(

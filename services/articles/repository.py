@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.articles.models import ApiToken, Article, Category, OutboxMessage, SlugRedirect
@@ -114,3 +114,8 @@ def get_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
 
 def list_tokens(session: Session) -> Sequence[ApiToken]:
     return session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
+
+
+def count_unsent(session: Session) -> int:
+    stmt = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+    return int(session.scalar(stmt) or 0)

@@ -10,12 +10,20 @@ unpublished article, otherwise 404.
 from __future__ import annotations
 
 import os
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 
-from starlette.types import Receive, Scope, Send
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from starlette.types import Message, Receive, Scope, Send
 
 from services.render.settings import get_settings
 from services.render.store import GONE_DIR, REDIRECTS_DIR
@@ -45,6 +53,17 @@ class PageServer:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._cache: OrderedDict[str, CachedFile] = OrderedDict()
+        self.registry = CollectorRegistry()
+        self._responses = Counter(
+            "healthhub_pages_responses",
+            "Page server responses by status",
+            ["status"],
+            registry=self.registry,
+        )
+        self._latency = Histogram(
+            "healthhub_pages_response_seconds", "Page server response time", registry=self.registry,
+            buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05),
+        )  # fmt: skip
 
     # --- path handling -------------------------------------------------------------------
     @staticmethod
@@ -108,6 +127,28 @@ class PageServer:
 
     # --- ASGI ----------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._handle(scope, receive, send)
+            return
+        if scope["path"] == "/metrics":
+            await self._respond(
+                send, 200, CONTENT_TYPE_LATEST.encode(), generate_latest(self.registry), head=False
+            )
+            return
+        start = time.perf_counter()
+        status = 0
+
+        async def counting_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self._handle(scope, receive, counting_send)
+        self._responses.labels(str(status)).inc()
+        self._latency.observe(time.perf_counter() - start)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
@@ -129,6 +170,14 @@ class PageServer:
                 head=False,
                 extra=[(b"allow", b"GET, HEAD")],
             )
+            return
+        if path == "/readyz":
+            ready = os.path.isdir(self.root) and os.access(self.root, os.R_OK)
+            await self._respond(
+                send, 200 if ready else 503, b"application/json",
+                b'{"status":"ready"}' if ready else b'{"status":"page store unreadable"}',
+                head=method == "HEAD",
+            )  # fmt: skip
             return
         if path == "/healthz":
             await self._respond(

@@ -9,7 +9,7 @@ from celery import current_app, shared_task
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 
-from services.render import coalesce, repository, service
+from services.render import coalesce, metrics, repository, service
 from services.render.runtime import get_runtime
 from shared.contracts import (
     RENDER_ARTICLE_CHANGED_TASK,
@@ -41,6 +41,8 @@ def article_changed(payload: dict[str, Any]) -> bool:
         repository.mark_dirty(session, result.dirty, now)
     if result.dirty:
         coalesce.schedule_indexes(rt, current_app)
+    lag = (now - event.occurred_at).total_seconds() if result.applied else None
+    metrics.record_render(rt.redis, len(result.pages_written), lag)
     if result.applied:
         log.info(
             "article %s v%s applied: %s",
@@ -60,6 +62,7 @@ def render_indexes() -> int:
         keys = repository.take_dirty(session)
         written = service.render_indexes(session, rt.store, rt.site, keys, now=now)
     if keys:
+        metrics.record_render(rt.redis, len(written), None)
         log.info("rendered %d index key(s) into %d file(s)", len(keys), len(written))
     return len(written)
 
@@ -74,4 +77,5 @@ def view_counts(payload: dict[str, Any]) -> int:
         repository.mark_dirty(session, result.dirty, now)
     if result.dirty:
         coalesce.schedule_indexes(rt, current_app)
+    metrics.record_render(rt.redis, len(result.pages_written), None)
     return len(result.pages_written)

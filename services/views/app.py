@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
-from services.views import beacon, readers, service
+from services.views import beacon, metrics, readers, service
 from services.views.fastpath import ViewsAPI
 from services.views.routes import router
 from services.views.settings import ViewsSettings, get_settings
@@ -20,6 +20,7 @@ from shared.db import Database
 from shared.health import add_health_routes
 from shared.limits import BodySizeLimit
 from shared.logs import configure_logging
+from shared.observability import install_observability
 from shared.problems import Problem, install_problem_handlers
 
 
@@ -86,5 +87,8 @@ def create_app(
         sync_redis.Redis.from_url(settings.views_redis_url, socket_timeout=1).ping()
 
     add_health_routes(app, db_ready, redis_ready)
+    install_observability(
+        app, "views", metrics.producer(lambda: app.state.db, settings.views_redis_url)
+    )
     app.include_router(router)
     return app

@@ -15,8 +15,7 @@ import logging
 import re
 
 from fastapi import FastAPI
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 from starlette.types import Receive, Scope, Send
 
 from services.views import beacon, service
@@ -77,12 +76,18 @@ class ViewsAPI(FastAPI):
                 peer=client[0] if client else None,
                 raw_headers=scope["headers"],
             )
-        except (RedisConnectionError, RedisTimeoutError) as exc:
+        except RedisError as exc:  # down, restarting (LOADING), out of memory, ...
             log.warning("beacon: Redis is not answering: %s", exc)
             if pixel:  # the image regardless: a broken-image icon would help nobody
                 await _send(send, 200, _PIXEL_HEADERS, PIXEL)
             else:
-                await _problem(send, scope, 503, "Redis is not answering; try again shortly.")
+                await _problem(
+                    send,
+                    scope,
+                    503,
+                    "A backing service (database or Redis) is not answering; try again shortly.",
+                    retry_after=2,
+                )
             return True
         except Exception:  # a bug: answered like FastAPI's handler would, and logged
             log.exception("beacon failed on %s %s", method, scope["path"])

@@ -77,3 +77,31 @@ def test_the_relay_leaves_fresh_messages_to_the_request_that_wrote_them(
     db.dispose()
     assert sent == 0
     assert len(unsent(articles_settings)) == 1
+
+
+def test_after_one_failed_send_publishes_skip_the_broker_and_stay_fast(
+    articles_settings: ArticlesSettings, redis_dbs: RedisDbs
+) -> None:
+    seed_categories(articles_settings)
+    token = make_token(articles_settings)
+    down = articles_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}"})
+    with articles_client(down) as client:
+        ids = [create_article(client, token, title=f"Outage {i}")["id"] for i in range(3)]
+        for article_id in ids:
+            assert (
+                client.post(
+                    f"/api/v1/articles/{article_id}/publish", headers=auth(token)
+                ).status_code
+                == 200
+            )
+    # Only the first publish tried the broker; all three wait in the outbox for the relay.
+    assert sorted((m.article_id, m.attempts) for m in unsent(articles_settings)) == [
+        (ids[0], 1), (ids[1], 0), (ids[2], 0)
+    ]  # fmt: skip
+    db = Database(articles_settings.articles_database_url)
+    sent = outbox.relay(
+        db, create_celery(articles_settings), now=datetime.now(UTC), grace_seconds=0, batch_size=10
+    )
+    db.dispose()
+    assert sent == 3
+    assert [e.snapshot.id for e in queued_events(redis_dbs, "render")] == ids

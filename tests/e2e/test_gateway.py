@@ -4,7 +4,9 @@ workers, two views API processes, every flow through one public port."""
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -23,6 +25,12 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, s
     if nginx_binary() is None:
         pytest.skip("nginx is not installed (Debian package nginx); .ci/run installs it")
     root = tmp_path_factory.mktemp("gateway")
+    # nginx workers run as an unprivileged user: like a compose volume, the store must be
+    # readable by them (pytest makes its temp directories private).
+    for folder in (root, *root.parents):
+        if folder == Path("/tmp") or folder == Path("/"):
+            break
+        folder.chmod(folder.stat().st_mode | 0o055)
     gateway_port, views2_port = free_port(), free_port()
 
     def extra(settings: StackSettings, env: dict[str, str]) -> list[ProcessSpec]:
@@ -69,6 +77,15 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, s
         stack.stop()
 
 
+def pages_served(stack: Stack) -> float:
+    """200 responses the page server itself has sent (from its /metrics)."""
+    text = httpx.get(f"{stack.pages}/metrics", timeout=5).text
+    for line in text.splitlines():
+        if line.startswith('healthhub_pages_responses_total{status="200"}'):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
 def test_every_flow_works_through_the_gateway(gateway: tuple[Stack, str]) -> None:
     stack, base = gateway
     token = stack.token()
@@ -91,6 +108,12 @@ def test_every_flow_works_through_the_gateway(gateway: tuple[Stack, str]) -> Non
             lambda: (r := web.get("/health/through-the-gateway")).status_code == 200 and r,
         )
         assert "<h1>Through the gateway</h1>" in page.text
+        # Served by nginx from the store, not proxied: the page server saw no request for it.
+        time.sleep(1.5)  # nginx's open_file_cache_valid: it re-checks the store every second
+        served_before = pages_served(stack)
+        for _ in range(5):
+            assert web.get("/health/through-the-gateway").status_code == 200
+        assert pages_served(stack) == served_before
         assert page.headers["server"] == "nginx"
         assert "etag" in page.headers
         assert "max-age" in page.headers["cache-control"]

@@ -99,6 +99,7 @@ def test_redis_down_gives_503_for_a_beacon_and_the_pixel_still_answers(
     with views_client(down) as client:
         response = client.post("/api/v1/views/1", headers={"User-Agent": BROWSER})
         assert_problem(response, 503)
+        assert response.headers["retry-after"] == "2"
         pixel = client.get("/api/v1/views/1/pixel.gif", headers={"User-Agent": BROWSER})
         assert pixel.status_code == 200
         assert pixel.headers["content-type"] == "image/gif"
