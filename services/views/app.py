@@ -12,7 +12,8 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
-from services.views import metrics, readers, service
+from services.views import beacon, metrics, readers, service
+from services.views.fastpath import ViewsAPI
 from services.views.routes import router
 from services.views.settings import ViewsSettings, get_settings
 from shared.db import Database
@@ -28,8 +29,13 @@ def _utcnow() -> datetime:
 
 
 def create_app(
-    settings: ViewsSettings | None = None, clock: Callable[[], datetime] = _utcnow
+    settings: ViewsSettings | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+    *,
+    fast_path: bool = True,
 ) -> FastAPI:
+    """The views API. ``fast_path=False`` leaves the beacon to the FastAPI routes alone (the
+    tests run the beacon rules through both, to prove they agree)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, as_json=settings.log_json)
 
@@ -39,16 +45,22 @@ def create_app(
         app.state.redis = aioredis.Redis.from_url(
             settings.views_redis_url, socket_timeout=2, socket_connect_timeout=1
         )
-        app.state.recorder = service.ViewRecorder(
-            app.state.redis,
-            window_seconds=settings.dedupe_window_seconds,
-            rate_per_minute=settings.rate_limit_per_minute,
+        app.state.beacon = beacon.BeaconContext(
+            settings=settings,
+            clock=clock,
+            salt=service.DailySalt(),
+            client_address=readers.ClientAddress(settings.trusted_proxies),
+            recorder=service.ViewRecorder(
+                app.state.redis,
+                window_seconds=settings.dedupe_window_seconds,
+                rate_per_minute=settings.rate_limit_per_minute,
+            ),
         )
         yield
         await app.state.redis.aclose()
         app.state.db.dispose()
 
-    app = FastAPI(
+    app = ViewsAPI(
         title="HealthHub views API",
         version="1.0",
         summary="Count page views exactly and privately; read per-article counts.",
@@ -56,8 +68,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.clock = clock
-    app.state.salt = service.DailySalt()
-    app.state.client_address = readers.ClientAddress(settings.trusted_proxies)
+    app.fast_path = fast_path
+    app.max_body_bytes = settings.max_beacon_bytes
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_beacon_bytes)
     app.add_middleware(
         CORSMiddleware,

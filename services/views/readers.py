@@ -7,17 +7,19 @@ linked to today's and no address is ever stored.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
 
+# Matched against the lower-cased user agent: a case-sensitive search is several times faster
+# than re.IGNORECASE over this many alternatives.
 BOT_PATTERN = re.compile(
     r"bot\b|bot/|crawl|spider|slurp|scrape|headless|lighthouse|pagespeed|preview|facebookexternalhit|"
     r"embedly|quora link|whatsapp|telegram|discord|curl/|wget/|python-requests|python-httpx|aiohttp|"
     r"go-http-client|java/|okhttp|libwww|httpclient|phantomjs|puppeteer|playwright|selenium|"
-    r"monitor|uptime|pingdom|statuscake|check_http|feedfetcher|archive\.org",
-    re.IGNORECASE,
+    r"monitor|uptime|pingdom|statuscake|check_http|feedfetcher|archive\.org"
 )
 PREFETCH_HEADERS = (
     ("sec-purpose", "prefetch"),
@@ -27,8 +29,11 @@ PREFETCH_HEADERS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def is_bot(user_agent: str) -> bool:
-    return not user_agent.strip() or BOT_PATTERN.search(user_agent) is not None
+    """Cached: real traffic comes from a few thousand distinct user agents at most, so the
+    regular expression runs once per agent, not once per beacon."""
+    return not user_agent.strip() or BOT_PATTERN.search(user_agent.lower()) is not None
 
 
 def is_prefetch(headers: Mapping[str, str]) -> bool:
@@ -48,8 +53,22 @@ class ClientAddress:
 
     def __init__(self, trusted_proxies: Iterable[str]) -> None:
         self.networks = _parse_networks(trusted_proxies)
+        # Single trusted addresses (the usual case: the local gateway), as the canonical text
+        # an ASGI server reports, are checked by a set lookup: parsing every address with
+        # the ipaddress module costs more than the rest of the beacon's Python work.
+        self.exact = frozenset(
+            str(n.network_address) for n in self.networks if n.num_addresses == 1
+        )
+        self.ranges = [n for n in self.networks if n.num_addresses > 1]
 
     def _trusted(self, address: str) -> bool:
+        if address in self.exact:
+            return True
+        # An IPv4 address not in the set is not trusted unless some range is configured
+        # (ipaddress refuses non-canonical IPv4 spellings anyway); an IPv6 address may be
+        # spelled many ways, so it is always parsed.
+        if not self.ranges and ":" not in address:
+            return False
         try:
             ip = ipaddress.ip_address(address)
         except ValueError:

@@ -103,3 +103,42 @@ def daily(session: Session, article_id: int, first_day: date) -> dict[date, int]
         .order_by(DailyCount.day)
     )
     return {row[0]: row[1] for row in session.execute(stmt)}
+
+
+def top_since(
+    session: Session, first_day: date, *, category: str | None, limit: int
+) -> list[tuple[int, str, str, int]]:
+    """(article id, slug, category, views) of the live articles most viewed since first_day."""
+    views = func.sum(DailyCount.count).label("views")
+    stmt = (
+        select(KnownArticle.article_id, KnownArticle.slug, KnownArticle.category_slug, views)
+        .join(DailyCount, DailyCount.article_id == KnownArticle.article_id)
+        .where(KnownArticle.live.is_(True), DailyCount.day >= first_day)
+        .group_by(KnownArticle.article_id, KnownArticle.slug, KnownArticle.category_slug)
+        .order_by(views.desc(), KnownArticle.article_id)
+        .limit(limit)
+    )
+    if category is not None:
+        stmt = stmt.where(KnownArticle.category_slug == category)
+    return [(r[0], r[1], r[2], int(r[3])) for r in session.execute(stmt)]
+
+
+def top_all_time(
+    session: Session, *, category: str | None, limit: int
+) -> list[tuple[int, str, str, int]]:
+    """Like top_since, over the totals (imported history included)."""
+    stmt = (
+        select(
+            KnownArticle.article_id,
+            KnownArticle.slug,
+            KnownArticle.category_slug,
+            ArticleTotal.total,
+        )
+        .join(ArticleTotal, ArticleTotal.article_id == KnownArticle.article_id)
+        .where(KnownArticle.live.is_(True), ArticleTotal.total > 0)
+        .order_by(ArticleTotal.total.desc(), KnownArticle.article_id)
+        .limit(limit)
+    )
+    if category is not None:
+        stmt = stmt.where(KnownArticle.category_slug == category)
+    return [(r[0], r[1], r[2], int(r[3])) for r in session.execute(stmt)]

@@ -2,39 +2,68 @@
 
 from __future__ import annotations
 
-import base64
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from services.views import readers, service
-from services.views.schemas import BeaconOut, CountsOut
+from services.views import beacon, service
+from services.views.pixel import PIXEL
+from services.views.schemas import (
+    BeaconOut,
+    CountsOut,
+    DailyOut,
+    DayCount,
+    TopArticle,
+    TopOut,
+)
+from shared.contracts import SLUG_PATTERN
 from shared.problems import Problem
 
 router = APIRouter(prefix="/api/v1/views", tags=["views"])
 
 ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The article's numeric id.")]
-PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def _record(request: Request, article_id: int) -> service.Outcome:
-    state = request.app.state
-    headers = request.headers
-    user_agent = headers.get("user-agent", "")
-    if readers.is_bot(user_agent) or readers.is_prefetch(headers):
-        return service.Outcome.IGNORED
-    now: datetime = state.clock()
-    peer = request.client.host if request.client else None
-    address = state.client_address.resolve(peer, headers.get("x-forwarded-for"))
-    salt = await state.salt.get(state.redis, now.date())
-    reader = readers.reader_hash(salt, state.settings.salt_secret, address, user_agent)
-    outcome: service.Outcome = await state.recorder.record(
-        article_id=article_id, reader=reader, now=now
+    # The pure-ASGI fast path (fastpath.py) answers these requests first; these routes serve
+    # the OpenAPI document and any app mounted without it, with the same function.
+    return await beacon.record_view(
+        request.app.state.beacon,
+        article_id=article_id,
+        peer=request.client.host if request.client else None,
+        raw_headers=request.scope["headers"],
     )
-    return outcome
+
+
+@router.get("/top", response_model=TopOut, summary="Most viewed live articles")
+async def read_top(
+    request: Request,
+    response: Response,
+    window: Annotated[
+        Literal["1d", "7d", "30d", "all"], Query(description="Days back from today, or all time.")
+    ] = "7d",
+    category: Annotated[
+        str | None, Query(pattern=SLUG_PATTERN, max_length=120, description="A category slug.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> TopOut:
+    state = request.app.state
+    today = state.clock().date()
+
+    def query() -> list[service.TopEntry]:
+        with state.db.transaction() as session:
+            return service.top(session, window=window, category=category, limit=limit, today=today)
+
+    entries = await run_in_threadpool(query)
+    response.headers["Cache-Control"] = "public, max-age=30"
+    return TopOut(
+        window=window,
+        category=category,
+        articles=[TopArticle(**e.__dict__) for e in entries],
+    )
 
 
 @router.post(
@@ -48,7 +77,7 @@ async def _record(request: Request, article_id: int) -> service.Outcome:
         429: {"description": "Too many beacons from this client."},
     },
 )
-async def beacon(article_id: ArticleId, request: Request) -> Response | BeaconOut:
+async def post_beacon(article_id: ArticleId, request: Request) -> Response | BeaconOut:
     outcome = await _record(request, article_id)
     if outcome is service.Outcome.UNKNOWN:
         raise Problem(404, f"No published article {article_id}.")
@@ -76,11 +105,31 @@ async def pixel(article_id: ArticleId, request: Request) -> Response:
 @router.get("/{article_id}", response_model=CountsOut, summary="View counts of one article")
 async def read_counts(article_id: ArticleId, request: Request, response: Response) -> CountsOut:
     state = request.app.state
+    today = state.clock().date()
 
     def query() -> service.Counts:
         with state.db.transaction() as session:
-            return service.counts(session, article_id=article_id, today=datetime.now(UTC).date())
+            return service.counts(session, article_id=article_id, today=today)
 
     counts = await run_in_threadpool(query)
     response.headers["Cache-Control"] = "public, max-age=5"
     return CountsOut(**counts.__dict__)
+
+
+@router.get("/{article_id}/daily", response_model=DailyOut, summary="Views per day of one article")
+async def read_daily(
+    article_id: ArticleId,
+    request: Request,
+    response: Response,
+    days: Annotated[int, Query(ge=1, le=366, description="How many days, today included.")] = 30,
+) -> DailyOut:
+    state = request.app.state
+    today = state.clock().date()
+
+    def query() -> list[tuple[date, int]]:
+        with state.db.transaction() as session:
+            return service.daily(session, article_id=article_id, today=today, days=days)
+
+    rows = await run_in_threadpool(query)
+    response.headers["Cache-Control"] = "public, max-age=30"
+    return DailyOut(article_id=article_id, days=[DayCount(day=d, views=n) for d, n in rows])

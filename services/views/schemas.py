@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, Field
 
 
@@ -29,3 +31,26 @@ class CountsOut(BaseModel):
 
 class BeaconOut(BaseModel):
     status: str = Field(description="counted, duplicate or ignored")
+
+
+class DayCount(BaseModel):
+    day: date
+    views: int
+
+
+class DailyOut(BaseModel):
+    article_id: int
+    days: list[DayCount] = Field(description="Oldest first; today is the last entry.")
+
+
+class TopArticle(BaseModel):
+    article_id: int
+    slug: str
+    category: str
+    views: int = Field(description="Views in the window (all time: the total).")
+
+
+class TopOut(BaseModel):
+    window: str
+    category: str | None
+    articles: list[TopArticle]

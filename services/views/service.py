@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
+from typing import Any
 
 import redis
 import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
 from sqlalchemy.orm import Session
 
 from services.views import buffer, repository
@@ -52,28 +56,86 @@ class DailySalt:
         return self._salt
 
 
+Pending = tuple[list[str | int], "asyncio.Future[int]"]
+
+
+# A few pipelines may be in flight at once, so one slow round trip (Redis descheduled on a
+# busy machine) does not hold every beacon back.
+MAX_PIPELINES_IN_FLIGHT = 4
+
+
 class ViewRecorder:
-    """Counts one view in one Redis round trip (see buffer.RECORD_VIEW_LUA)."""
+    """Counts one view with one EVALSHA of buffer.RECORD_VIEW_LUA, atomically.
+
+    Beacons that arrive while round trips to Redis are in flight (up to
+    MAX_PIPELINES_IN_FLIGHT) wait and then go together, as one pipeline: under load, one round trip serves many beacons and the client library's
+    per-command cost is paid once per batch; when idle, a beacon goes at once (batches of
+    one), so nothing waits on a timer. Each view is still its own script call, so every
+    outcome is exactly what it would be alone.
+    """
 
     def __init__(self, r: aioredis.Redis, *, window_seconds: int, rate_per_minute: int) -> None:
         self.r = r
         self.window = window_seconds
         self.rate = rate_per_minute
-        self.script = r.register_script(buffer.RECORD_VIEW_LUA)
+        self.sha = hashlib.sha1(buffer.RECORD_VIEW_LUA.encode()).hexdigest()  # noqa: S324 - Redis' script id
+        self._pending: list[Pending] = []
+        self._senders: set[asyncio.Task[None]] = set()
 
     async def record(self, *, article_id: int, reader: str, now: datetime) -> Outcome:
         minute = int(now.timestamp()) // 60
-        code = await self.script(
-            keys=[
-                buffer.LIVE_KEY,
-                buffer.seen_key(reader, article_id),
-                buffer.BUFFER_KEY,
-                buffer.rate_key(reader, minute),
-                buffer.ACCEPTED_KEY,
-            ],
-            args=[article_id, self.window, buffer.buffer_field(article_id, now.date()), self.rate],
-        )
-        return _OUTCOMES[int(code)]
+        call: list[str | int] = [
+            buffer.LIVE_KEY,
+            buffer.seen_key(reader, article_id),
+            buffer.BUFFER_KEY,
+            buffer.rate_key(reader, minute),
+            buffer.ACCEPTED_KEY,
+            article_id,
+            self.window,
+            buffer.buffer_field(article_id, now.date()),
+            self.rate,
+        ]
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._pending.append((call, future))
+        if len(self._senders) < MAX_PIPELINES_IN_FLIGHT:
+            sender = asyncio.create_task(self._send_pending())
+            self._senders.add(sender)
+            sender.add_done_callback(self._senders.discard)
+        return _OUTCOMES[await future]
+
+    async def _send_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                results = await self._run(batch)
+            except Exception as exc:  # Redis down: every beacon of the batch gets the error
+                results = [exc] * len(batch)
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():  # the request went away meanwhile
+                    continue
+                if isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
+                    future.set_result(int(result))
+
+    async def _run(self, batch: list[Pending]) -> list[Any]:
+        results: list[Any] = await self._pipeline(batch)
+        if any(isinstance(res, NoScriptError) for res in results):
+            # Redis restarted (or its script cache was flushed): load the script, and run
+            # again only the calls that did not run.
+            await self.r.script_load(buffer.RECORD_VIEW_LUA)
+            again = [i for i, res in enumerate(results) if isinstance(res, NoScriptError)]
+            retried = await self._pipeline([batch[i] for i in again])
+            for i, res in zip(again, retried, strict=True):
+                results[i] = res
+        return results
+
+    async def _pipeline(self, batch: list[Pending]) -> list[Any]:
+        pipe = self.r.pipeline(transaction=False)
+        for call, _ in batch:
+            pipe.evalsha(self.sha, 5, *call)
+        results: list[Any] = await pipe.execute(raise_on_error=False)
+        return results
 
 
 def learn_article(
@@ -123,6 +185,40 @@ def counts(session: Session, *, article_id: int, today: date) -> Counts:
         last_7_days=repository.sum_since(session, article_id, today - timedelta(days=6)),
         last_30_days=repository.sum_since(session, article_id, today - timedelta(days=29)),
     )
+
+
+def daily(session: Session, *, article_id: int, today: date, days: int) -> list[tuple[date, int]]:
+    """The last ``days`` days up to today, oldest first, days without views as 0."""
+    if repository.get_known(session, article_id) is None:
+        raise UnknownArticle(article_id)
+    first = today - timedelta(days=days - 1)
+    found = repository.daily(session, article_id, first)
+    return [(d, found.get(d, 0)) for d in (first + timedelta(days=i) for i in range(days))]
+
+
+# "Most viewed" windows: days counted back from today (today included); None = all time.
+TOP_WINDOWS: dict[str, int | None] = {"1d": 1, "7d": 7, "30d": 30, "all": None}
+
+
+@dataclass(frozen=True)
+class TopEntry:
+    article_id: int
+    slug: str
+    category: str
+    views: int
+
+
+def top(
+    session: Session, *, window: str, category: str | None, limit: int, today: date
+) -> list[TopEntry]:
+    """The most viewed live articles in a window, most viewed first (ties: lower id first)."""
+    days = TOP_WINDOWS[window]
+    if days is None:
+        rows = repository.top_all_time(session, category=category, limit=limit)
+    else:
+        first = today - timedelta(days=days - 1)
+        rows = repository.top_since(session, first, category=category, limit=limit)
+    return [TopEntry(*row) for row in rows]
 
 
 def import_totals(

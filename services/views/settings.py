@@ -20,6 +20,9 @@ class ViewsSettings(BaseServiceSettings):
     rate_limit_per_minute: int = Field(default=120, ge=1)
     max_beacon_bytes: int = Field(default=2048, ge=0)
     flush_interval_seconds: float = Field(default=5.0, gt=0)
+    # An article's total is sent to render (which re-renders its page) at most this often.
+    # With the flush interval it bounds how far the count written into a page lags: 30 + 5 s.
+    page_count_interval_seconds: float = Field(default=30.0, ge=0)
     # Allowed origins for the counts API (the public site reads counts from the browser).
     cors_origins: list[str] = Field(default_factory=lambda: ["*"])
 

@@ -39,9 +39,14 @@ def flush() -> int:
     if not rt.redis.exists(buffer.LIVE_KEY):
         flusher.sync_live_set(rt.redis, rt.db)
     result = flusher.flush(rt.redis, rt.db, now=now)
-    if result.touched:
-        with rt.db.transaction() as session:
-            totals = repository.totals(session, sorted(result.touched))
-        notify.send_totals(current_app, totals, now=now)
+    if result.views:
         log.info("flushed %d view(s) in %d batch(es)", result.views, result.batches)
+    due = notify.due_articles(
+        rt.redis, result.touched, now=now, interval_seconds=rt.settings.page_count_interval_seconds
+    )
+    if due:
+        with rt.db.transaction() as session:
+            totals = repository.totals(session, due)
+        if notify.send_totals(current_app, totals, now=now):
+            notify.mark_sent(rt.redis, due, now=now)
     return result.views

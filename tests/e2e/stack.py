@@ -79,6 +79,7 @@ def start_stack(root: Path, extra: ExtraSpecs | None = None, **overrides: str) -
         "HEALTHHUB_VIEWS_PORT": str(settings.views_port),
         "HEALTHHUB_RELAY_INTERVAL_SECONDS": "0.5",
         "HEALTHHUB_FLUSH_INTERVAL_SECONDS": "0.5",
+        "HEALTHHUB_PAGE_COUNT_INTERVAL_SECONDS": "1",
         "HEALTHHUB_INDEX_COALESCE_SECONDS": "0.1",
         "HEALTHHUB_ENVIRONMENT": "test",
         **overrides,

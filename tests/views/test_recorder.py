@@ -1,0 +1,125 @@
+"""The recorder batches concurrent beacons into one pipeline: each keeps its own outcome,
+a lost script cache is reloaded, and a Redis outage is a 503, never a 500 (real Redis)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+import redis.asyncio as aioredis
+
+from services.views import buffer, service
+from services.views.settings import ViewsSettings
+from tests.helpers import assert_problem
+from tests.resources import free_port
+from tests.views.builders import BROWSER, T0, accepted, learn, snapshot, views_client
+from tests.views.builders import views_redis as redis_of
+
+
+@pytest.fixture
+def settings(views_settings: ViewsSettings) -> ViewsSettings:
+    learn(views_settings, snapshot(1), snapshot(2))
+    return views_settings
+
+
+async def record_all(
+    settings: ViewsSettings, calls: list[tuple[int, str]], *, rate: int = 1000
+) -> list[service.Outcome]:
+    r = aioredis.Redis.from_url(settings.views_redis_url)
+    recorder = service.ViewRecorder(r, window_seconds=1800, rate_per_minute=rate)
+    try:
+        return list(
+            await asyncio.gather(
+                *(recorder.record(article_id=a, reader=who, now=T0) for a, who in calls)
+            )
+        )
+    finally:
+        await r.aclose()
+
+
+def test_concurrent_beacons_each_get_their_own_outcome(settings: ViewsSettings) -> None:
+    calls = [(1, f"r{i % 40}") for i in range(100)] + [(999, "r1"), (2, "r1")]
+    outcomes = asyncio.run(record_all(settings, calls))
+    C, D = service.Outcome.COUNTED, service.Outcome.DUPLICATE
+    assert outcomes[:40] == [C] * 40  # the first view of each of 40 readers
+    assert outcomes[40:100] == [D] * 60
+    assert outcomes[100:] == [service.Outcome.UNKNOWN, C]
+    assert accepted(settings) == 41
+
+
+def test_beacons_spread_over_several_pipelines_count_each_reader_once(
+    settings: ViewsSettings,
+) -> None:
+    """Beacons arriving while earlier pipelines are in flight go in later ones, possibly
+    several at once: still one count per reader and article."""
+
+    async def staggered() -> list[service.Outcome]:
+        r = aioredis.Redis.from_url(settings.views_redis_url)
+        recorder = service.ViewRecorder(r, window_seconds=1800, rate_per_minute=1000)
+
+        async def one(i: int) -> service.Outcome:
+            for _ in range(i % 7):
+                await asyncio.sleep(0)
+            return await recorder.record(article_id=1 + i % 2, reader=f"r{i % 30}", now=T0)
+
+        try:
+            return list(await asyncio.gather(*(one(i) for i in range(300))))
+        finally:
+            await r.aclose()
+
+    outcomes = asyncio.run(staggered())
+    # 30 readers x 2 articles, but reader r{k} only ever reads article 1 + k % 2.
+    assert outcomes.count(service.Outcome.COUNTED) == 30
+    assert outcomes.count(service.Outcome.DUPLICATE) == 270
+    assert accepted(settings) == 30
+
+
+def test_the_rate_limit_holds_within_one_batch(settings: ViewsSettings) -> None:
+    calls = [(1 + i % 2, "flooder") for i in range(10)]
+    outcomes = asyncio.run(record_all(settings, calls, rate=3))
+    assert outcomes.count(service.Outcome.RATE_LIMITED) == 7
+    assert accepted(settings) == 2  # 3 allowed: article 1, article 2, then a duplicate
+
+
+def test_a_flushed_script_cache_is_reloaded(settings: ViewsSettings) -> None:
+    """After a Redis restart the server has forgotten the script: the recorder loads it
+    again and the beacons still count."""
+    r = redis_of(settings)
+    r.script_flush()
+    r.close()
+    outcomes = asyncio.run(record_all(settings, [(1, "a"), (1, "b"), (2, "a")]))
+    assert outcomes == [service.Outcome.COUNTED] * 3
+
+
+def test_redis_down_gives_503_for_a_beacon_and_the_pixel_still_answers(
+    settings: ViewsSettings,
+) -> None:
+    down = settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}"})
+    with views_client(down) as client:
+        response = client.post("/api/v1/views/1", headers={"User-Agent": BROWSER})
+        assert_problem(response, 503)
+        assert response.headers["retry-after"] == "2"
+        pixel = client.get("/api/v1/views/1/pixel.gif", headers={"User-Agent": BROWSER})
+        assert pixel.status_code == 200
+        assert pixel.headers["content-type"] == "image/gif"
+    with views_client(down, fast_path=False) as client:
+        assert_problem(client.post("/api/v1/views/1", headers={"User-Agent": BROWSER}), 503)
+
+
+def test_views_of_two_days_go_to_two_day_buckets(settings: ViewsSettings) -> None:
+    async def two_days() -> None:
+        r = aioredis.Redis.from_url(settings.views_redis_url)
+        recorder = service.ViewRecorder(r, window_seconds=1800, rate_per_minute=100)
+        await recorder.record(article_id=1, reader="a", now=T0)
+        await recorder.record(article_id=1, reader="b", now=T0 + timedelta(days=1))
+        await r.aclose()
+
+    asyncio.run(two_days())
+    r = redis_of(settings)
+    raw: dict[bytes, bytes] = r.hgetall(buffer.BUFFER_KEY)  # type: ignore[assignment]
+    r.close()
+    assert {k.decode(): int(v) for k, v in raw.items()} == {
+        "1:2026-03-10": 1,
+        "1:2026-03-11": 1,
+    }
