@@ -62,3 +62,18 @@ class DirtyIndex(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RelatedLink(Base):
+    """One entry of the "Related articles" list as last rendered on an article's page.
+
+    Kept with the ordering key it was chosen by (shared tag count, publish date), so a change
+    to another article can tell, without re-ranking every page, whether it enters a list."""
+
+    __tablename__ = "related_links"
+
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    related_id: Mapped[int] = mapped_column(Integer, index=True)
+    shared_tags: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from services.render.models import DirtyIndex, Snapshot, SnapshotTag, ViewCount
+from services.render.models import DirtyIndex, RelatedLink, Snapshot, SnapshotTag, ViewCount
 
 
 def get_snapshot(session: Session, article_id: int) -> Snapshot | None:
@@ -151,8 +151,11 @@ def tag_name(session: Session, tag_slug: str) -> str | None:
     return session.scalar(stmt)
 
 
-def related_candidates(session: Session, snapshot: Snapshot, limit: int) -> Sequence[Snapshot]:
-    """Live articles sharing the most tags with this one, then the newest in its category."""
+def related_ranked(
+    session: Session, snapshot: Snapshot, limit: int
+) -> Sequence[tuple[Snapshot, int]]:
+    """Live articles sharing the most tags with this one, then the newest in its category,
+    each with the number of tags it shares."""
     tag_slugs = select(SnapshotTag.tag_slug).where(SnapshotTag.article_id == snapshot.article_id)
     shared = (
         select(SnapshotTag.article_id, func.count().label("n"))
@@ -161,7 +164,7 @@ def related_candidates(session: Session, snapshot: Snapshot, limit: int) -> Sequ
         .subquery()
     )
     stmt = (
-        select(Snapshot)
+        select(Snapshot, func.coalesce(shared.c.n, 0))
         .outerjoin(shared, shared.c.article_id == Snapshot.article_id)
         .where(
             Snapshot.status == "published",
@@ -173,7 +176,68 @@ def related_candidates(session: Session, snapshot: Snapshot, limit: int) -> Sequ
         )
         .limit(limit)
     )
-    return session.scalars(stmt).all()
+    return [(row[0], int(row[1])) for row in session.execute(stmt)]
+
+
+def related_candidates(session: Session, snapshot: Snapshot, limit: int) -> Sequence[Snapshot]:
+    return [row for row, _ in related_ranked(session, snapshot, limit)]
+
+
+def set_related_links(
+    session: Session, article_id: int, entries: Sequence[tuple[int, int, datetime | None]]
+) -> None:
+    """Record what an article page now shows as related: (related id, shared tags, published)."""
+    session.execute(delete(RelatedLink).where(RelatedLink.article_id == article_id))
+    for position, (related_id, shared_tags, published_at) in enumerate(entries):
+        session.add(
+            RelatedLink(
+                article_id=article_id,
+                position=position,
+                related_id=related_id,
+                shared_tags=shared_tags,
+                published_at=published_at,
+            )
+        )
+
+
+def pages_showing(session: Session, related_id: int) -> dict[int, RelatedLink]:
+    """The article pages whose related list shows this article, with the entry they show."""
+    stmt = select(RelatedLink).where(RelatedLink.related_id == related_id)
+    return {link.article_id: link for link in session.scalars(stmt)}
+
+
+def related_links_of(session: Session, article_ids: Iterable[int]) -> dict[int, list[RelatedLink]]:
+    ids = sorted(set(article_ids))
+    found: dict[int, list[RelatedLink]] = {i: [] for i in ids}
+    # Chunked: a big category can hold more ids than a database allows in one IN list.
+    for start in range(0, len(ids), 5000):
+        stmt = select(RelatedLink).where(RelatedLink.article_id.in_(ids[start : start + 5000]))
+        for link in session.scalars(stmt):
+            found[link.article_id].append(link)
+    return found
+
+
+def live_sharing_tags(session: Session, tag_slugs: Iterable[str], exclude: int) -> dict[int, int]:
+    """Live articles (other than ``exclude``) carrying any of these tags: id → how many."""
+    tags = sorted(set(tag_slugs))
+    if not tags:
+        return {}
+    stmt = (
+        select(SnapshotTag.article_id, func.count())
+        .where(SnapshotTag.tag_slug.in_(tags), SnapshotTag.article_id != exclude)
+        .group_by(SnapshotTag.article_id)
+    )
+    return {row[0]: int(row[1]) for row in session.execute(stmt)}
+
+
+def live_ids_in_category(session: Session, category_slug: str, exclude: int) -> list[int]:
+    """Live articles filed directly in this category (not below it)."""
+    stmt = select(Snapshot.article_id).where(
+        Snapshot.status == "published",
+        Snapshot.category_slug == category_slug,
+        Snapshot.article_id != exclude,
+    )
+    return list(session.scalars(stmt))
 
 
 def lock_article(session: Session, article_id: int) -> None:

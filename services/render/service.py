@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from services.render import related as related_lists
 from services.render import repository
 from services.render.models import Snapshot
 from services.render.renderer import (
@@ -36,7 +37,7 @@ HOME = "home"
 FEED = "feed"
 SITEMAP = "sitemap"
 STATIC = "static"
-RELATED_LIMIT = 3
+RELATED_LIMIT = related_lists.RELATED_LIMIT
 HOME_LATEST = 10
 HOME_MOST_VIEWED = 5
 FEED_SIZE = 30
@@ -51,6 +52,11 @@ class ApplyResult:
 
 def snapshot_of(row: Snapshot) -> ArticleSnapshot:
     return ArticleSnapshot.model_validate(row.data)
+
+
+def article_key(article_id: int) -> str:
+    """An article page to render again because its related list changed."""
+    return f"article:{article_id}"
 
 
 def category_key(slug: str) -> str:
@@ -76,9 +82,11 @@ def make_renderer(session: Session, site: Site) -> Renderer:
 
 def render_article(session: Session, store: PageStore, renderer: Renderer, row: Snapshot) -> str:
     snapshot = snapshot_of(row)
-    related = [
-        card_of(snapshot_of(r)) for r in repository.related_candidates(session, row, RELATED_LIMIT)
-    ]
+    ranked = repository.related_ranked(session, row, RELATED_LIMIT)
+    related = [card_of(snapshot_of(r)) for r, _ in ranked]
+    repository.set_related_links(
+        session, row.article_id, [(r.article_id, n, r.published_at) for r, n in ranked]
+    )
     html = renderer.article(
         snapshot, views=repository.view_count(session, row.article_id), related=related
     )
@@ -139,8 +147,15 @@ def apply_snapshot(
             store.clear_redirect(category, slug)
             if snapshot.published_at is not None or (old is not None and old.is_live):
                 store.mark_gone(category, slug)
+        repository.set_related_links(session, snapshot.id, [])
     if old is not None and old.is_live:
         result.dirty |= _index_keys(old)
+    if snapshot.is_live or (old is not None and old.is_live):
+        session.flush()
+        # Other pages' related lists go through the coalesced index run: a publish into a
+        # big category can touch many pages, and none of them is the page being published.
+        refresh = related_lists.pages_to_refresh(session, old, snapshot)
+        result.dirty |= {article_key(i) for i in refresh}
     return result
 
 
@@ -237,6 +252,11 @@ def render_index(
         store.write("410.html", renderer.gone())
         return ["robots.txt", "404.html", "410.html"]
     kind, _, slug = key.partition(":")
+    if kind == "article":
+        held = repository.get_snapshot(session, int(slug)) if slug.isdigit() else None
+        if held is None or held.status != "published":
+            return []
+        return [render_article(session, store, renderer, held)]
     if kind == "category":
         rows = repository.live_in_category(session, slug)
         if not rows:
