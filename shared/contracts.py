@@ -27,6 +27,7 @@ OUTBOX_RELAY_TASK = "healthhub.articles.relay_outbox"
 RENDER_ARTICLE_CHANGED_TASK = "healthhub.render.article_changed"
 RENDER_INDEXES_TASK = "healthhub.render.render_indexes"
 RENDER_VIEW_COUNTS_TASK = "healthhub.render.view_counts"
+RENDER_REBUILD_TASK = "healthhub.render.rebuild"
 # views consumes
 VIEWS_ARTICLE_CHANGED_TASK = "healthhub.views.article_changed"
 VIEWS_FLUSH_TASK = "healthhub.views.flush"
@@ -36,6 +37,7 @@ TASK_QUEUES: dict[str, str] = {
     RENDER_ARTICLE_CHANGED_TASK: RENDER_QUEUE,
     RENDER_INDEXES_TASK: RENDER_QUEUE,
     RENDER_VIEW_COUNTS_TASK: RENDER_QUEUE,
+    RENDER_REBUILD_TASK: RENDER_QUEUE,
     VIEWS_ARTICLE_CHANGED_TASK: VIEWS_QUEUE,
     VIEWS_FLUSH_TASK: VIEWS_QUEUE,
 }
@@ -120,3 +122,12 @@ class ViewCounts(Contract):
 
     totals: dict[int, int]
     as_of: datetime
+
+
+class RebuildBatch(Contract):
+    """One slice of a full re-render (`healthhub render --all`), for any render worker."""
+
+    job_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    batch: int = Field(ge=0)
+    article_ids: tuple[int, ...] = ()
+    index_keys: tuple[str, ...] = ()

@@ -26,6 +26,19 @@ def live_snapshots(session: Session) -> Sequence[Snapshot]:
     return session.scalars(stmt).all()
 
 
+def live_ids(session: Session) -> list[int]:
+    stmt = select(Snapshot.article_id).where(Snapshot.status == "published")
+    return sorted(session.scalars(stmt))
+
+
+def snapshots_by_id(session: Session, ids: Iterable[int]) -> Sequence[Snapshot]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    stmt = select(Snapshot).where(Snapshot.article_id.in_(wanted)).order_by(Snapshot.article_id)
+    return session.scalars(stmt).all()
+
+
 def live_in_category(session: Session, category: str) -> Sequence[Snapshot]:
     """Live articles in this category or any category below it, newest first."""
     stmt = (

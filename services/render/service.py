@@ -351,6 +351,26 @@ def apply_view_counts(
     return result
 
 
+def rebuild_batch(
+    session: Session,
+    store: PageStore,
+    site: Site,
+    article_ids: Iterable[int],
+    index_keys: Iterable[str],
+    *,
+    now: datetime,
+) -> list[str]:
+    """Render these article pages and index keys from the read model, as they are now."""
+    renderer = make_renderer(session, site)
+    written: list[str] = []
+    for row in repository.snapshots_by_id(session, article_ids):
+        if row.status == "published":
+            written.append(render_article(session, store, renderer, row))
+    for key in sorted(set(index_keys)):
+        written += render_index(session, store, renderer, key, now)
+    return written
+
+
 def all_index_keys(session: Session) -> set[str]:
     keys = {HOME, FEED, SITEMAP, STATIC}
     for row in repository.live_snapshots(session):

@@ -9,13 +9,15 @@ from celery import current_app, shared_task
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 
-from services.render import coalesce, repository, service
+from services.render import coalesce, rebuild, repository, service
 from services.render.runtime import get_runtime
 from shared.contracts import (
     RENDER_ARTICLE_CHANGED_TASK,
     RENDER_INDEXES_TASK,
+    RENDER_REBUILD_TASK,
     RENDER_VIEW_COUNTS_TASK,
     ArticleEvent,
+    RebuildBatch,
     ViewCounts,
 )
 
@@ -75,3 +77,16 @@ def view_counts(payload: dict[str, Any]) -> int:
     if result.dirty:
         coalesce.schedule_indexes(rt, current_app)
     return len(result.pages_written)
+
+
+@shared_task(name=RENDER_REBUILD_TASK, **RETRY)
+def rebuild_batch(payload: dict[str, Any]) -> int:
+    batch = RebuildBatch.model_validate(payload)
+    rt = get_runtime()
+    now = service.utcnow()
+    with rt.db.transaction() as session:
+        written = service.rebuild_batch(
+            session, rt.store, rt.site, batch.article_ids, batch.index_keys, now=now
+        )
+    rebuild.record_done(rt.redis, batch)
+    return len(written)
