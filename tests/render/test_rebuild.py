@@ -83,7 +83,7 @@ def test_render_all_rebuilds_every_page_across_the_workers(rt: RenderRuntime) ->
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         for _ in range(2)
     ]
     try:
