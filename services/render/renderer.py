@@ -116,7 +116,12 @@ class Renderer:
         return html.encode()
 
     def article(
-        self, snapshot: ArticleSnapshot, *, views: int, related: Sequence[Card] = ()
+        self,
+        snapshot: ArticleSnapshot,
+        *,
+        views: int,
+        related: Sequence[Card] = (),
+        preview: bool = False,
     ) -> bytes:
         body = render_markdown(snapshot.body)
         url = article_url(snapshot)
@@ -143,6 +148,7 @@ class Renderer:
             related=list(related),
             updated_shown=updated_shown,
             json_ld=self._json_ld(snapshot, url, crumbs, hero_url),
+            preview=preview,
         )
 
     def _json_ld(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -170,9 +171,27 @@ def related_ranked(
     """Live articles sharing the most tags with this one, then the newest in its category,
     each with the number of tags it shares."""
     tag_slugs = select(SnapshotTag.tag_slug).where(SnapshotTag.article_id == snapshot.article_id)
+    return related_ranked_for(
+        session,
+        article_id=snapshot.article_id,
+        category_slug=snapshot.category_slug,
+        tag_slugs=tag_slugs,
+        limit=limit,
+    )
+
+
+def related_ranked_for(
+    session: Session,
+    *,
+    article_id: int,
+    category_slug: str,
+    tag_slugs: Select[Any] | Sequence[str],
+    limit: int,
+) -> Sequence[tuple[Snapshot, int]]:
+    """Like related_ranked, for an article described by its tags (a draft, for previews)."""
     shared = (
         select(SnapshotTag.article_id, func.count().label("n"))
-        .where(SnapshotTag.tag_slug.in_(tag_slugs), SnapshotTag.article_id != snapshot.article_id)
+        .where(SnapshotTag.tag_slug.in_(tag_slugs), SnapshotTag.article_id != article_id)
         .group_by(SnapshotTag.article_id)
         .subquery()
     )
@@ -181,8 +200,8 @@ def related_ranked(
         .outerjoin(shared, shared.c.article_id == Snapshot.article_id)
         .where(
             Snapshot.status == "published",
-            Snapshot.article_id != snapshot.article_id,
-            (shared.c.n.is_not(None)) | (Snapshot.category_slug == snapshot.category_slug),
+            Snapshot.article_id != article_id,
+            (shared.c.n.is_not(None)) | (Snapshot.category_slug == category_slug),
         )
         .order_by(
             func.coalesce(shared.c.n, 0).desc(), Snapshot.published_at.desc(), Snapshot.article_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
 from shared.contracts import CategoryRef
 from tests.render.builders import bones, snapshot
+from tests.render.workers import render_env, render_workers
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -43,23 +43,6 @@ def test_a_redelivered_batch_is_not_counted_twice(rt: RenderRuntime) -> None:
     assert rebuild.done_so_far(rt.redis, "b" * 32) == 3
 
 
-def _env(settings: RenderSettings, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        HEALTHHUB_ENVIRONMENT="test",
-        HEALTHHUB_VAR_DIR=str(settings.var_dir),
-        HEALTHHUB_REDIS_URL=settings.redis_url,
-        HEALTHHUB_BROKER_DB=str(settings.broker_db),
-        HEALTHHUB_VIEWS_REDIS_DB=str(settings.views_redis_db),
-        HEALTHHUB_RENDER_REDIS_DB=str(settings.render_redis_db),
-        HEALTHHUB_RENDER_DATABASE_URL=settings.render_database_url,
-        HEALTHHUB_PAGE_STORE_DIR=str(settings.page_store_dir),
-        HEALTHHUB_SITE_URL=settings.site_url,
-        **extra,
-    )
-    return env
-
-
 @pytest.mark.e2e
 def test_render_all_rebuilds_every_page_across_the_workers(rt: RenderRuntime) -> None:
     nutrition = CategoryRef(slug="nutrition", name="Nutrition")
@@ -76,26 +59,12 @@ def test_render_all_rebuilds_every_page_across_the_workers(rt: RenderRuntime) ->
         assert len(repository.live_ids(session)) == 12
 
     # A site-setting change: only a full re-render puts the new name on every page.
-    env = _env(rt.settings, HEALTHHUB_SITE_NAME="Renamed Health")
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "worker", "render"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(2)
-    ]
-    try:
+    renamed = {"HEALTHHUB_SITE_NAME": "Renamed Health"}
+    with render_workers(rt.settings, 2, **renamed):
         out = subprocess.run(
             [sys.executable, "-m", "services.cli", "render", "--all", "--batch-size", "3"],
-            env=env, capture_output=True, text=True, timeout=120,
+            env=render_env(rt.settings, **renamed), capture_output=True, text=True, timeout=120,
         )  # fmt: skip
-    finally:
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.wait(timeout=30)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Rendered 12 article(s)" in out.stdout
     pages = sorted(rt.store.root.rglob("index.html"))
@@ -107,7 +76,7 @@ def test_render_all_rebuilds_every_page_across_the_workers(rt: RenderRuntime) ->
 def test_render_without_all_is_refused(render_settings: RenderSettings) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "services.cli", "render"],
-        env=_env(render_settings), capture_output=True, text=True, timeout=60,
+        env=render_env(render_settings), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert out.returncode == 2
     assert "--all" in out.stderr
