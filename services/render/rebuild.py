@@ -13,11 +13,16 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import redis
 from celery import Celery
 
+from services.render import service
+from services.render.renderer import Site
+from services.render.store import PageStore
 from shared.contracts import RENDER_QUEUE, RENDER_REBUILD_TASK, RebuildBatch
+from shared.db import Database
 
 PROGRESS_KEY = "hh:render:rebuild:{job}"
 # Long enough for the slowest full rebuild to be followed, short enough to leave no litter.
@@ -43,6 +48,31 @@ def plan(
         chunk_keys = tuple(keys[start : start + key_step])
         batches.append(RebuildBatch(job_id=job_id, batch=len(batches), index_keys=chunk_keys))
     return batches
+
+
+def run_batch(
+    db: Database,
+    store: PageStore,
+    site: Site,
+    article_ids: Sequence[int],
+    index_keys: Sequence[str],
+    *,
+    now: datetime,
+) -> int:
+    """Render one batch; returns the number of files written.
+
+    Article pages are read in one short transaction and rendered outside it: on SQLite a
+    transaction holds the database write lock, and rendering is most of the time."""
+    written = 0
+    if article_ids:
+        with db.transaction() as session:
+            jobs = service.prepare_articles(session, article_ids)
+            renderer = service.make_renderer(session, site)
+        written += len(service.write_articles(store, renderer, jobs))
+    if index_keys:
+        with db.transaction() as session:
+            written += len(service.render_indexes(session, store, site, index_keys, now=now))
+    return written
 
 
 def new_job_id() -> str:

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape as xml_escape
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from slugify import slugify
 
-from services.render.markdown import render_markdown, safe_url
+from services.render.markdown import RenderedBody, render_markdown, safe_url
 from shared.contracts import ArticleSnapshot, CategoryCrumb
 
 PAGE_SIZE = 20
@@ -122,8 +122,10 @@ class Renderer:
         views: int,
         related: Sequence[Card] = (),
         preview: bool = False,
+        body: RenderedBody | None = None,
     ) -> bytes:
-        body = render_markdown(snapshot.body)
+        if body is None:
+            body = render_markdown(snapshot.body)
         url = article_url(snapshot)
         crumbs = [
             *snapshot.category.parents,

@@ -11,7 +11,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from services.render.models import DirtyIndex, RelatedLink, Snapshot, SnapshotTag, ViewCount
+from services.render.models import (
+    DirtyIndex,
+    RelatedLink,
+    RenderedBody,
+    Snapshot,
+    SnapshotTag,
+    ViewCount,
+)
 
 
 def get_snapshot(session: Session, article_id: int) -> Snapshot | None:
@@ -279,3 +286,28 @@ def lock_article(session: Session, article_id: int) -> None:
     the database write lock from its start (BEGIN IMMEDIATE, see shared.db)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(article_id)))
+
+
+def rendered_bodies(session: Session, article_ids: Iterable[int]) -> dict[int, RenderedBody]:
+    ids = sorted(set(article_ids))
+    found: dict[int, RenderedBody] = {}
+    for start in range(0, len(ids), 5000):
+        stmt = select(RenderedBody).where(RenderedBody.article_id.in_(ids[start : start + 5000]))
+        found |= {row.article_id: row for row in session.scalars(stmt)}
+    return found
+
+
+def save_rendered_body(
+    session: Session,
+    article_id: int,
+    version: int,
+    renderer: str,
+    html: str,
+    toc: list[Any],
+    words: int,
+) -> None:
+    row = session.get(RenderedBody, article_id)
+    if row is None:
+        row = RenderedBody(article_id=article_id)
+        session.add(row)
+    row.version, row.renderer, row.html, row.toc, row.words = version, renderer, html, toc, words

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from services.render import markdown as md
 from services.render import related as related_lists
 from services.render import repository
 from services.render.models import Snapshot
@@ -80,6 +81,30 @@ def make_renderer(session: Session, site: Site) -> Renderer:
     return Renderer(site, nav)
 
 
+def bodies_of(session: Session, rows: Sequence[Snapshot]) -> dict[int, md.RenderedBody]:
+    """The rendered bodies of these articles: from the cache, or rendered now and cached."""
+    cached = repository.rendered_bodies(session, [r.article_id for r in rows])
+    bodies: dict[int, md.RenderedBody] = {}
+    for row in rows:
+        hit = cached.get(row.article_id)
+        if hit is not None and hit.version == row.version and hit.renderer == md.MARKDOWN_RENDERER:
+            toc = tuple(md.TocEntry(level=t[0], anchor=t[1], text=t[2]) for t in hit.toc)
+            bodies[row.article_id] = md.RenderedBody(html=hit.html, toc=toc, words=hit.words)
+            continue
+        body = md.render_markdown(str(row.data.get("body", "")))
+        repository.save_rendered_body(
+            session,
+            row.article_id,
+            row.version,
+            md.MARKDOWN_RENDERER,
+            body.html,
+            [[t.level, t.anchor, t.text] for t in body.toc],
+            body.words,
+        )
+        bodies[row.article_id] = body
+    return bodies
+
+
 def render_article(session: Session, store: PageStore, renderer: Renderer, row: Snapshot) -> str:
     snapshot = snapshot_of(row)
     ranked = repository.related_ranked(session, row, RELATED_LIMIT)
@@ -88,7 +113,10 @@ def render_article(session: Session, store: PageStore, renderer: Renderer, row: 
         session, row.article_id, [(r.article_id, n, r.published_at) for r, n in ranked]
     )
     html = renderer.article(
-        snapshot, views=repository.view_count(session, row.article_id), related=related
+        snapshot,
+        views=repository.view_count(session, row.article_id),
+        related=related,
+        body=bodies_of(session, [row])[row.article_id],
     )
     rel = article_page(row.category_slug, row.slug)
     store.write(rel, html)
@@ -351,23 +379,62 @@ def apply_view_counts(
     return result
 
 
-def rebuild_batch(
-    session: Session,
-    store: PageStore,
-    site: Site,
-    article_ids: Iterable[int],
-    index_keys: Iterable[str],
-    *,
-    now: datetime,
-) -> list[str]:
-    """Render these article pages and index keys from the read model, as they are now."""
-    renderer = make_renderer(session, site)
-    written: list[str] = []
-    for row in repository.snapshots_by_id(session, article_ids):
-        if row.status == "published":
-            written.append(render_article(session, store, renderer, row))
-    for key in sorted(set(index_keys)):
-        written += render_index(session, store, renderer, key, now)
+@dataclass(frozen=True)
+class ArticleJob:
+    """Everything one article page needs, read from the database; rendering needs no more."""
+
+    rel: str
+    snapshot: ArticleSnapshot
+    views: int
+    related: list[Card]
+    body: md.RenderedBody
+
+
+def prepare_articles(session: Session, article_ids: Iterable[int]) -> list[ArticleJob]:
+    """Read what a batch of live article pages needs, in a few queries.
+
+    The related lists come from ``related_links``, which the invalidation keeps exact (see
+    related.py): a full re-render is for templates and settings, which never change them. A
+    page with no stored list yet (a read model loaded in bulk) gets it ranked and stored."""
+    rows = [r for r in repository.snapshots_by_id(session, article_ids) if r.status == "published"]
+    ids = [r.article_id for r in rows]
+    links = repository.related_links_of(session, ids)
+    linked = repository.snapshots_by_id(
+        session, {link.related_id for found in links.values() for link in found}
+    )
+    by_id = {r.article_id: r for r in linked}
+    counts = repository.view_counts(session, ids)
+    bodies = bodies_of(session, rows)
+    jobs = []
+    for row in rows:
+        shown = sorted(links[row.article_id], key=lambda link: link.position)
+        related_rows = [by_id.get(link.related_id) for link in shown]
+        if not shown or any(r is None or r.status != "published" for r in related_rows):
+            ranked = repository.related_ranked(session, row, RELATED_LIMIT)
+            repository.set_related_links(
+                session, row.article_id, [(r.article_id, n, r.published_at) for r, n in ranked]
+            )
+            related_rows = [r for r, _ in ranked]
+        jobs.append(
+            ArticleJob(
+                rel=article_page(row.category_slug, row.slug),
+                snapshot=snapshot_of(row),
+                views=counts.get(row.article_id, 0),
+                related=[card_of(snapshot_of(r)) for r in related_rows if r is not None],
+                body=bodies[row.article_id],
+            )
+        )
+    return jobs
+
+
+def write_articles(store: PageStore, renderer: Renderer, jobs: Iterable[ArticleJob]) -> list[str]:
+    """Render and write prepared pages: no database, so it runs outside any transaction
+    (on SQLite, where a transaction holds the write lock, workers render in parallel)."""
+    written = []
+    for job in jobs:
+        page = renderer.article(job.snapshot, views=job.views, related=job.related, body=job.body)
+        store.write(job.rel, page)
+        written.append(job.rel)
     return written
 
 

@@ -89,13 +89,11 @@ def view_counts(payload: dict[str, Any]) -> int:
 def rebuild_batch(payload: dict[str, Any]) -> int:
     batch = RebuildBatch.model_validate(payload)
     rt = get_runtime()
-    now = service.utcnow()
-    with rt.db.transaction() as session:
-        written = service.rebuild_batch(
-            session, rt.store, rt.site, batch.article_ids, batch.index_keys, now=now
-        )
+    written = rebuild.run_batch(
+        rt.db, rt.store, rt.site, batch.article_ids, batch.index_keys, now=service.utcnow()
+    )
     rebuild.record_done(rt.redis, batch)
-    return len(written)
+    return written
 
 
 # Whoever asked gives up after a few seconds; an answer nobody reads must not linger.

@@ -130,3 +130,20 @@ def test_view_counts_update_the_article_page_and_the_home_page(rt: RenderRuntime
     with rt.db.transaction() as session:
         again = service.apply_view_counts(session, rt.store, rt.site, {1: 4617}, now=NOW)
     assert again.pages_written == []  # unchanged totals re-render nothing
+
+
+def test_an_edited_body_reaches_the_page_and_a_full_rerender_shows_the_same_page(
+    rt: RenderRuntime,
+) -> None:
+    apply(rt, snapshot(version=2, body="## First\n\nOld words.\n"))
+    apply(rt, snapshot(version=3, body="## Second\n\nNew words.\n"))
+    html = page(rt, ARTICLE)
+    assert html is not None and "New words." in html and "Old words." not in html
+    assert 'href="#second"' in html
+    # A full re-render (bodies from the cache, related lists as held) writes the same page.
+    rt.store.remove(ARTICLE)
+    with rt.db.transaction() as session:
+        jobs = service.prepare_articles(session, [1])
+        renderer = service.make_renderer(session, rt.site)
+    assert service.write_articles(rt.store, renderer, jobs) == [ARTICLE]
+    assert page(rt, ARTICLE) == html

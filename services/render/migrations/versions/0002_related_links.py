@@ -1,4 +1,4 @@
-"""related links: what each article page shows under "Related articles"
+"""related links (what each article page shows as related) and rendered bodies (a cache)
 
 Revision ID: 0002
 Revises: 0001
@@ -29,8 +29,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('article_id', 'position', name=op.f('pk_related_links'))
     )
     op.create_index(op.f('ix_related_links_related_id'), 'related_links', ['related_id'], unique=False)
+    op.create_table('rendered_bodies',
+    sa.Column('article_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('renderer', sa.String(length=40), nullable=False),
+    sa.Column('html', sa.Text(), nullable=False),
+    sa.Column('toc', sa.JSON(), nullable=False),
+    sa.Column('words', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('article_id', name=op.f('pk_rendered_bodies'))
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('rendered_bodies')
     op.drop_index(op.f('ix_related_links_related_id'), table_name='related_links')
     op.drop_table('related_links')
