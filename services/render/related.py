@@ -63,21 +63,21 @@ def pages_to_refresh(
     changed: set[int] = set()
 
     # Pages that show X now: they change unless X keeps the very same entry.
-    for page_id, link in repository.pages_showing(session, x).items():
+    showing = repository.pages_showing(session, x)
+    for page_id, link in showing.items():
         still_eligible = page_id in shared or page_id in same_category
         same_key = _link_key(link) == rank_key(shared.get(page_id, 0), new.published_at, x)
         if not new.is_live or not still_eligible or not same_key or card_changed:
             changed.add(page_id)
 
     # Pages X could enter: live articles sharing a tag with it, or filed in its category.
-    candidates = (set(shared) | same_category) - changed
+    # A list's entries are stored in rank order, so its last entry is its weakest.
+    candidates = (set(shared) | same_category) - set(showing)
     if candidates:
-        shown = repository.related_links_of(session, candidates)
+        weakest = repository.weakest_shown(session, candidates, RELATED_LIMIT - 1)
         for page_id in candidates:
-            links = shown[page_id]
-            if any(link.related_id == x for link in links):
-                continue  # handled above: X is already on this page, unchanged
             key = rank_key(shared.get(page_id, 0), new.published_at, x)
-            if len(links) < RELATED_LIMIT or key < max(_link_key(link) for link in links):
+            last = weakest.get(page_id)
+            if last is None or key < rank_key(last[1], last[2], last[0]):
                 changed.add(page_id)
     return changed

@@ -256,6 +256,26 @@ def related_links_of(session: Session, article_ids: Iterable[int]) -> dict[int, 
     return found
 
 
+def weakest_shown(
+    session: Session, article_ids: Iterable[int], position: int
+) -> dict[int, tuple[int, int, datetime | None]]:
+    """For pages whose related list is full, the last entry: id → (related id, shared tags,
+    published). Plain rows, no ORM objects: this runs over thousands of pages per publish."""
+    ids = sorted(set(article_ids))
+    found: dict[int, tuple[int, int, datetime | None]] = {}
+    for start in range(0, len(ids), 5000):
+        stmt = select(
+            RelatedLink.article_id,
+            RelatedLink.related_id,
+            RelatedLink.shared_tags,
+            RelatedLink.published_at,
+        ).where(
+            RelatedLink.article_id.in_(ids[start : start + 5000]), RelatedLink.position == position
+        )
+        found |= {row[0]: (row[1], row[2], row[3]) for row in session.execute(stmt)}
+    return found
+
+
 def live_sharing_tags(session: Session, tag_slugs: Iterable[str], exclude: int) -> dict[int, int]:
     """Live articles (other than ``exclude``) carrying any of these tags: id → how many."""
     tags = sorted(set(tag_slugs))
