@@ -195,7 +195,11 @@ def related_ranked_for(
     tag_slugs: Select[Any] | Sequence[str],
     limit: int,
 ) -> Sequence[tuple[Snapshot, int]]:
-    """Like related_ranked, for an article described by its tags (a draft, for previews)."""
+    """Like related_ranked, for an article described by its tags (a draft, for previews).
+
+    Two small queries instead of one ranking of every live article: articles sharing a tag
+    always rank above those that share none, so the newest of the same category are only
+    needed when fewer than ``limit`` articles share a tag."""
     shared = (
         select(SnapshotTag.article_id, func.count().label("n"))
         .where(SnapshotTag.tag_slug.in_(tag_slugs), SnapshotTag.article_id != article_id)
@@ -203,19 +207,28 @@ def related_ranked_for(
         .subquery()
     )
     stmt = (
-        select(Snapshot, func.coalesce(shared.c.n, 0))
-        .outerjoin(shared, shared.c.article_id == Snapshot.article_id)
-        .where(
-            Snapshot.status == "published",
-            Snapshot.article_id != article_id,
-            (shared.c.n.is_not(None)) | (Snapshot.category_slug == category_slug),
-        )
-        .order_by(
-            func.coalesce(shared.c.n, 0).desc(), Snapshot.published_at.desc(), Snapshot.article_id
-        )
+        select(Snapshot, shared.c.n)
+        .join(shared, shared.c.article_id == Snapshot.article_id)
+        .where(Snapshot.status == "published")
+        .order_by(shared.c.n.desc(), Snapshot.published_at.desc(), Snapshot.article_id)
         .limit(limit)
     )
-    return [(row[0], int(row[1])) for row in session.execute(stmt)]
+    ranked = [(row[0], int(row[1])) for row in session.execute(stmt)]
+    if len(ranked) < limit:
+        # Fewer than `limit` share a tag, so every one that does is already in `ranked`.
+        taken = [article_id, *(r.article_id for r, _ in ranked)]
+        fill = (
+            select(Snapshot)
+            .where(
+                Snapshot.status == "published",
+                Snapshot.category_slug == category_slug,
+                Snapshot.article_id.not_in(taken),
+            )
+            .order_by(Snapshot.published_at.desc(), Snapshot.article_id)
+            .limit(limit - len(ranked))
+        )
+        ranked += [(row, 0) for row in session.scalars(fill)]
+    return ranked
 
 
 def related_candidates(session: Session, snapshot: Snapshot, limit: int) -> Sequence[Snapshot]:
