@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -49,6 +49,9 @@ class ApplyResult:
     applied: bool
     pages_written: list[str] = field(default_factory=list)
     dirty: set[str] = field(default_factory=set)
+    # Dirty, but not urgent: rendered by a later run (view_rerender_seconds), or sooner by
+    # any run a publish schedules.
+    deferred: set[str] = field(default_factory=set)
 
 
 def snapshot_of(row: Snapshot) -> ArticleSnapshot:
@@ -358,9 +361,19 @@ def render_indexes(
 
 
 def apply_view_counts(
-    session: Session, store: PageStore, site: Site, totals: dict[int, int], *, now: datetime
+    session: Session,
+    store: PageStore,
+    site: Site,
+    totals: dict[int, int],
+    *,
+    now: datetime,
+    may_render: Callable[[int], bool] = lambda _id: True,
 ) -> ApplyResult:
-    """Store reported totals and re-render the live article pages whose count changed."""
+    """Store reported totals and re-render the live article pages whose count changed.
+
+    A hot article's count changes on every flush; ``may_render`` says whether its page may be
+    rendered now (at most once per few seconds) or waits for the next index run. The page
+    script asks for the live count anyway, so the static number only has to stay close."""
     result = ApplyResult(applied=True)
     changed = [
         aid
@@ -373,9 +386,14 @@ def apply_view_counts(
     renderer = make_renderer(session, site)
     for aid in changed:
         row = repository.get_snapshot(session, aid)
-        if row is not None and row.status == "published":
+        if row is None or row.status != "published":
+            continue
+        if may_render(aid):
             result.pages_written.append(render_article(session, store, renderer, row))
-    result.dirty.add(HOME)
+        else:
+            result.deferred.add(article_key(aid))
+    # "Most read" on the home page moves with the counts, but not urgently.
+    result.deferred.add(HOME)
     return result
 
 

@@ -78,10 +78,19 @@ def view_counts(payload: dict[str, Any]) -> int:
     rt = get_runtime()
     now = service.utcnow()
     with rt.db.transaction() as session:
-        result = service.apply_view_counts(session, rt.store, rt.site, counts.totals, now=now)
-        repository.mark_dirty(session, result.dirty, now)
+        result = service.apply_view_counts(
+            session,
+            rt.store,
+            rt.site,
+            counts.totals,
+            now=now,
+            may_render=lambda aid: coalesce.claim_view_render(rt, aid),
+        )
+        repository.mark_dirty(session, result.dirty | result.deferred, now)
     if result.dirty:
         coalesce.schedule_indexes(rt, current_app)
+    if result.deferred:
+        coalesce.schedule_indexes(rt, current_app, deferred=True)
     return len(result.pages_written)
 
 
