@@ -43,6 +43,7 @@ app = typer.Typer(
 )
 app.add_typer(articles_commands.token_app, name="token")
 app.add_typer(views_commands.views_app, name="views")
+app.command("render")(render_commands.render)
 console = Console(highlight=False, soft_wrap=True)
 
 WORKERS = {

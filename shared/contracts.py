@@ -27,6 +27,8 @@ OUTBOX_RELAY_TASK = "healthhub.articles.relay_outbox"
 RENDER_ARTICLE_CHANGED_TASK = "healthhub.render.article_changed"
 RENDER_INDEXES_TASK = "healthhub.render.render_indexes"
 RENDER_VIEW_COUNTS_TASK = "healthhub.render.view_counts"
+RENDER_REBUILD_TASK = "healthhub.render.rebuild"
+RENDER_PREVIEW_TASK = "healthhub.render.preview"
 # views consumes
 VIEWS_ARTICLE_CHANGED_TASK = "healthhub.views.article_changed"
 VIEWS_FLUSH_TASK = "healthhub.views.flush"
@@ -36,6 +38,8 @@ TASK_QUEUES: dict[str, str] = {
     RENDER_ARTICLE_CHANGED_TASK: RENDER_QUEUE,
     RENDER_INDEXES_TASK: RENDER_QUEUE,
     RENDER_VIEW_COUNTS_TASK: RENDER_QUEUE,
+    RENDER_REBUILD_TASK: RENDER_QUEUE,
+    RENDER_PREVIEW_TASK: RENDER_QUEUE,
     VIEWS_ARTICLE_CHANGED_TASK: VIEWS_QUEUE,
     VIEWS_FLUSH_TASK: VIEWS_QUEUE,
 }
@@ -120,3 +124,28 @@ class ViewCounts(Contract):
 
     totals: dict[int, int]
     as_of: datetime
+
+
+class RebuildBatch(Contract):
+    """One slice of a full re-render (`healthhub render --all`), for any render worker."""
+
+    job_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    batch: int = Field(ge=0)
+    article_ids: tuple[int, ...] = ()
+    index_keys: tuple[str, ...] = ()
+
+
+# The render worker answers a preview by pushing a PreviewReply onto this list in the broker's
+# Redis database, where the articles API waits for it (BLPOP); the key expires unread.
+PREVIEW_REPLY_KEY = "hh:preview-reply:{request_id}"
+
+
+class PreviewRequest(Contract):
+    """Render this (unpublished) snapshot with the site's templates; write nothing."""
+
+    request_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    snapshot: ArticleSnapshot
+
+
+class PreviewReply(Contract):
+    html: str

@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.articles import errors, metrics, outbox
 from services.articles.deps import Clock, utcnow
+from services.articles.preview import preview_router
 from services.articles.routes import editor_router, public_router
 from services.articles.settings import ArticlesSettings, get_settings
 from services.articles.worker import create_celery
@@ -78,4 +79,5 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
     )
     app.include_router(editor_router)
     app.include_router(public_router)
+    app.include_router(preview_router)
     return app

@@ -3,12 +3,68 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from services.render import rebuild, repository, service
+from services.render.runtime import RenderRuntime
 from services.render.settings import get_settings
+from services.render.worker import create_celery
 from shared.db import migrate
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+console = Console(highlight=False)
 
 
 def run_migrations() -> None:
     migrate(get_settings().render_database_url, MIGRATIONS)
+
+
+def render(
+    everything: Annotated[
+        bool, typer.Option("--all", help="Re-render every page from the render read model.")
+    ] = False,
+    batch_size: Annotated[int, typer.Option(min=1, help="Articles per worker task.")] = 200,
+    timeout: Annotated[
+        float, typer.Option(min=1, help="Give up after this many seconds without progress.")
+    ] = 120.0,
+) -> None:
+    """Re-render the site across all running render workers (after a template or setting
+    change), with a progress bar. Needs the render workers running (`healthhub up`)."""
+    if not everything:
+        raise typer.BadParameter("say what to render: --all")
+    rt = RenderRuntime.from_settings(get_settings())
+    try:
+        with rt.db.transaction() as session:
+            work = rebuild.Work(
+                article_ids=repository.live_ids(session),
+                index_keys=sorted(service.all_index_keys(session)),
+            )
+        job_id = rebuild.new_job_id()
+        batches = rebuild.plan(
+            work.article_ids, work.index_keys, job_id=job_id, batch_size=batch_size
+        )
+        rebuild.send(create_celery(), batches)
+        columns = (
+            TextColumn("Rendering"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            bar = progress.add_task("render", total=work.total)
+            try:
+                for done in rebuild.follow(rt.redis, job_id, work.total, timeout=timeout):
+                    progress.update(bar, completed=done)
+            except TimeoutError as exc:
+                console.print(f"[red]Stopped waiting: {exc}. Are the render workers running?[/red]")
+                raise typer.Exit(1) from exc
+        console.print(
+            f"[green]Rendered {len(work.article_ids)} article(s) and "
+            f"{len(work.index_keys)} index key(s) in {len(batches)} batch(es).[/green]"
+        )
+    finally:
+        rt.close()

@@ -28,6 +28,9 @@ ALLOWED_ATTRIBUTES = {
 }  # fmt: skip
 URL_SCHEMES = {"http", "https", "mailto"}
 WORDS_PER_MINUTE = 220
+# Names this module's output: change it whenever the parser, the anchors or the sanitiser
+# settings change, so the cached bodies in the render DB are rendered again.
+MARKDOWN_RENDERER = "md-1"
 
 
 @dataclass(frozen=True)

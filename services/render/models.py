@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String
+from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UTCDateTime, make_metadata
@@ -62,3 +62,36 @@ class DirtyIndex(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RelatedLink(Base):
+    """One entry of the "Related articles" list as last rendered on an article's page.
+
+    Kept with the ordering key it was chosen by (shared tag count, publish date), so a change
+    to another article can tell, without re-ranking every page, whether it enters a list."""
+
+    __tablename__ = "related_links"
+
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    related_id: Mapped[int] = mapped_column(Integer, index=True)
+    shared_tags: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RenderedBody(Base):
+    """An article body as sanitised HTML with its table of contents: a cache.
+
+    Markdown parsing and sanitising is most of the cost of an article page; the body only
+    changes with the article's version, so a re-render for a template change reuses it.
+    ``renderer`` names the Markdown/sanitiser configuration that made it (MARKDOWN_RENDERER):
+    change that and every cached body is stale."""
+
+    __tablename__ = "rendered_bodies"
+
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+    renderer: Mapped[str] = mapped_column(String(40))
+    html: Mapped[str] = mapped_column(Text)
+    toc: Mapped[list[Any]] = mapped_column(JSON)
+    words: Mapped[int] = mapped_column(Integer)

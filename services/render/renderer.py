@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape as xml_escape
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from slugify import slugify
 
-from services.render.markdown import render_markdown, safe_url
+from services.render.markdown import RenderedBody, render_markdown, safe_url
 from shared.contracts import ArticleSnapshot, CategoryCrumb
 
 PAGE_SIZE = 20
@@ -116,9 +116,16 @@ class Renderer:
         return html.encode()
 
     def article(
-        self, snapshot: ArticleSnapshot, *, views: int, related: Sequence[Card] = ()
+        self,
+        snapshot: ArticleSnapshot,
+        *,
+        views: int,
+        related: Sequence[Card] = (),
+        preview: bool = False,
+        body: RenderedBody | None = None,
     ) -> bytes:
-        body = render_markdown(snapshot.body)
+        if body is None:
+            body = render_markdown(snapshot.body)
         url = article_url(snapshot)
         crumbs = [
             *snapshot.category.parents,
@@ -143,6 +150,7 @@ class Renderer:
             related=list(related),
             updated_shown=updated_shown,
             json_ld=self._json_ld(snapshot, url, crumbs, hero_url),
+            preview=preview,
         )
 
     def _json_ld(

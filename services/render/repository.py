@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from services.render.models import DirtyIndex, Snapshot, SnapshotTag, ViewCount
+from services.render.models import (
+    DirtyIndex,
+    RelatedLink,
+    RenderedBody,
+    Snapshot,
+    SnapshotTag,
+    ViewCount,
+)
 
 
 def get_snapshot(session: Session, article_id: int) -> Snapshot | None:
@@ -23,6 +31,19 @@ def live_snapshots(session: Session) -> Sequence[Snapshot]:
         .where(Snapshot.status == "published")
         .order_by(Snapshot.published_at.desc(), Snapshot.article_id.desc())
     )
+    return session.scalars(stmt).all()
+
+
+def live_ids(session: Session) -> list[int]:
+    stmt = select(Snapshot.article_id).where(Snapshot.status == "published")
+    return sorted(session.scalars(stmt))
+
+
+def snapshots_by_id(session: Session, ids: Iterable[int]) -> Sequence[Snapshot]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    stmt = select(Snapshot).where(Snapshot.article_id.in_(wanted)).order_by(Snapshot.article_id)
     return session.scalars(stmt).all()
 
 
@@ -151,29 +172,144 @@ def tag_name(session: Session, tag_slug: str) -> str | None:
     return session.scalar(stmt)
 
 
-def related_candidates(session: Session, snapshot: Snapshot, limit: int) -> Sequence[Snapshot]:
-    """Live articles sharing the most tags with this one, then the newest in its category."""
+def related_ranked(
+    session: Session, snapshot: Snapshot, limit: int
+) -> Sequence[tuple[Snapshot, int]]:
+    """Live articles sharing the most tags with this one, then the newest in its category,
+    each with the number of tags it shares."""
     tag_slugs = select(SnapshotTag.tag_slug).where(SnapshotTag.article_id == snapshot.article_id)
+    return related_ranked_for(
+        session,
+        article_id=snapshot.article_id,
+        category_slug=snapshot.category_slug,
+        tag_slugs=tag_slugs,
+        limit=limit,
+    )
+
+
+def related_ranked_for(
+    session: Session,
+    *,
+    article_id: int,
+    category_slug: str,
+    tag_slugs: Select[Any] | Sequence[str],
+    limit: int,
+) -> Sequence[tuple[Snapshot, int]]:
+    """Like related_ranked, for an article described by its tags (a draft, for previews).
+
+    Two small queries instead of one ranking of every live article: articles sharing a tag
+    always rank above those that share none, so the newest of the same category are only
+    needed when fewer than ``limit`` articles share a tag."""
     shared = (
         select(SnapshotTag.article_id, func.count().label("n"))
-        .where(SnapshotTag.tag_slug.in_(tag_slugs), SnapshotTag.article_id != snapshot.article_id)
+        .where(SnapshotTag.tag_slug.in_(tag_slugs), SnapshotTag.article_id != article_id)
         .group_by(SnapshotTag.article_id)
         .subquery()
     )
     stmt = (
-        select(Snapshot)
-        .outerjoin(shared, shared.c.article_id == Snapshot.article_id)
-        .where(
-            Snapshot.status == "published",
-            Snapshot.article_id != snapshot.article_id,
-            (shared.c.n.is_not(None)) | (Snapshot.category_slug == snapshot.category_slug),
-        )
-        .order_by(
-            func.coalesce(shared.c.n, 0).desc(), Snapshot.published_at.desc(), Snapshot.article_id
-        )
+        select(Snapshot, shared.c.n)
+        .join(shared, shared.c.article_id == Snapshot.article_id)
+        .where(Snapshot.status == "published")
+        .order_by(shared.c.n.desc(), Snapshot.published_at.desc(), Snapshot.article_id)
         .limit(limit)
     )
-    return session.scalars(stmt).all()
+    ranked = [(row[0], int(row[1])) for row in session.execute(stmt)]
+    if len(ranked) < limit:
+        # Fewer than `limit` share a tag, so every one that does is already in `ranked`.
+        taken = [article_id, *(r.article_id for r, _ in ranked)]
+        fill = (
+            select(Snapshot)
+            .where(
+                Snapshot.status == "published",
+                Snapshot.category_slug == category_slug,
+                Snapshot.article_id.not_in(taken),
+            )
+            .order_by(Snapshot.published_at.desc(), Snapshot.article_id)
+            .limit(limit - len(ranked))
+        )
+        ranked += [(row, 0) for row in session.scalars(fill)]
+    return ranked
+
+
+def related_candidates(session: Session, snapshot: Snapshot, limit: int) -> Sequence[Snapshot]:
+    return [row for row, _ in related_ranked(session, snapshot, limit)]
+
+
+def set_related_links(
+    session: Session, article_id: int, entries: Sequence[tuple[int, int, datetime | None]]
+) -> None:
+    """Record what an article page now shows as related: (related id, shared tags, published)."""
+    session.execute(delete(RelatedLink).where(RelatedLink.article_id == article_id))
+    for position, (related_id, shared_tags, published_at) in enumerate(entries):
+        session.add(
+            RelatedLink(
+                article_id=article_id,
+                position=position,
+                related_id=related_id,
+                shared_tags=shared_tags,
+                published_at=published_at,
+            )
+        )
+
+
+def pages_showing(session: Session, related_id: int) -> dict[int, RelatedLink]:
+    """The article pages whose related list shows this article, with the entry they show."""
+    stmt = select(RelatedLink).where(RelatedLink.related_id == related_id)
+    return {link.article_id: link for link in session.scalars(stmt)}
+
+
+def related_links_of(session: Session, article_ids: Iterable[int]) -> dict[int, list[RelatedLink]]:
+    ids = sorted(set(article_ids))
+    found: dict[int, list[RelatedLink]] = {i: [] for i in ids}
+    # Chunked: a big category can hold more ids than a database allows in one IN list.
+    for start in range(0, len(ids), 5000):
+        stmt = select(RelatedLink).where(RelatedLink.article_id.in_(ids[start : start + 5000]))
+        for link in session.scalars(stmt):
+            found[link.article_id].append(link)
+    return found
+
+
+def weakest_shown(
+    session: Session, article_ids: Iterable[int], position: int
+) -> dict[int, tuple[int, int, datetime | None]]:
+    """For pages whose related list is full, the last entry: id → (related id, shared tags,
+    published). Plain rows, no ORM objects: this runs over thousands of pages per publish."""
+    ids = sorted(set(article_ids))
+    found: dict[int, tuple[int, int, datetime | None]] = {}
+    for start in range(0, len(ids), 5000):
+        stmt = select(
+            RelatedLink.article_id,
+            RelatedLink.related_id,
+            RelatedLink.shared_tags,
+            RelatedLink.published_at,
+        ).where(
+            RelatedLink.article_id.in_(ids[start : start + 5000]), RelatedLink.position == position
+        )
+        found |= {row[0]: (row[1], row[2], row[3]) for row in session.execute(stmt)}
+    return found
+
+
+def live_sharing_tags(session: Session, tag_slugs: Iterable[str], exclude: int) -> dict[int, int]:
+    """Live articles (other than ``exclude``) carrying any of these tags: id → how many."""
+    tags = sorted(set(tag_slugs))
+    if not tags:
+        return {}
+    stmt = (
+        select(SnapshotTag.article_id, func.count())
+        .where(SnapshotTag.tag_slug.in_(tags), SnapshotTag.article_id != exclude)
+        .group_by(SnapshotTag.article_id)
+    )
+    return {row[0]: int(row[1]) for row in session.execute(stmt)}
+
+
+def live_ids_in_category(session: Session, category_slug: str, exclude: int) -> list[int]:
+    """Live articles filed directly in this category (not below it)."""
+    stmt = select(Snapshot.article_id).where(
+        Snapshot.status == "published",
+        Snapshot.category_slug == category_slug,
+        Snapshot.article_id != exclude,
+    )
+    return list(session.scalars(stmt))
 
 
 def lock_article(session: Session, article_id: int) -> None:
@@ -183,3 +319,28 @@ def lock_article(session: Session, article_id: int) -> None:
     the database write lock from its start (BEGIN IMMEDIATE, see shared.db)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(article_id)))
+
+
+def rendered_bodies(session: Session, article_ids: Iterable[int]) -> dict[int, RenderedBody]:
+    ids = sorted(set(article_ids))
+    found: dict[int, RenderedBody] = {}
+    for start in range(0, len(ids), 5000):
+        stmt = select(RenderedBody).where(RenderedBody.article_id.in_(ids[start : start + 5000]))
+        found |= {row.article_id: row for row in session.scalars(stmt)}
+    return found
+
+
+def save_rendered_body(
+    session: Session,
+    article_id: int,
+    version: int,
+    renderer: str,
+    html: str,
+    toc: list[Any],
+    words: int,
+) -> None:
+    row = session.get(RenderedBody, article_id)
+    if row is None:
+        row = RenderedBody(article_id=article_id)
+        session.add(row)
+    row.version, row.renderer, row.html, row.toc, row.words = version, renderer, html, toc, words

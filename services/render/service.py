@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from services.render import markdown as md
+from services.render import related as related_lists
 from services.render import repository
 from services.render.models import Snapshot
 from services.render.renderer import (
@@ -36,7 +38,7 @@ HOME = "home"
 FEED = "feed"
 SITEMAP = "sitemap"
 STATIC = "static"
-RELATED_LIMIT = 3
+RELATED_LIMIT = related_lists.RELATED_LIMIT
 HOME_LATEST = 10
 HOME_MOST_VIEWED = 5
 FEED_SIZE = 30
@@ -47,10 +49,18 @@ class ApplyResult:
     applied: bool
     pages_written: list[str] = field(default_factory=list)
     dirty: set[str] = field(default_factory=set)
+    # Dirty, but not urgent: rendered by a later run (view_rerender_seconds), or sooner by
+    # any run a publish schedules.
+    deferred: set[str] = field(default_factory=set)
 
 
 def snapshot_of(row: Snapshot) -> ArticleSnapshot:
     return ArticleSnapshot.model_validate(row.data)
+
+
+def article_key(article_id: int) -> str:
+    """An article page to render again because its related list changed."""
+    return f"article:{article_id}"
 
 
 def category_key(slug: str) -> str:
@@ -74,13 +84,42 @@ def make_renderer(session: Session, site: Site) -> Renderer:
     return Renderer(site, nav)
 
 
+def bodies_of(session: Session, rows: Sequence[Snapshot]) -> dict[int, md.RenderedBody]:
+    """The rendered bodies of these articles: from the cache, or rendered now and cached."""
+    cached = repository.rendered_bodies(session, [r.article_id for r in rows])
+    bodies: dict[int, md.RenderedBody] = {}
+    for row in rows:
+        hit = cached.get(row.article_id)
+        if hit is not None and hit.version == row.version and hit.renderer == md.MARKDOWN_RENDERER:
+            toc = tuple(md.TocEntry(level=t[0], anchor=t[1], text=t[2]) for t in hit.toc)
+            bodies[row.article_id] = md.RenderedBody(html=hit.html, toc=toc, words=hit.words)
+            continue
+        body = md.render_markdown(str(row.data.get("body", "")))
+        repository.save_rendered_body(
+            session,
+            row.article_id,
+            row.version,
+            md.MARKDOWN_RENDERER,
+            body.html,
+            [[t.level, t.anchor, t.text] for t in body.toc],
+            body.words,
+        )
+        bodies[row.article_id] = body
+    return bodies
+
+
 def render_article(session: Session, store: PageStore, renderer: Renderer, row: Snapshot) -> str:
     snapshot = snapshot_of(row)
-    related = [
-        card_of(snapshot_of(r)) for r in repository.related_candidates(session, row, RELATED_LIMIT)
-    ]
+    ranked = repository.related_ranked(session, row, RELATED_LIMIT)
+    related = [card_of(snapshot_of(r)) for r, _ in ranked]
+    repository.set_related_links(
+        session, row.article_id, [(r.article_id, n, r.published_at) for r, n in ranked]
+    )
     html = renderer.article(
-        snapshot, views=repository.view_count(session, row.article_id), related=related
+        snapshot,
+        views=repository.view_count(session, row.article_id),
+        related=related,
+        body=bodies_of(session, [row])[row.article_id],
     )
     rel = article_page(row.category_slug, row.slug)
     store.write(rel, html)
@@ -139,8 +178,15 @@ def apply_snapshot(
             store.clear_redirect(category, slug)
             if snapshot.published_at is not None or (old is not None and old.is_live):
                 store.mark_gone(category, slug)
+        repository.set_related_links(session, snapshot.id, [])
     if old is not None and old.is_live:
         result.dirty |= _index_keys(old)
+    if snapshot.is_live or (old is not None and old.is_live):
+        session.flush()
+        # Other pages' related lists go through the coalesced index run: a publish into a
+        # big category can touch many pages, and none of them is the page being published.
+        refresh = related_lists.pages_to_refresh(session, old, snapshot)
+        result.dirty |= {article_key(i) for i in refresh}
     return result
 
 
@@ -237,6 +283,11 @@ def render_index(
         store.write("410.html", renderer.gone())
         return ["robots.txt", "404.html", "410.html"]
     kind, _, slug = key.partition(":")
+    if kind == "article":
+        held = repository.get_snapshot(session, int(slug)) if slug.isdigit() else None
+        if held is None or held.status != "published":
+            return []
+        return [render_article(session, store, renderer, held)]
     if kind == "category":
         rows = repository.live_in_category(session, slug)
         if not rows:
@@ -310,9 +361,19 @@ def render_indexes(
 
 
 def apply_view_counts(
-    session: Session, store: PageStore, site: Site, totals: dict[int, int], *, now: datetime
+    session: Session,
+    store: PageStore,
+    site: Site,
+    totals: dict[int, int],
+    *,
+    now: datetime,
+    may_render: Callable[[int], bool] = lambda _id: True,
 ) -> ApplyResult:
-    """Store reported totals and re-render the live article pages whose count changed."""
+    """Store reported totals and re-render the live article pages whose count changed.
+
+    A hot article's count changes on every flush; ``may_render`` says whether its page may be
+    rendered now (at most once per few seconds) or waits for the next index run. The page
+    script asks for the live count anyway, so the static number only has to stay close."""
     result = ApplyResult(applied=True)
     changed = [
         aid
@@ -325,10 +386,74 @@ def apply_view_counts(
     renderer = make_renderer(session, site)
     for aid in changed:
         row = repository.get_snapshot(session, aid)
-        if row is not None and row.status == "published":
+        if row is None or row.status != "published":
+            continue
+        if may_render(aid):
             result.pages_written.append(render_article(session, store, renderer, row))
-    result.dirty.add(HOME)
+        else:
+            result.deferred.add(article_key(aid))
+    # "Most read" on the home page moves with the counts, but not urgently.
+    result.deferred.add(HOME)
     return result
+
+
+@dataclass(frozen=True)
+class ArticleJob:
+    """Everything one article page needs, read from the database; rendering needs no more."""
+
+    rel: str
+    snapshot: ArticleSnapshot
+    views: int
+    related: list[Card]
+    body: md.RenderedBody
+
+
+def prepare_articles(session: Session, article_ids: Iterable[int]) -> list[ArticleJob]:
+    """Read what a batch of live article pages needs, in a few queries.
+
+    The related lists come from ``related_links``, which the invalidation keeps exact (see
+    related.py): a full re-render is for templates and settings, which never change them. A
+    page with no stored list yet (a read model loaded in bulk) gets it ranked and stored."""
+    rows = [r for r in repository.snapshots_by_id(session, article_ids) if r.status == "published"]
+    ids = [r.article_id for r in rows]
+    links = repository.related_links_of(session, ids)
+    linked = repository.snapshots_by_id(
+        session, {link.related_id for found in links.values() for link in found}
+    )
+    by_id = {r.article_id: r for r in linked}
+    counts = repository.view_counts(session, ids)
+    bodies = bodies_of(session, rows)
+    jobs = []
+    for row in rows:
+        shown = sorted(links[row.article_id], key=lambda link: link.position)
+        related_rows = [by_id.get(link.related_id) for link in shown]
+        if not shown or any(r is None or r.status != "published" for r in related_rows):
+            ranked = repository.related_ranked(session, row, RELATED_LIMIT)
+            repository.set_related_links(
+                session, row.article_id, [(r.article_id, n, r.published_at) for r, n in ranked]
+            )
+            related_rows = [r for r, _ in ranked]
+        jobs.append(
+            ArticleJob(
+                rel=article_page(row.category_slug, row.slug),
+                snapshot=snapshot_of(row),
+                views=counts.get(row.article_id, 0),
+                related=[card_of(snapshot_of(r)) for r in related_rows if r is not None],
+                body=bodies[row.article_id],
+            )
+        )
+    return jobs
+
+
+def write_articles(store: PageStore, renderer: Renderer, jobs: Iterable[ArticleJob]) -> list[str]:
+    """Render and write prepared pages: no database, so it runs outside any transaction
+    (on SQLite, where a transaction holds the write lock, workers render in parallel)."""
+    written = []
+    for job in jobs:
+        page = renderer.article(job.snapshot, views=job.views, related=job.related, body=job.body)
+        store.write(job.rel, page)
+        written.append(job.rel)
+    return written
 
 
 def all_index_keys(session: Session) -> set[str]:

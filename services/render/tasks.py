@@ -5,17 +5,25 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import redis
 from celery import current_app, shared_task
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 
-from services.render import coalesce, metrics, repository, service
+from services.render import coalesce, metrics, rebuild, repository, service
+from services.render.preview import render_preview
 from services.render.runtime import get_runtime
 from shared.contracts import (
+    PREVIEW_REPLY_KEY,
     RENDER_ARTICLE_CHANGED_TASK,
     RENDER_INDEXES_TASK,
+    RENDER_PREVIEW_TASK,
+    RENDER_REBUILD_TASK,
     RENDER_VIEW_COUNTS_TASK,
     ArticleEvent,
+    PreviewReply,
+    PreviewRequest,
+    RebuildBatch,
     ViewCounts,
 )
 
@@ -73,9 +81,51 @@ def view_counts(payload: dict[str, Any]) -> int:
     rt = get_runtime()
     now = service.utcnow()
     with rt.db.transaction() as session:
-        result = service.apply_view_counts(session, rt.store, rt.site, counts.totals, now=now)
-        repository.mark_dirty(session, result.dirty, now)
+        result = service.apply_view_counts(
+            session,
+            rt.store,
+            rt.site,
+            counts.totals,
+            now=now,
+            may_render=lambda aid: coalesce.claim_view_render(rt, aid),
+        )
+        repository.mark_dirty(session, result.dirty | result.deferred, now)
     if result.dirty:
         coalesce.schedule_indexes(rt, current_app)
+    if result.deferred:
+        coalesce.schedule_indexes(rt, current_app, deferred=True)
     metrics.record_render(rt.redis, len(result.pages_written), None)
     return len(result.pages_written)
+
+
+@shared_task(name=RENDER_REBUILD_TASK, **RETRY)
+def rebuild_batch(payload: dict[str, Any]) -> int:
+    batch = RebuildBatch.model_validate(payload)
+    rt = get_runtime()
+    written = rebuild.run_batch(
+        rt.db, rt.store, rt.site, batch.article_ids, batch.index_keys, now=service.utcnow()
+    )
+    rebuild.record_done(rt.redis, batch)
+    metrics.record_render(rt.redis, written, None)
+    return written
+
+
+# Whoever asked gives up after a few seconds; an answer nobody reads must not linger.
+PREVIEW_REPLY_TTL_SECONDS = 60
+
+
+# No retries: a preview answered late is a preview nobody is waiting for.
+@shared_task(name=RENDER_PREVIEW_TASK, ignore_result=True)
+def preview(payload: dict[str, Any]) -> int:
+    request = PreviewRequest.model_validate(payload)
+    rt = get_runtime()
+    with rt.db.transaction() as session:
+        html = render_preview(session, rt.site, request.snapshot)
+    reply = PreviewReply(html=html.decode()).model_dump_json()
+    key = PREVIEW_REPLY_KEY.format(request_id=request.request_id)
+    with redis.Redis.from_url(rt.settings.broker_url, socket_timeout=5) as client:
+        pipe = client.pipeline()
+        pipe.rpush(key, reply)
+        pipe.expire(key, PREVIEW_REPLY_TTL_SECONDS)
+        pipe.execute()
+    return len(html)

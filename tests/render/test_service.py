@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.render import repository, service
+from services.render import coalesce, repository, service
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
 from shared.contracts import ArticleSnapshot
@@ -124,9 +124,47 @@ def test_view_counts_update_the_article_page_and_the_home_page(rt: RenderRuntime
     with rt.db.transaction() as session:
         result = service.apply_view_counts(session, rt.store, rt.site, {1: 4617, 999: 3}, now=NOW)
     assert result.pages_written == [ARTICLE]
-    assert result.dirty == {"home"}
+    assert result.dirty == set() and result.deferred == {"home"}
     html = page(rt, ARTICLE)
     assert html is not None and ">4,617</span> views" in html
     with rt.db.transaction() as session:
         again = service.apply_view_counts(session, rt.store, rt.site, {1: 4617}, now=NOW)
     assert again.pages_written == []  # unchanged totals re-render nothing
+
+
+def test_an_edited_body_reaches_the_page_and_a_full_rerender_shows_the_same_page(
+    rt: RenderRuntime,
+) -> None:
+    apply(rt, snapshot(version=2, body="## First\n\nOld words.\n"))
+    apply(rt, snapshot(version=3, body="## Second\n\nNew words.\n"))
+    html = page(rt, ARTICLE)
+    assert html is not None and "New words." in html and "Old words." not in html
+    assert 'href="#second"' in html
+    # A full re-render (bodies from the cache, related lists as held) writes the same page.
+    rt.store.remove(ARTICLE)
+    with rt.db.transaction() as session:
+        jobs = service.prepare_articles(session, [1])
+        renderer = service.make_renderer(session, rt.site)
+    assert service.write_articles(rt.store, renderer, jobs) == [ARTICLE]
+    assert page(rt, ARTICLE) == html
+
+
+def test_a_hot_article_is_rerendered_for_its_count_at_most_once_per_interval(
+    rt: RenderRuntime,
+) -> None:
+    apply(rt, snapshot(version=2))
+    claims = [coalesce.claim_view_render(rt, 1) for _ in range(3)]
+    assert claims == [True, False, False]
+    with rt.db.transaction() as session:
+        held = service.apply_view_counts(
+            session, rt.store, rt.site, {1: 50}, now=NOW, may_render=lambda _aid: False
+        )
+    assert held.pages_written == [] and held.deferred == {"article:1", "home"}
+    html = page(rt, ARTICLE)
+    assert html is not None and ">50</span> views" not in html
+    # The deferred page is rendered by the next index run, with the newest count.
+    with rt.db.transaction() as session:
+        repository.mark_dirty(session, held.deferred, NOW)
+    assert ARTICLE in indexes(rt)
+    html = page(rt, ARTICLE)
+    assert html is not None and ">50</span> views" in html

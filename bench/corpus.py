@@ -1,0 +1,156 @@
+"""A synthetic health site with a fixed seed: the same corpus for every benchmark and for Hugo.
+
+Articles look like the sample ones: a summary, six to nine sections of Markdown with lists,
+emphasis and links, three tags out of forty, a reviewer, references, spread over the sample
+categories (one of them nested).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from services.render.models import Snapshot, SnapshotTag
+from services.render.renderer import tag_slug
+from shared.contracts import ArticleSnapshot, CategoryCrumb, CategoryRef, Reference
+
+SEED = 20261125
+HEALTH = CategoryCrumb(slug="health", name="Health")
+CATEGORIES = (
+    CategoryRef(slug="health", name="Health"),
+    CategoryRef(slug="nutrition", name="Nutrition"),
+    CategoryRef(slug="mental-health", name="Mental health"),
+    CategoryRef(slug="bones-and-joints", name="Bones and joints", parents=(HEALTH,)),
+)
+TAGS = tuple(
+    f"{a} {b}"
+    for a in ("sleep", "diet", "heart", "stress", "bones", "skin", "lungs", "gut")
+    for b in ("basics", "risks", "care", "myths", "research")
+)
+WORDS = [
+    "bone",
+    "density",
+    "calcium",
+    "vitamin",
+    "sleep",
+    "stress",
+    "heart",
+    "blood",
+    "pressure",
+    "exercise",
+    "fibre",
+    "water",
+    "doctor",
+    "symptom",
+    "treatment",
+    "risk",
+    "study",
+    "evidence",
+    "habit",
+    "muscle",
+    "joint",
+    "pain",
+    "mood",
+    "energy",
+    "diet",
+    "immune",
+    "system",
+    "infection",
+    "recovery",
+    "screening",
+    "test",
+    "dose",
+    "advice",
+    "daily",
+    "weekly",
+    "gentle",
+]
+START = datetime(2021, 1, 1, 8, 0, tzinfo=UTC)
+
+
+def _sentence(rng: random.Random) -> str:
+    words = rng.choices(WORDS, k=rng.randint(8, 18))
+    if rng.random() < 0.2:
+        words[2] = f"**{words[2]}**"
+    return " ".join(words).capitalize() + "."
+
+
+def _body(rng: random.Random) -> str:
+    parts = []
+    for s in range(rng.randint(6, 9)):
+        parts.append(f"## {' '.join(rng.choices(WORDS, k=3)).capitalize()} {s + 1}")
+        parts.append(" ".join(_sentence(rng) for _ in range(rng.randint(3, 6))))
+        if rng.random() < 0.5:
+            parts.append("\n".join(f"- {_sentence(rng)}" for _ in range(rng.randint(3, 5))))
+        if rng.random() < 0.3:
+            parts.append(f"### {' '.join(rng.choices(WORDS, k=2)).capitalize()}")
+            parts.append(_sentence(rng) + " See [the guidance](https://example.org/guide).")
+    return "\n\n".join(parts) + "\n"
+
+
+def make_corpus(n: int, *, seed: int = SEED, first_id: int = 1) -> list[ArticleSnapshot]:
+    rng = random.Random(seed)
+    corpus = []
+    for i in range(n):
+        aid = first_id + i
+        published = START + timedelta(minutes=137 * i + rng.randint(0, 100))
+        title = f"{' '.join(rng.choices(WORDS, k=4)).capitalize()} ({aid})"
+        corpus.append(
+            ArticleSnapshot(
+                id=aid,
+                version=1,
+                slug=f"article-{aid}",
+                category=rng.choice(CATEGORIES),
+                title=title,
+                summary=_sentence(rng),
+                body=_body(rng),
+                tags=tuple(rng.sample(TAGS, 3)),
+                authors=("Helena Marsh",),
+                status="published",
+                reviewed_by="Dr. Amara Lindqvist, MD",
+                last_reviewed=date(2025, 1, 1) + timedelta(days=rng.randint(0, 300)),
+                references=(Reference(title="NHS guidance", url="https://www.nhs.uk/"),),
+                created_at=published,
+                updated_at=published + timedelta(days=rng.randint(0, 30)),
+                published_at=published,
+            )
+        )
+    return corpus
+
+
+def load_read_model(session: Session, corpus: Iterable[ArticleSnapshot], now: datetime) -> int:
+    """Bulk-insert snapshots as the render service would hold them (no pages written)."""
+    snapshots: list[dict[str, object]] = []
+    tags: list[dict[str, object]] = []
+    for snap in corpus:
+        trail = [c.slug for c in snap.category.parents] + [snap.category.slug]
+        snapshots.append(
+            {
+                "article_id": snap.id,
+                "version": snap.version,
+                "status": snap.status,
+                "slug": snap.slug,
+                "category_slug": snap.category.slug,
+                "category_trail": "/" + "".join(f"{s}/" for s in trail),
+                "published_at": snap.published_at,
+                "data": snap.model_dump(mode="json"),
+                "applied_at": now,
+            }
+        )
+        tags += [{"article_id": snap.id, "tag_slug": tag_slug(t), "tag_name": t} for t in snap.tags]
+    session.execute(insert(Snapshot), snapshots)
+    session.execute(insert(SnapshotTag), tags)
+    return len(snapshots)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)

@@ -1,0 +1,176 @@
+"""Full re-render of a synthetic corpus: the render service vs Hugo, same machine, same corpus.
+
+    python -m bench.render_vs_hugo [--quick] [--articles N]
+
+Ours: the read model (SQLite, built by the real migrations) is loaded with the corpus, then
+every page is rendered as `healthhub render --all` renders it (service.rebuild_batch: all
+article pages with related lists, home, categories, tags, feed, sitemap, static pages), in
+one process and in two (the two render workers of the default set-up, one per core; each
+worker its own process with its own SQLite connection, batches of 200 as the command sends).
+Hugo: Debian's `hugo` builds the same corpus as Markdown with the templates in bench/hugo
+(breadcrumb, TOC, reading time, review box, references, JSON-LD, related, paginated
+sections and tags, sitemap, RSS), using every core. Hugo is installed with apt-get when
+missing. Figures are wall-clock seconds, Hugo best of two runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.corpus import load_read_model, make_corpus
+from services.render import rebuild, repository, service
+from services.render.commands import MIGRATIONS
+from services.render.renderer import Site
+from services.render.store import PageStore
+from shared.contracts import ArticleSnapshot
+from shared.db import Database, migrate
+
+HUGO_DIR = Path(__file__).parent / "hugo"
+CSS = Path(__file__).resolve().parents[1] / "services" / "render" / "templates" / "site.css"
+SITE = Site(name="HealthHub", url="https://health.example", views_url="")
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+BATCH = 200
+
+
+def ensure_hugo() -> str:
+    found = shutil.which("hugo")
+    if found:
+        return found
+    print("hugo not found: installing Debian's hugo with apt-get …", flush=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "hugo"], check=True)
+    found = shutil.which("hugo")
+    if not found:
+        raise SystemExit("hugo is still missing after apt-get install")
+    return found
+
+
+def _render_batch(args: tuple[str, str, list[int], list[str]]) -> int:
+    url, pages, ids, keys = args
+    db = Database(url)
+    try:
+        return rebuild.run_batch(db, PageStore(Path(pages)), SITE, ids, keys, now=NOW)
+    finally:
+        db.dispose()
+
+
+def ours(corpus: list[ArticleSnapshot], root: Path, workers: int) -> dict[str, float]:
+    """Seconds for the first render of a freshly loaded read model (ranks every related
+    list) and for a re-render after a template change (lists already held)."""
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    url = f"sqlite:///{root / 'render.db'}"
+    migrate(url, MIGRATIONS)
+    db = Database(url)
+    with db.transaction() as session:
+        load_read_model(session, corpus, NOW)
+    with db.transaction() as session:
+        ids = repository.live_ids(session)
+        keys = sorted(service.all_index_keys(session))
+    db.dispose()
+    pages = str(root / "pages")
+    plan = rebuild.plan(ids, keys, job_id="0" * 32, batch_size=BATCH)
+    jobs = [(url, pages, list(b.article_ids), list(b.index_keys)) for b in plan]
+    figures: dict[str, float] = {}
+    with ProcessPoolExecutor(workers) as pool:
+        for phase in ("first", "rerender"):
+            start = time.perf_counter()
+            written = sum(pool.map(_render_batch, jobs))
+            figures[phase] = time.perf_counter() - start
+    figures["files"] = written
+    return figures
+
+
+def write_hugo_site(corpus: list[ArticleSnapshot], root: Path) -> None:
+    if root.exists():
+        shutil.rmtree(root)
+    shutil.copytree(HUGO_DIR, root)
+    shutil.copy(CSS, root / "site.css")
+    for ref in {a.category.slug: a.category for a in corpus}.values():
+        section = root / "content" / ref.slug
+        section.mkdir(parents=True, exist_ok=True)
+        (section / "_index.md").write_text(json.dumps({"title": ref.name}) + "\n")
+    for a in corpus:
+        front = {
+            "title": a.title,
+            "description": a.summary,
+            "date": a.published_at.isoformat() if a.published_at else None,
+            "lastmod": a.updated_at.isoformat(),
+            "tags": list(a.tags),
+            "authors": list(a.authors),
+            "reviewer": a.reviewed_by,
+            "last_reviewed": a.last_reviewed.isoformat() if a.last_reviewed else None,
+            "references": [r.model_dump() for r in a.references],
+            "id": a.id,
+            "slug": a.slug,
+        }
+        # JSON front matter: Hugo reads it natively, and json.dumps escapes everything.
+        (root / "content" / a.category.slug / f"{a.slug}.md").write_text(
+            json.dumps(front) + "\n\n" + a.body
+        )
+
+
+def hugo(hugo_bin: str, root: Path) -> tuple[float, int]:
+    out = root / "public"
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run([hugo_bin, "--quiet", "-s", str(root), "-d", str(out)], check=True)
+    elapsed = time.perf_counter() - start
+    return elapsed, sum(1 for p in out.rglob("*") if p.is_file())
+
+
+def run(quick: bool = False, articles: int | None = None) -> dict[str, float]:
+    """The figures, for printing or for a `make bench` runner."""
+    n = articles or (1_000 if quick else 10_000)
+    corpus = make_corpus(n)
+    hugo_bin = ensure_hugo()
+    with tempfile.TemporaryDirectory(prefix="hh-bench-") as tmp:
+        base = Path(tmp)
+        write_hugo_site(corpus, base / "hugo")
+        one = ours(corpus, base / "ours1", 1)
+        two = ours(corpus, base / "ours2", 2)
+        hugo_runs = [hugo(hugo_bin, base / "hugo") for _ in range(2)]
+    hugo_t = min(hugo_runs)
+    return {
+        "articles": float(n),
+        "render_first_1proc_s": round(one["first"], 2),
+        "render_rerender_1proc_s": round(one["rerender"], 2),
+        "render_first_2proc_s": round(two["first"], 2),
+        "render_rerender_2proc_s": round(two["rerender"], 2),
+        "render_files": one["files"],
+        "hugo_s": round(hugo_t[0], 2),
+        "hugo_files": float(hugo_t[1]),
+        "rerender_2proc_vs_hugo": round(two["rerender"] / hugo_t[0], 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 articles instead of 10,000")
+    parser.add_argument("--articles", type=int, default=None)
+    args = parser.parse_args()
+    f = run(args.quick, args.articles)
+    version = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1]
+    print(f"Full render of {int(f['articles']):,} articles, wall clock, this machine:")
+    print(f"  render service  first render, 1 process   {f['render_first_1proc_s']:8.2f} s")
+    print(f"  render service  first render, 2 processes {f['render_first_2proc_s']:8.2f} s")
+    print(f"  render service  re-render,    1 process   {f['render_rerender_1proc_s']:8.2f} s")
+    print(f"  render service  re-render,    2 processes {f['render_rerender_2proc_s']:8.2f} s")
+    print(
+        f"  render service  files written             {int(f['render_files']):8,d}  (+ .gz copies)"
+    )
+    print(f"  hugo {version:<10} build (best of 2)       {f['hugo_s']:8.2f} s")
+    print(f"  hugo            files written             {int(f['hugo_files']):8,d}")
+    print(f"  re-render (2 processes) / hugo            {f['rerender_2proc_vs_hugo']:8.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Coalescing index renders on a real broker: many changes, few render-indexes tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from services.render import coalesce
+from services.render.runtime import RenderRuntime
+from services.render.settings import RenderSettings
+from services.render.worker import create_celery
+from shared.contracts import RENDER_QUEUE
+from tests.conftest import RedisDbs
+
+
+@pytest.fixture
+def rt(render_settings: RenderSettings) -> Iterator[RenderRuntime]:
+    runtime = RenderRuntime.from_settings(render_settings)
+    yield runtime
+    runtime.close()
+
+
+def test_a_burst_sends_one_prompt_run_and_one_deferred_run(
+    rt: RenderRuntime, redis_dbs: RedisDbs
+) -> None:
+    app = create_celery(rt.settings)
+    broker = redis_dbs.client(redis_dbs.broker_db)
+    sent = [coalesce.schedule_indexes(rt, app) for _ in range(50)]
+    assert sent.count(True) == 1
+    deferred = [coalesce.schedule_indexes(rt, app, deferred=True) for _ in range(50)]
+    assert deferred.count(True) == 1  # held-back view counts never block the prompt run
+    assert broker.llen(RENDER_QUEUE) == 2
+    # A run clears both flags as it starts: a change during the run schedules the next one.
+    coalesce.clear_flag(rt)
+    assert coalesce.schedule_indexes(rt, app)
+    assert broker.llen(RENDER_QUEUE) == 3

@@ -1,0 +1,46 @@
+"""Real render worker processes for tests, configured like the test's own settings."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from services.render.settings import RenderSettings
+
+
+def render_env(settings: RenderSettings, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        HEALTHHUB_ENVIRONMENT="test",
+        HEALTHHUB_VAR_DIR=str(settings.var_dir),
+        HEALTHHUB_REDIS_URL=settings.redis_url,
+        HEALTHHUB_BROKER_DB=str(settings.broker_db),
+        HEALTHHUB_VIEWS_REDIS_DB=str(settings.views_redis_db),
+        HEALTHHUB_RENDER_REDIS_DB=str(settings.render_redis_db),
+        HEALTHHUB_RENDER_DATABASE_URL=settings.render_database_url,
+        HEALTHHUB_PAGE_STORE_DIR=str(settings.page_store_dir),
+        HEALTHHUB_SITE_URL=settings.site_url,
+        HEALTHHUB_VIEWS_URL=settings.views_url,
+        **extra,
+    )
+    return env
+
+
+@contextmanager
+def render_workers(settings: RenderSettings, count: int = 1, **extra: str) -> Iterator[None]:
+    env = render_env(settings, **extra)
+    argv = [sys.executable, "-m", "services.cli", "worker", "render"]
+    procs = [
+        subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(count)
+    ]
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
