@@ -11,8 +11,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.articles import errors
 from services.articles.deps import Clock, utcnow
+from services.articles.revision_routes import revision_router
 from services.articles.routes import editor_router, public_router
 from services.articles.settings import ArticlesSettings, get_settings
+from services.articles.taxonomy_routes import taxonomy_router
+from services.articles.token_routes import token_router
 from services.articles.worker import create_celery
 from shared.db import Database
 from shared.health import add_health_routes
@@ -36,6 +39,10 @@ DOMAIN_ERRORS = {
     errors.VersionRequired: lambda e: Problem(428, str(e), title="Precondition required"),
     errors.BodyTooLarge: lambda e: Problem(413, str(e)),
     errors.InvalidTransition: lambda e: Problem(409, str(e)),
+    errors.CategoryUnknown: lambda e: Problem(404, str(e)),
+    errors.CategoryInUse: lambda e: Problem(409, str(e)),
+    errors.RevisionNotFound: lambda e: Problem(404, str(e)),
+    errors.TokenNotFound: lambda e: Problem(404, str(e)),
 }
 
 
@@ -69,4 +76,7 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
     add_health_routes(app, ready)
     app.include_router(editor_router)
     app.include_router(public_router)
+    app.include_router(revision_router)
+    app.include_router(taxonomy_router)
+    app.include_router(token_router)
     return app

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.contracts import SLUG_PATTERN, ArticleStatus
 
@@ -14,6 +14,7 @@ Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500
 SlugIn = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=120)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+T = TypeVar("T")
 
 
 class Strict(BaseModel):
@@ -76,6 +77,24 @@ class ArticleUpdate(ArticleFields):
 
 class PublishRequest(Strict):
     version: int | None = Field(default=None, ge=1)
+    at: AwareDatetime | None = Field(
+        default=None,
+        description="Publish at this time (with a UTC offset) instead of now. A time in the "
+        "future schedules the article; the scheduler publishes it within seconds of it.",
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"version": 3}, {"version": 3, "at": "2026-12-01T07:00:00Z"}]
+        },
+    )
+
+
+class VersionRequest(Strict):
+    version: int | None = Field(default=None, ge=1, description="Or send it as If-Match.")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 4}]})
 
 
 class CategoryOut(BaseModel):
@@ -110,6 +129,9 @@ class ArticleOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+    scheduled_at: datetime | None = Field(
+        default=None, description="When a scheduled article goes live."
+    )
 
 
 class PublicArticleOut(BaseModel):
@@ -132,3 +154,131 @@ class PublicArticleOut(BaseModel):
     path: str
     published_at: datetime | None
     updated_at: datetime
+
+
+EditorSort = Literal[
+    "updated_at", "-updated_at", "published_at", "-published_at",
+    "created_at", "-created_at", "title", "-title",
+]  # fmt: skip
+PublicSort = Literal[
+    "published_at", "-published_at", "updated_at", "-updated_at", "title", "-title"
+]
+
+
+class PublicArticleQuery(Strict):
+    """Filters of the public list; several filters narrow the list together (AND)."""
+
+    category: SlugIn | None = Field(default=None, description="Includes its sub-categories.")
+    tag: Tag | None = None
+    author: Name | None = None
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
+        default=None, description="Full-text search over title, summary and body."
+    )
+    updated_since: AwareDatetime | None = None
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=20, ge=1, le=100)
+    sort: PublicSort = "-published_at"
+
+
+class ArticleQuery(PublicArticleQuery):
+    status: ArticleStatus | None = None
+    sort: EditorSort = "-updated_at"  # type: ignore[assignment]
+
+
+class ArticleSummary(BaseModel):
+    id: int
+    version: int
+    status: ArticleStatus
+    slug: str
+    title: str
+    summary: str
+    category: str
+    tags: list[str]
+    authors: list[str]
+    path: str
+    updated_at: datetime
+    published_at: datetime | None
+    scheduled_at: datetime | None
+
+
+class PublicArticleSummary(BaseModel):
+    id: int
+    slug: str
+    title: str
+    summary: str
+    category: str
+    tags: list[str]
+    authors: list[str]
+    hero_image_url: str | None
+    hero_image_alt: str | None
+    path: str
+    published_at: datetime | None
+    updated_at: datetime
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="How many articles match, over all pages.")
+    page: int
+    per_page: int
+    pages: int
+
+
+class RevisionSummary(BaseModel):
+    version: int
+    title: str
+    status: str
+    created_by: str
+    created_at: datetime
+
+
+class RevisionOut(RevisionSummary):
+    data: dict[str, object] = Field(description="The article's editable state at this version.")
+
+
+class CategoryCreate(Strict):
+    slug: SlugIn
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+    parent: SlugIn | None = Field(default=None, description="Slug of the parent category.")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"slug": "bones-and-joints", "name": "Bones and joints", "parent": "health"}
+            ]
+        },
+    )
+
+
+class TagCount(BaseModel):
+    tag: str
+    articles: int
+
+
+class AuthorCount(BaseModel):
+    name: str
+    articles: int
+
+
+class TokenCreate(Strict):
+    name: Name
+    role: Literal["editor", "admin"] = "editor"
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Newsroom CMS", "role": "editor"}]}
+    )
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    prefix: str = Field(description="The first characters of the token, to recognise it.")
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="The secret. Shown once; only its hash is stored.")
