@@ -41,6 +41,7 @@ def list_revisions(article_id: ArticleId, session: SessionDep, _: Editor) -> lis
 def read_revision(
     article_id: ArticleId, version: RevisionVersion, session: SessionDep, _: Editor
 ) -> RevisionOut:
+    """The article's whole editable state as saved at that version."""
     revision = service.get_revision(session, article_id=article_id, version=version)
     return presenters.revision_out(revision)
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+)
 
 from shared.contracts import SLUG_PATTERN, ArticleStatus
 
@@ -15,6 +23,7 @@ SlugIn = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, ma
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 T = TypeVar("T")
+JsonDict = dict[str, JsonValue]
 
 
 class Strict(BaseModel):
@@ -97,7 +106,58 @@ class VersionRequest(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 4}]})
 
 
+ARTICLE_EXAMPLE: JsonDict = {
+    "id": 42,
+    "version": 3,
+    "status": "published",
+    "slug": "is-osteoporosis-an-autoimmune-disease",
+    "title": "Is osteoporosis an autoimmune disease?",
+    "summary": "Why bone loss is not an autoimmune disease, and how the two meet.",
+    "body": "## What osteoporosis is\n\nBones are living tissue...",
+    "category": "bones-and-joints",
+    "tags": ["osteoporosis", "autoimmune"],
+    "authors": ["Dr Ann Lee"],
+    "hero_image_url": "https://images.example/bones.jpg",
+    "hero_image_alt": "An X-ray of a hip",
+    "reviewed_by": "Dr Bo Chan",
+    "last_reviewed": "2026-02-17",
+    "references": [
+        {"title": "NHS: Osteoporosis", "url": "https://www.nhs.uk/conditions/osteoporosis/"}
+    ],
+    "path": "/bones-and-joints/is-osteoporosis-an-autoimmune-disease",
+    "created_at": "2026-02-10T09:00:00Z",
+    "updated_at": "2026-02-17T09:00:00Z",
+    "published_at": "2026-02-17T09:00:00Z",
+    "scheduled_at": None,
+}
+SUMMARY_KEYS = (
+    "id", "version", "status", "slug", "title", "summary", "category", "tags", "authors",
+    "path", "updated_at", "published_at", "scheduled_at",
+)  # fmt: skip
+PUBLIC_KEYS = (
+    "id", "slug", "title", "summary", "category", "tags", "authors", "hero_image_url",
+    "hero_image_alt", "path", "published_at", "updated_at",
+)  # fmt: skip
+
+
+def _example(keys: tuple[str, ...], **changes: JsonValue) -> JsonDict:
+    return {**{k: ARTICLE_EXAMPLE[k] for k in keys}, **changes}
+
+
 class CategoryOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "slug": "bones-and-joints",
+                    "name": "Bones and joints",
+                    "description": "Osteoporosis, arthritis and back pain.",
+                    "parent": "health",
+                }
+            ]
+        }
+    )
+
     slug: str
     name: str
     description: str
@@ -110,6 +170,8 @@ class ReferenceOut(BaseModel):
 
 
 class ArticleOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ARTICLE_EXAMPLE]})
+
     id: int
     version: int
     status: ArticleStatus
@@ -136,6 +198,26 @@ class ArticleOut(BaseModel):
 
 class PublicArticleOut(BaseModel):
     """What readers may see: no status, scheduling or editorial fields."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **{
+                        k: v
+                        for k, v in ARTICLE_EXAMPLE.items()
+                        if k not in ("status", "created_at", "scheduled_at")
+                    },
+                    "category": {
+                        "slug": "bones-and-joints",
+                        "name": "Bones and joints",
+                        "description": "",
+                        "parent": "health",
+                    },
+                }
+            ]
+        }
+    )
 
     id: int
     version: int
@@ -169,12 +251,14 @@ class PublicArticleQuery(Strict):
     """Filters of the public list; several filters narrow the list together (AND)."""
 
     category: SlugIn | None = Field(default=None, description="Includes its sub-categories.")
-    tag: Tag | None = None
-    author: Name | None = None
+    tag: Tag | None = Field(default=None, examples=["osteoporosis"])
+    author: Name | None = Field(default=None, examples=["Dr Ann Lee"])
     q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
-        default=None, description="Full-text search over title, summary and body."
+        default=None,
+        description="Full-text search over title, summary and body.",
+        examples=["vitamin d bones"],
     )
-    updated_since: AwareDatetime | None = None
+    updated_since: AwareDatetime | None = Field(default=None, examples=["2026-02-01T00:00:00Z"])
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=20, ge=1, le=100)
     sort: PublicSort = "-published_at"
@@ -186,6 +270,8 @@ class ArticleQuery(PublicArticleQuery):
 
 
 class ArticleSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_example(SUMMARY_KEYS)]})
+
     id: int
     version: int
     status: ArticleStatus
@@ -202,6 +288,8 @@ class ArticleSummary(BaseModel):
 
 
 class PublicArticleSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_example(PUBLIC_KEYS)]})
+
     id: int
     slug: str
     title: str
@@ -217,6 +305,20 @@ class PublicArticleSummary(BaseModel):
 
 
 class Page(BaseModel, Generic[T]):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [_example(PUBLIC_KEYS)],
+                    "total": 41,
+                    "page": 1,
+                    "per_page": 20,
+                    "pages": 3,
+                }
+            ]
+        }
+    )
+
     items: list[T]
     total: int = Field(description="How many articles match, over all pages.")
     page: int
@@ -224,7 +326,18 @@ class Page(BaseModel, Generic[T]):
     pages: int
 
 
+REVISION_EXAMPLE: JsonDict = {
+    "version": 3,
+    "title": "Is osteoporosis an autoimmune disease?",
+    "status": "published",
+    "created_by": "newsroom",
+    "created_at": "2026-02-17T09:00:00Z",
+}
+
+
 class RevisionSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [REVISION_EXAMPLE]})
+
     version: int
     title: str
     status: str
@@ -233,7 +346,25 @@ class RevisionSummary(BaseModel):
 
 
 class RevisionOut(RevisionSummary):
-    data: dict[str, object] = Field(description="The article's editable state at this version.")
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **REVISION_EXAMPLE,
+                    "data": {
+                        "title": "Is osteoporosis an autoimmune disease?",
+                        "slug": "is-osteoporosis-an-autoimmune-disease",
+                        "category": "bones-and-joints",
+                        "body": "## What osteoporosis is\n\n...",
+                        "tags": ["osteoporosis"],
+                        "status": "published",
+                    },
+                }
+            ]
+        }
+    )
+
+    data: JsonDict = Field(description="The article's editable state at this version.")
 
 
 class CategoryCreate(Strict):
@@ -253,11 +384,19 @@ class CategoryCreate(Strict):
 
 
 class TagCount(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"tag": "osteoporosis", "articles": 4}]}
+    )
+
     tag: str
     articles: int
 
 
 class AuthorCount(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Dr Ann Lee", "articles": 12}]}
+    )
+
     name: str
     articles: int
 
@@ -271,7 +410,19 @@ class TokenCreate(Strict):
     )
 
 
+TOKEN_EXAMPLE: JsonDict = {
+    "id": 3,
+    "name": "Newsroom CMS",
+    "role": "editor",
+    "prefix": "hh_Zq3x9Ab",
+    "created_at": "2026-02-17T09:00:00Z",
+    "revoked_at": None,
+}
+
+
 class TokenOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [TOKEN_EXAMPLE]})
+
     id: int
     name: str
     role: str
@@ -281,4 +432,8 @@ class TokenOut(BaseModel):
 
 
 class TokenCreated(TokenOut):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**TOKEN_EXAMPLE, "token": "hh_Zq3x9Ab…(43 characters)"}]}
+    )
+
     token: str = Field(description="The secret. Shown once; only its hash is stored.")

@@ -26,6 +26,7 @@ LIVING = ("draft", "scheduled", "published", "unpublished", "archived")
     responses=problems(*EDITOR),
 )
 def list_categories_for_editors(session: SessionDep, _: Editor) -> list[CategoryOut]:
+    """Every category with its parent slug, by name."""
     return [presenters.category_out(session, c) for c in repository.list_categories(session)]
 
 
