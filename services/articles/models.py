@@ -54,6 +54,8 @@ class Article(Base):
 
     category: Mapped[Category] = relationship(lazy="raise")
 
+    # The public list: published articles, newest first, read straight off this index.
+    __table_args__ = (Index("ix_articles_status_published_at", "status", "published_at"),)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy.orm import Session
 
 from services.articles import repository
@@ -87,8 +89,8 @@ def public_article_out(session: Session, article: Article) -> PublicArticleOut:
     )
 
 
-def article_summary(session: Session, article: Article) -> ArticleSummary:
-    category = _category(session, article)
+def article_summary(article: Article, categories: Mapping[int, Category]) -> ArticleSummary:
+    category = categories[article.category_id]
     return ArticleSummary(
         id=article.id,
         version=article.version,
@@ -106,8 +108,8 @@ def article_summary(session: Session, article: Article) -> ArticleSummary:
     )
 
 
-def public_summary(session: Session, article: Article) -> PublicArticleSummary:
-    category = _category(session, article)
+def public_summary(article: Article, categories: Mapping[int, Category]) -> PublicArticleSummary:
+    category = categories[article.category_id]
     return PublicArticleSummary(
         id=article.id,
         slug=article.slug,

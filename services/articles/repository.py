@@ -67,6 +67,11 @@ def get_category_by_slug(session: Session, slug: str) -> Category | None:
     return session.scalars(select(Category).where(Category.slug == slug)).one_or_none()
 
 
+def categories_by_id(session: Session) -> dict[int, Category]:
+    """All categories in one query (they are few); lists use it instead of one per row."""
+    return {c.id: c for c in session.scalars(select(Category))}
+
+
 def list_categories(session: Session) -> Sequence[Category]:
     return session.scalars(select(Category).order_by(Category.name)).all()
 
@@ -184,14 +189,18 @@ def list_articles(
     total = session.scalar(select(func.count()).select_from(Article).where(*conditions)) or 0
     column = _SORT_COLUMNS[filters.sort.lstrip("-")]
     order = column.desc().nulls_last() if filters.sort.startswith("-") else column.asc()
-    stmt = (
-        select(Article)
-        .where(*conditions)
-        .order_by(order, Article.id.desc())
-        .limit(limit)
-        .offset(offset)
+    # Ids first, then the rows: the sort handles narrow (id, key) pairs, not 1 MB bodies.
+    ids = list(
+        session.scalars(
+            select(Article.id)
+            .where(*conditions)
+            .order_by(order, Article.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
     )
-    return session.scalars(stmt).all(), total
+    rows = {a.id: a for a in session.scalars(select(Article).where(Article.id.in_(ids)))}
+    return [rows[i] for i in ids], total
 
 
 def category_subtree_ids(session: Session, category: Category) -> list[int]:

@@ -91,8 +91,9 @@ def list_articles(
     """Every status but deleted (or one `status`), filtered by category (with its
     sub-categories), tag, author, full-text `q` and `updated_since`; paginated, sorted."""
     rows, total = service.find_articles(session, query=query, public=False)
+    categories = repository.categories_by_id(session)
     return presenters.page_of(
-        [presenters.article_summary(session, a) for a in rows],
+        [presenters.article_summary(a, categories) for a in rows],
         total=total,
         page=query.page,
         per_page=query.per_page,
@@ -264,8 +265,9 @@ def list_published_articles(
     """Published articles only, newest first by default; no token. Answers carry an ETag:
     send it back as If-None-Match to get a 304 when nothing changed."""
     rows, total = service.find_articles(session, query=query, public=True)
+    categories = repository.categories_by_id(session)
     page = presenters.page_of(
-        [presenters.public_summary(session, a) for a in rows],
+        [presenters.public_summary(a, categories) for a in rows],
         total=total,
         page=query.page,
         per_page=query.per_page,

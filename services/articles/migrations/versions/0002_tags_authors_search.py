@@ -77,6 +77,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("article_id", "author", name=op.f("pk_article_authors")),
     )
     op.create_index(op.f("ix_article_authors_author"), "article_authors", ["author"], unique=False)
+    # The public list's default order is newest published first.
+    op.create_index(
+        "ix_articles_status_published_at", "articles", ["status", "published_at"], unique=False
+    )
 
     bind = op.get_bind()
     rows = bind.execute(sa.text("SELECT id, tags, authors FROM articles")).all()
@@ -112,6 +116,7 @@ def downgrade() -> None:
         for name in ("articles_fts_insert", "articles_fts_delete", "articles_fts_update"):
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         op.execute("DROP TABLE IF EXISTS articles_fts")
+    op.drop_index("ix_articles_status_published_at", table_name="articles")
     op.drop_index(op.f("ix_article_authors_author"), table_name="article_authors")
     op.drop_table("article_authors")
     op.drop_index(op.f("ix_article_tags_tag"), table_name="article_tags")
