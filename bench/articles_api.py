@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from services.articles import service, tokens
 from services.articles.app import create_app
@@ -99,6 +100,14 @@ def main() -> None:
     url = args.postgres or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
     migrate(url, MIGRATIONS)
     secret = fill(url, args.articles)
+    if args.postgres:
+        # Fresh tables have no statistics; autovacuum gathers them soon after a bulk load.
+        # Without them the planner filters the search expression row by row (~1 s here).
+        db = Database(url)
+        with db.engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+        db.dispose()
     settings = ArticlesSettings(
         articles_database_url=url, redis_url="redis://127.0.0.1:1", environment="test"
     )
@@ -121,9 +130,9 @@ def main() -> None:
             ),
         )
         timed(
-            "public search q='kidney pain'",
+            "public search q='kidney'",
             args.requests,
-            lambda: client.get("/api/v1/content/articles", params={"q": "kidney pain"}).status_code,
+            lambda: client.get("/api/v1/content/articles", params={"q": "kidney"}).status_code,
         )
         timed(
             "editor list, tag + author filter",
