@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     AwareDatetime,
     BaseModel,
@@ -17,11 +18,32 @@ from pydantic import (
 
 from shared.contracts import SLUG_PATTERN, ArticleStatus
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refusing it everywhere keeps both backends alike
+    # (a 422 here instead of a 500 from the driver).
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the range of dates that can be stored") from None
+
+
+NoNul = AfterValidator(_no_nul)
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul]
 SlugIn = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=120)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul]
+Markdown = Annotated[str, NoNul]
+UtcTime = Annotated[AwareDatetime, AfterValidator(_utc)]
 T = TypeVar("T")
 JsonDict = dict[str, JsonValue]
 
@@ -39,11 +61,11 @@ class ArticleFields(Strict):
     """Fields an editor may set; every one optional so PATCH can reuse them."""
 
     summary: Summary | None = None
-    body: str | None = Field(default=None, description="Markdown; at most 1 MB.")
+    body: Markdown | None = Field(default=None, description="Markdown; at most 1 MB.")
     tags: list[Tag] | None = Field(default=None, max_length=30)
     authors: list[Name] | None = Field(default=None, max_length=10)
     hero_image_url: AnyHttpUrl | None = None
-    hero_image_alt: Annotated[str, StringConstraints(max_length=500)] | None = None
+    hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul] | None = None
     reviewed_by: Name | None = None
     last_reviewed: date | None = None
     references: list[ReferenceIn] | None = Field(default=None, max_length=100)
@@ -86,7 +108,7 @@ class ArticleUpdate(ArticleFields):
 
 class PublishRequest(Strict):
     version: int | None = Field(default=None, ge=1)
-    at: AwareDatetime | None = Field(
+    at: UtcTime | None = Field(
         default=None,
         description="Publish at this time (with a UTC offset) instead of now. A time in the "
         "future schedules the article; the scheduler publishes it within seconds of it.",
@@ -253,12 +275,14 @@ class PublicArticleQuery(Strict):
     category: SlugIn | None = Field(default=None, description="Includes its sub-categories.")
     tag: Tag | None = Field(default=None, examples=["osteoporosis"])
     author: Name | None = Field(default=None, examples=["Dr Ann Lee"])
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = Field(
-        default=None,
-        description="Full-text search over title, summary and body.",
-        examples=["vitamin d bones"],
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul] | None = (
+        Field(
+            default=None,
+            description="Full-text search over title, summary and body.",
+            examples=["vitamin d bones"],
+        )
     )
-    updated_since: AwareDatetime | None = Field(default=None, examples=["2026-02-01T00:00:00Z"])
+    updated_since: UtcTime | None = Field(default=None, examples=["2026-02-01T00:00:00Z"])
     page: int = Field(default=1, ge=1, le=100_000)
     per_page: int = Field(default=20, ge=1, le=100)
     sort: PublicSort = "-published_at"
@@ -370,7 +394,7 @@ class RevisionOut(RevisionSummary):
 class CategoryCreate(Strict):
     slug: SlugIn
     name: Name
-    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+    description: Annotated[str, StringConstraints(max_length=2000), NoNul] = ""
     parent: SlugIn | None = Field(default=None, description="Slug of the parent category.")
 
     model_config = ConfigDict(

@@ -78,9 +78,17 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_article_authors_author"), "article_authors", ["author"], unique=False)
     # The public list's default order is newest published first.
-    op.create_index(
-        "ix_articles_status_published_at", "articles", ["status", "published_at"], unique=False
-    )
+    if op.get_bind().dialect.name == "postgresql":
+        # In the order the list asks for, so PostgreSQL reads it forwards and stops at a page
+        # (its DESC puts NULLs first otherwise; SQLite's DESC already puts them last).
+        op.execute(
+            "CREATE INDEX ix_articles_status_published_at "
+            "ON articles (status, published_at DESC NULLS LAST)"
+        )
+    else:
+        op.create_index(
+            "ix_articles_status_published_at", "articles", ["status", "published_at"], unique=False
+        )
 
     bind = op.get_bind()
     rows = bind.execute(sa.text("SELECT id, tags, authors FROM articles")).all()
