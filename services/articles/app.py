@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.articles import errors
@@ -43,6 +44,11 @@ DOMAIN_ERRORS = {
     errors.CategoryInUse: lambda e: Problem(409, str(e)),
     errors.RevisionNotFound: lambda e: Problem(404, str(e)),
     errors.TokenNotFound: lambda e: Problem(404, str(e)),
+    # The service checks uniqueness first; this catches the race between two requests that
+    # both passed the check (PostgreSQL; SQLite serialises writers).
+    IntegrityError: lambda e: Problem(
+        409, "This conflicts with a change saved at the same moment (e.g. the same slug); retry."
+    ),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -84,3 +85,21 @@ def test_an_oversized_edit_is_413_and_changes_nothing(settings: ArticlesSettings
             422,
         )
         assert client.get(url, headers=auth(token)).json()["version"] == 1
+
+
+def test_two_racing_creates_with_one_slug_one_wins_one_gets_409(
+    settings: ArticlesSettings,
+) -> None:
+    token = make_token(settings)
+    with articles_client(settings) as client:
+        for n in range(5):
+
+            def create(_: int, slug: str = f"racing-{n}") -> int:
+                response = client.post(
+                    "/api/v1/articles", json=article_body(slug=slug), headers=auth(token)
+                )
+                return int(response.status_code)
+
+            with ThreadPoolExecutor(2) as pool:
+                assert sorted(pool.map(create, range(2))) == [201, 409]
+        assert client.get("/api/v1/articles", headers=auth(token)).json()["total"] == 5
