@@ -6,6 +6,7 @@ from typing import Any
 
 from services.articles.app import create_app
 from services.articles.settings import ArticlesSettings
+from tests.helpers import articles_client
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -63,3 +64,12 @@ def test_query_parameters_are_documented_with_examples(articles_settings: Articl
         params
     )
     assert "examples" in params["q"]["schema"] or "example" in params["q"]
+
+
+def test_the_docs_page_and_the_document_are_served(articles_settings: ArticlesSettings) -> None:
+    with articles_client(articles_settings) as client:
+        docs = client.get("/docs")
+        assert docs.status_code == 200
+        assert "swagger" in docs.text.lower()
+        document = client.get("/openapi.json").json()
+        assert "/api/v1/articles/{article_id}/revisions/{version}/restore" in document["paths"]
