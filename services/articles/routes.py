@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import RootModel
 
-from services.articles import caching, presenters, repository, service
+from services.articles import caching, listing, presenters, repository, service
 from services.articles.deps import Admin, ClockDep, Editor, SessionDep, SettingsDep
 from services.articles.errors import ArticleNotFound, VersionRequired
 from services.articles.openapi import EDITOR, problems
@@ -90,7 +90,7 @@ def list_articles(
 ) -> Page[ArticleSummary]:
     """Every status but deleted (or one `status`), filtered by category (with its
     sub-categories), tag, author, full-text `q` and `updated_since`; paginated, sorted."""
-    rows, total = service.find_articles(session, query=query, public=False)
+    rows, total = listing.find_articles(session, query=query, public=False)
     categories = repository.categories_by_id(session)
     return presenters.page_of(
         [presenters.article_summary(a, categories) for a in rows],
@@ -264,7 +264,7 @@ def list_published_articles(
 ) -> Response:
     """Published articles only, newest first by default; no token. Answers carry an ETag:
     send it back as If-None-Match to get a 304 when nothing changed."""
-    rows, total = service.find_articles(session, query=query, public=True)
+    rows, total = listing.find_articles(session, query=query, public=True)
     categories = repository.categories_by_id(session)
     page = presenters.page_of(
         [presenters.public_summary(a, categories) for a in rows],

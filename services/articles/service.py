@@ -12,7 +12,7 @@ from typing import Any
 from slugify import slugify
 from sqlalchemy.orm import Session
 
-from services.articles import outbox, repository, search
+from services.articles import outbox, repository
 from services.articles.errors import (
     ArticleNotFound,
     BodyTooLarge,
@@ -25,13 +25,7 @@ from services.articles.errors import (
     StaleVersion,
 )
 from services.articles.models import Article, Category, Revision, SlugRedirect
-from services.articles.schemas import (
-    ArticleCreate,
-    ArticleFields,
-    ArticleQuery,
-    ArticleUpdate,
-    PublicArticleQuery,
-)
+from services.articles.schemas import ArticleCreate, ArticleFields, ArticleUpdate
 from services.articles.snapshots import build_event
 from shared.contracts import EventKind
 
@@ -205,8 +199,6 @@ def update(
     article = get(session, article_id=article_id)
     _check_version(article, expected_version)
     _check_body(data.body, max_body_bytes)
-    if article.status == "deleted":
-        raise InvalidTransition(article.status, "edited")
     if data.title is not None:
         article.title = data.title
     if data.category is not None:
@@ -442,30 +434,3 @@ def delete_category(session: Session, *, slug: str) -> None:
     if repository.category_in_use(session, category.id):
         raise CategoryInUse(slug)
     session.delete(category)
-
-
-def find_articles(
-    session: Session, *, query: PublicArticleQuery, public: bool
-) -> tuple[list[Article], int]:
-    """One page of articles matching the query, and the total. Readers see only what is
-    published; editors see every status but deleted, unless they ask for a status."""
-    filters = repository.ArticleFilter(sort=query.sort, tag=query.tag, author=query.author)
-    if public:
-        filters.statuses = ["published"]
-    elif isinstance(query, ArticleQuery) and query.status is not None:
-        filters.statuses = [query.status]
-    else:
-        filters.statuses = ["draft", "scheduled", "published", "unpublished", "archived"]
-    if query.category is not None:
-        category = repository.get_category_by_slug(session, query.category)
-        # An unknown category is an empty list, not an error: readers follow old links.
-        filters.category_ids = (
-            repository.category_subtree_ids(session, category) if category else []
-        )
-    if query.q:
-        filters.search = search.matches(session, query.q)
-    filters.updated_since = query.updated_since
-    rows, total = repository.list_articles(
-        session, filters, limit=query.per_page, offset=(query.page - 1) * query.per_page
-    )
-    return list(rows), total
