@@ -20,6 +20,7 @@ from shared.contracts import (
     ALL_QUEUES,
     ARTICLES_QUEUE,
     OUTBOX_RELAY_TASK,
+    PUBLISH_SCHEDULED_TASK,
     RENDER_INDEXES_TASK,
     RENDER_QUEUE,
     TASK_QUEUES,
@@ -34,7 +35,10 @@ PUBLISH_CONNECT_TIMEOUT = 1.0
 
 
 def beat_schedule(
-    relay_every: float, flush_every: float, indexes_every: float = 30.0
+    relay_every: float,
+    flush_every: float,
+    indexes_every: float = 30.0,
+    publish_every: float = 1.0,
 ) -> dict[str, dict[str, Any]]:
     """Periodic work, run by the single scheduler process (celery beat)."""
     return {
@@ -48,6 +52,13 @@ def beat_schedule(
             "task": OUTBOX_RELAY_TASK,
             "schedule": timedelta(seconds=relay_every),
             "options": {"queue": ARTICLES_QUEUE, "expires": relay_every * 5},
+        },
+        # Scheduled articles go live within seconds of their time. The schedule itself lives
+        # in the articles database, so restarting beat loses nothing.
+        "publish-scheduled": {
+            "task": PUBLISH_SCHEDULED_TASK,
+            "schedule": timedelta(seconds=publish_every),
+            "options": {"queue": ARTICLES_QUEUE, "expires": publish_every * 5},
         },
         "flush-views": {
             "task": VIEWS_FLUSH_TASK,

@@ -23,6 +23,7 @@ ALL_QUEUES = (ARTICLES_QUEUE, RENDER_QUEUE, VIEWS_QUEUE)
 # --- task names -----------------------------------------------------------------------------
 # articles consumes
 OUTBOX_RELAY_TASK = "healthhub.articles.relay_outbox"
+PUBLISH_SCHEDULED_TASK = "healthhub.articles.publish_scheduled"
 # render consumes
 RENDER_ARTICLE_CHANGED_TASK = "healthhub.render.article_changed"
 RENDER_INDEXES_TASK = "healthhub.render.render_indexes"
@@ -35,6 +36,7 @@ VIEWS_FLUSH_TASK = "healthhub.views.flush"
 
 TASK_QUEUES: dict[str, str] = {
     OUTBOX_RELAY_TASK: ARTICLES_QUEUE,
+    PUBLISH_SCHEDULED_TASK: ARTICLES_QUEUE,
     RENDER_ARTICLE_CHANGED_TASK: RENDER_QUEUE,
     RENDER_INDEXES_TASK: RENDER_QUEUE,
     RENDER_VIEW_COUNTS_TASK: RENDER_QUEUE,

@@ -8,13 +8,17 @@ from contextlib import asynccontextmanager
 import redis as sync_redis
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.articles import errors, metrics, outbox
 from services.articles.deps import Clock, utcnow
 from services.articles.preview import preview_router
+from services.articles.revision_routes import revision_router
 from services.articles.routes import editor_router, public_router
 from services.articles.settings import ArticlesSettings, get_settings
+from services.articles.taxonomy_routes import taxonomy_router
+from services.articles.token_routes import token_router
 from services.articles.worker import create_celery
 from shared.db import Database
 from shared.health import add_health_routes
@@ -39,6 +43,15 @@ DOMAIN_ERRORS = {
     errors.VersionRequired: lambda e: Problem(428, str(e), title="Precondition required"),
     errors.BodyTooLarge: lambda e: Problem(413, str(e)),
     errors.InvalidTransition: lambda e: Problem(409, str(e)),
+    errors.CategoryUnknown: lambda e: Problem(404, str(e)),
+    errors.CategoryInUse: lambda e: Problem(409, str(e)),
+    errors.RevisionNotFound: lambda e: Problem(404, str(e)),
+    errors.TokenNotFound: lambda e: Problem(404, str(e)),
+    # The service checks uniqueness first; this catches the race between two requests that
+    # both passed the check (PostgreSQL; SQLite serialises writers).
+    IntegrityError: lambda e: Problem(
+        409, "This conflicts with a change saved at the same moment (e.g. the same slug); retry."
+    ),
 }
 
 
@@ -80,4 +93,7 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
     app.include_router(editor_router)
     app.include_router(public_router)
     app.include_router(preview_router)
+    app.include_router(revision_router)
+    app.include_router(taxonomy_router)
+    app.include_router(token_router)
     return app

@@ -46,3 +46,27 @@ class BodyTooLarge(ArticlesError):
 class InvalidTransition(ArticlesError):
     def __init__(self, status: str, action: str) -> None:
         super().__init__(f"An article that is {status} cannot be {action}.")
+
+
+class CategoryUnknown(ArticlesError):
+    """A category addressed by URL does not exist (404, unlike CategoryNotFound in a body)."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"No category with slug {slug!r}.")
+
+
+class CategoryInUse(ArticlesError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(
+            f"The category {slug!r} still has articles or sub-categories; move them first."
+        )
+
+
+class RevisionNotFound(ArticlesError):
+    def __init__(self, article_id: int, version: int) -> None:
+        super().__init__(f"Article {article_id} has no revision {version}.")
+
+
+class TokenNotFound(ArticlesError):
+    def __init__(self, token_id: int) -> None:
+        super().__init__(f"No token {token_id}.")

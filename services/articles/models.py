@@ -54,7 +54,37 @@ class Article(Base):
 
     category: Mapped[Category] = relationship(lazy="raise")
 
+    # The public list: published articles, newest first, read straight off this index
+    # (on PostgreSQL migration 0002 makes it `published_at DESC NULLS LAST`).
+    __table_args__ = (Index("ix_articles_status_published_at", "status", "published_at"),)
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+
+
+class ArticleTag(Base):
+    """One tag of one article: a copy of ``Article.tags`` kept for filtering and counting.
+
+    The JSON list on the article keeps the editor's order; these rows make "articles with
+    this tag" an indexed lookup on both SQLite and PostgreSQL. service.py writes both in the
+    same transaction.
+    """
+
+    __tablename__ = "article_tags"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class ArticleAuthor(Base):
+    """One author of one article (a copy of ``Article.authors``, for filtering)."""
+
+    __tablename__ = "article_authors"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    author: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
 
 
 class SlugRedirect(Base):

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy.orm import Session
 
 from services.articles import repository
-from services.articles.models import Article, Category
-from services.articles.schemas import ArticleOut, CategoryOut, PublicArticleOut, ReferenceOut
+from services.articles.models import ApiToken, Article, Category, Revision
+from services.articles.schemas import (
+    ArticleOut,
+    ArticleSummary,
+    CategoryOut,
+    Page,
+    PublicArticleOut,
+    PublicArticleSummary,
+    ReferenceOut,
+    RevisionOut,
+    RevisionSummary,
+    T,
+    TokenOut,
+)
 from services.articles.snapshots import article_path
 
 
@@ -48,6 +62,7 @@ def article_out(session: Session, article: Article) -> ArticleOut:
         created_at=article.created_at,
         updated_at=article.updated_at,
         published_at=article.published_at,
+        scheduled_at=article.scheduled_at,
     )
 
 
@@ -71,4 +86,72 @@ def public_article_out(session: Session, article: Article) -> PublicArticleOut:
         path=article_path(category.slug, article.slug),
         published_at=article.published_at,
         updated_at=article.updated_at,
+    )
+
+
+def article_summary(article: Article, categories: Mapping[int, Category]) -> ArticleSummary:
+    category = categories[article.category_id]
+    return ArticleSummary(
+        id=article.id,
+        version=article.version,
+        status=article.status,
+        slug=article.slug,
+        title=article.title,
+        summary=article.summary,
+        category=category.slug,
+        tags=article.tags,
+        authors=article.authors,
+        path=article_path(category.slug, article.slug),
+        updated_at=article.updated_at,
+        published_at=article.published_at,
+        scheduled_at=article.scheduled_at,
+    )
+
+
+def public_summary(article: Article, categories: Mapping[int, Category]) -> PublicArticleSummary:
+    category = categories[article.category_id]
+    return PublicArticleSummary(
+        id=article.id,
+        slug=article.slug,
+        title=article.title,
+        summary=article.summary,
+        category=category.slug,
+        tags=article.tags,
+        authors=article.authors,
+        hero_image_url=article.hero_image_url,
+        hero_image_alt=article.hero_image_alt,
+        path=article_path(category.slug, article.slug),
+        published_at=article.published_at,
+        updated_at=article.updated_at,
+    )
+
+
+def page_of(items: list[T], *, total: int, page: int, per_page: int) -> Page[T]:
+    return Page[T](
+        items=items, total=total, page=page, per_page=per_page, pages=-(-total // per_page)
+    )
+
+
+def revision_summary(revision: Revision) -> RevisionSummary:
+    return RevisionSummary(
+        version=revision.version,
+        title=str(revision.data.get("title", "")),
+        status=str(revision.data.get("status", "")),
+        created_by=revision.created_by,
+        created_at=revision.created_at,
+    )
+
+
+def revision_out(revision: Revision) -> RevisionOut:
+    return RevisionOut(**revision_summary(revision).model_dump(), data=revision.data)
+
+
+def token_out(token: ApiToken) -> TokenOut:
+    return TokenOut(
+        id=token.id,
+        name=token.name,
+        role=token.role,
+        prefix=token.prefix,
+        created_at=token.created_at,
+        revoked_at=token.revoked_at,
     )

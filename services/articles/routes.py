@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
+from pydantic import RootModel
 
-from services.articles import presenters, repository, service
-from services.articles.deps import ClockDep, Editor, SessionDep, SettingsDep
+from services.articles import caching, listing, presenters, repository, service
+from services.articles.deps import Admin, ClockDep, Editor, SessionDep, SettingsDep
 from services.articles.errors import ArticleNotFound, VersionRequired
+from services.articles.openapi import EDITOR, problems
 from services.articles.schemas import (
     ArticleCreate,
     ArticleOut,
+    ArticleQuery,
+    ArticleSummary,
     ArticleUpdate,
     CategoryOut,
+    Page,
     PublicArticleOut,
+    PublicArticleQuery,
+    PublicArticleSummary,
     PublishRequest,
+    VersionRequest,
 )
 from shared.contracts import SLUG_PATTERN
 
@@ -27,12 +35,10 @@ ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The article's n
 SlugPath = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=120)]
 IfMatch = Annotated[str | None, Header(description='The version being edited, e.g. `"3"`.')]
 
-
-def _etag(version: int) -> str:
-    return f'"{version}"'
+_etag = caching.version_etag
 
 
-def _version_from(if_match: str | None, body_version: int | None) -> int | None:
+def version_from(if_match: str | None, body_version: int | None) -> int | None:
     if body_version is not None:
         return body_version
     if if_match is None:
@@ -43,7 +49,19 @@ def _version_from(if_match: str | None, body_version: int | None) -> int | None:
     return int(raw)
 
 
-@editor_router.post("/articles", status_code=201, response_model=ArticleOut)
+def _answer(session: SessionDep, response: Response, article_id: int) -> ArticleOut:
+    article = service.get(session, article_id=article_id)
+    response.headers["ETag"] = _etag(article.version)
+    return presenters.article_out(session, article)
+
+
+@editor_router.post(
+    "/articles",
+    status_code=201,
+    response_model=ArticleOut,
+    summary="Create a draft",
+    responses=problems(*EDITOR, 409, 413),
+)
 def create_article(
     data: ArticleCreate,
     response: Response,
@@ -52,6 +70,7 @@ def create_article(
     settings: SettingsDep,
     clock: ClockDep,
 ) -> ArticleOut:
+    """Create a draft. The slug is made from the title (transliterated, unique) unless given."""
     article = service.create(
         session, data=data, actor=token.name, now=clock(), max_body_bytes=settings.max_body_bytes
     )
@@ -60,16 +79,46 @@ def create_article(
     return presenters.article_out(session, article)
 
 
-@editor_router.get("/articles/{article_id}", response_model=ArticleOut)
+@editor_router.get(
+    "/articles",
+    response_model=Page[ArticleSummary],
+    summary="List and search articles",
+    responses=problems(*EDITOR),
+)
+def list_articles(
+    query: Annotated[ArticleQuery, Query()], session: SessionDep, _: Editor
+) -> Page[ArticleSummary]:
+    """Every status but deleted (or one `status`), filtered by category (with its
+    sub-categories), tag, author, full-text `q` and `updated_since`; paginated, sorted."""
+    rows, total = listing.find_articles(session, query=query, public=False)
+    categories = repository.categories_by_id(session)
+    return presenters.page_of(
+        [presenters.article_summary(a, categories) for a in rows],
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+    )
+
+
+@editor_router.get(
+    "/articles/{article_id}",
+    response_model=ArticleOut,
+    summary="Read an article",
+    responses=problems(*EDITOR, 404),
+)
 def read_article(
     article_id: ArticleId, response: Response, session: SessionDep, _: Editor
 ) -> ArticleOut:
-    article = service.get(session, article_id=article_id)
-    response.headers["ETag"] = _etag(article.version)
-    return presenters.article_out(session, article)
+    """The article in any status; the ETag is its version, ready for If-Match."""
+    return _answer(session, response, article_id)
 
 
-@editor_router.patch("/articles/{article_id}", response_model=ArticleOut)
+@editor_router.patch(
+    "/articles/{article_id}",
+    response_model=ArticleOut,
+    summary="Edit an article",
+    responses=problems(*EDITOR, 404, 409, 413, 428),
+)
 def update_article(
     article_id: ArticleId,
     data: ArticleUpdate,
@@ -80,7 +129,9 @@ def update_article(
     clock: ClockDep,
     if_match: IfMatch = None,
 ) -> ArticleOut:
-    expected = _version_from(if_match, data.version)
+    """Change some fields. Send the version you edit (If-Match or `version`); a stale one
+    gets 409 with the current version. A new slug leaves the old one as a redirect."""
+    expected = version_from(if_match, data.version)
     if expected is None:
         raise VersionRequired()
     article = service.update(
@@ -96,7 +147,12 @@ def update_article(
     return presenters.article_out(session, article)
 
 
-@editor_router.post("/articles/{article_id}/publish", response_model=ArticleOut)
+@editor_router.post(
+    "/articles/{article_id}/publish",
+    response_model=ArticleOut,
+    summary="Publish now or at a time",
+    responses=problems(*EDITOR, 404, 409),
+)
 def publish_article(
     article_id: ArticleId,
     response: Response,
@@ -106,25 +162,45 @@ def publish_article(
     data: PublishRequest | None = None,
     if_match: IfMatch = None,
 ) -> ArticleOut:
-    expected = _version_from(if_match, data.version if data else None)
-    article = service.publish(
-        session, article_id=article_id, expected_version=expected, actor=token.name, now=clock()
-    )
+    """Publish now, or send `at` to schedule: the article becomes `scheduled` and the
+    scheduler publishes it within seconds of that time. Publishing twice is a no-op."""
+    expected = version_from(if_match, data.version if data else None)
+    now = clock()
+    if data is not None and data.at is not None:
+        article = service.schedule(
+            session,
+            article_id=article_id,
+            expected_version=expected,
+            at=data.at,
+            actor=token.name,
+            now=now,
+        )
+    else:
+        article = service.publish(
+            session, article_id=article_id, expected_version=expected, actor=token.name, now=now
+        )
     response.headers["ETag"] = _etag(article.version)
     return presenters.article_out(session, article)
 
 
-@editor_router.post("/articles/{article_id}/unpublish", response_model=ArticleOut)
+@editor_router.post(
+    "/articles/{article_id}/unpublish",
+    response_model=ArticleOut,
+    summary="Unpublish, or cancel a schedule",
+    responses=problems(*EDITOR, 404, 409),
+)
 def unpublish_article(
     article_id: ArticleId,
     response: Response,
     session: SessionDep,
     token: Editor,
     clock: ClockDep,
-    data: PublishRequest | None = None,
+    data: VersionRequest | None = None,
     if_match: IfMatch = None,
 ) -> ArticleOut:
-    expected = _version_from(if_match, data.version if data else None)
+    """Take a published article off the site (its page answers 410 Gone); a scheduled
+    article goes back to draft."""
+    expected = version_from(if_match, data.version if data else None)
     article = service.unpublish(
         session, article_id=article_id, expected_version=expected, actor=token.name, now=clock()
     )
@@ -132,19 +208,84 @@ def unpublish_article(
     return presenters.article_out(session, article)
 
 
-@editor_router.get("/categories", response_model=list[CategoryOut])
-def list_categories_for_editors(session: SessionDep, _: Editor) -> list[CategoryOut]:
-    return [presenters.category_out(session, c) for c in repository.list_categories(session)]
+@editor_router.post(
+    "/articles/{article_id}/archive",
+    response_model=ArticleOut,
+    summary="Archive",
+    responses=problems(*EDITOR, 404, 409),
+)
+def archive_article(
+    article_id: ArticleId,
+    response: Response,
+    session: SessionDep,
+    token: Editor,
+    clock: ClockDep,
+    data: VersionRequest | None = None,
+    if_match: IfMatch = None,
+) -> ArticleOut:
+    """Put an article away (off the site if it was published); it can be published again."""
+    expected = version_from(if_match, data.version if data else None)
+    article = service.archive(
+        session, article_id=article_id, expected_version=expected, actor=token.name, now=clock()
+    )
+    response.headers["ETag"] = _etag(article.version)
+    return presenters.article_out(session, article)
+
+
+@editor_router.delete(
+    "/articles/{article_id}",
+    status_code=204,
+    summary="Delete (admin)",
+    responses=problems(*EDITOR, 404, 409),
+)
+def delete_article(
+    article_id: ArticleId,
+    session: SessionDep,
+    token: Admin,
+    clock: ClockDep,
+    if_match: IfMatch = None,
+) -> Response:
+    """Delete an article: its page disappears, its slug stays reserved. Admins only."""
+    expected = version_from(if_match, None)
+    service.delete(
+        session, article_id=article_id, expected_version=expected, actor=token.name, now=clock()
+    )
+    return Response(status_code=204)
+
+
+@public_router.get(
+    "/articles",
+    response_model=Page[PublicArticleSummary],
+    summary="List and search published articles",
+    responses=problems(304, 422),
+)
+def list_published_articles(
+    query: Annotated[PublicArticleQuery, Query()], request: Request, session: SessionDep
+) -> Response:
+    """Published articles only, newest first by default; no token. Answers carry an ETag:
+    send it back as If-None-Match to get a 304 when nothing changed."""
+    rows, total = listing.find_articles(session, query=query, public=True)
+    categories = repository.categories_by_id(session)
+    page = presenters.page_of(
+        [presenters.public_summary(a, categories) for a in rows],
+        total=total,
+        page=query.page,
+        per_page=query.per_page,
+    )
+    return caching.public_json(request, page)
 
 
 @public_router.get(
     "/articles/{slug}",
     response_model=PublicArticleOut,
-    responses={301: {"description": "The article moved to a new slug."}},
+    summary="Read a published article by slug",
+    responses={
+        301: {"description": "The article moved to a new slug (Location has the new one)."},
+        **problems(304, 404, 422),
+    },
 )
-def read_published_article(
-    slug: SlugPath, response: Response, session: SessionDep
-) -> Response | PublicArticleOut:
+def read_published_article(slug: SlugPath, request: Request, session: SessionDep) -> Response:
+    """A published article; a former slug answers 301 to the current one."""
     try:
         article = service.get_published_by_slug(session, slug=slug)
     except ArticleNotFound:
@@ -155,11 +296,17 @@ def read_published_article(
         if target.status != "published":
             raise
         return RedirectResponse(f"/api/v1/content/articles/{target.slug}", status_code=301)
-    response.headers["ETag"] = _etag(article.version)
-    response.headers["Cache-Control"] = "public, max-age=60"
-    return presenters.public_article_out(session, article)
+    return caching.public_json(
+        request, presenters.public_article_out(session, article), _etag(article.version)
+    )
 
 
-@public_router.get("/categories", response_model=list[CategoryOut])
-def list_categories(session: SessionDep) -> list[CategoryOut]:
-    return [presenters.category_out(session, c) for c in repository.list_categories(session)]
+@public_router.get("/categories", response_model=list[CategoryOut], summary="List categories")
+def list_categories(request: Request, session: SessionDep) -> Response:
+    """Every category with its parent (which gives the breadcrumb)."""
+    categories = [presenters.category_out(session, c) for c in repository.list_categories(session)]
+    return caching.public_json(request, _CategoryList(categories))
+
+
+class _CategoryList(RootModel[list[CategoryOut]]):
+    pass

@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated
+from datetime import UTC, date, datetime
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+)
 
 from shared.contracts import SLUG_PATTERN, ArticleStatus
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; refusing it everywhere keeps both backends alike
+    # (a 422 here instead of a 500 from the driver).
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is outside the range of dates that can be stored") from None
+
+
+NoNul = AfterValidator(_no_nul)
+Title = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul]
 SlugIn = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=120)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul]
+Markdown = Annotated[str, NoNul]
+UtcTime = Annotated[AwareDatetime, AfterValidator(_utc)]
+T = TypeVar("T")
+JsonDict = dict[str, JsonValue]
 
 
 class Strict(BaseModel):
@@ -29,11 +61,11 @@ class ArticleFields(Strict):
     """Fields an editor may set; every one optional so PATCH can reuse them."""
 
     summary: Summary | None = None
-    body: str | None = Field(default=None, description="Markdown; at most 1 MB.")
+    body: Markdown | None = Field(default=None, description="Markdown; at most 1 MB.")
     tags: list[Tag] | None = Field(default=None, max_length=30)
     authors: list[Name] | None = Field(default=None, max_length=10)
     hero_image_url: AnyHttpUrl | None = None
-    hero_image_alt: Annotated[str, StringConstraints(max_length=500)] | None = None
+    hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul] | None = None
     reviewed_by: Name | None = None
     last_reviewed: date | None = None
     references: list[ReferenceIn] | None = Field(default=None, max_length=100)
@@ -76,9 +108,78 @@ class ArticleUpdate(ArticleFields):
 
 class PublishRequest(Strict):
     version: int | None = Field(default=None, ge=1)
+    at: UtcTime | None = Field(
+        default=None,
+        description="Publish at this time (with a UTC offset) instead of now. A time in the "
+        "future schedules the article; the scheduler publishes it within seconds of it.",
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"version": 3}, {"version": 3, "at": "2026-12-01T07:00:00Z"}]
+        },
+    )
+
+
+class VersionRequest(Strict):
+    version: int | None = Field(default=None, ge=1, description="Or send it as If-Match.")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 4}]})
+
+
+ARTICLE_EXAMPLE: JsonDict = {
+    "id": 42,
+    "version": 3,
+    "status": "published",
+    "slug": "is-osteoporosis-an-autoimmune-disease",
+    "title": "Is osteoporosis an autoimmune disease?",
+    "summary": "Why bone loss is not an autoimmune disease, and how the two meet.",
+    "body": "## What osteoporosis is\n\nBones are living tissue...",
+    "category": "bones-and-joints",
+    "tags": ["osteoporosis", "autoimmune"],
+    "authors": ["Dr Ann Lee"],
+    "hero_image_url": "https://images.example/bones.jpg",
+    "hero_image_alt": "An X-ray of a hip",
+    "reviewed_by": "Dr Bo Chan",
+    "last_reviewed": "2026-02-17",
+    "references": [
+        {"title": "NHS: Osteoporosis", "url": "https://www.nhs.uk/conditions/osteoporosis/"}
+    ],
+    "path": "/bones-and-joints/is-osteoporosis-an-autoimmune-disease",
+    "created_at": "2026-02-10T09:00:00Z",
+    "updated_at": "2026-02-17T09:00:00Z",
+    "published_at": "2026-02-17T09:00:00Z",
+    "scheduled_at": None,
+}
+SUMMARY_KEYS = (
+    "id", "version", "status", "slug", "title", "summary", "category", "tags", "authors",
+    "path", "updated_at", "published_at", "scheduled_at",
+)  # fmt: skip
+PUBLIC_KEYS = (
+    "id", "slug", "title", "summary", "category", "tags", "authors", "hero_image_url",
+    "hero_image_alt", "path", "published_at", "updated_at",
+)  # fmt: skip
+
+
+def _example(keys: tuple[str, ...], **changes: JsonValue) -> JsonDict:
+    return {**{k: ARTICLE_EXAMPLE[k] for k in keys}, **changes}
 
 
 class CategoryOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "slug": "bones-and-joints",
+                    "name": "Bones and joints",
+                    "description": "Osteoporosis, arthritis and back pain.",
+                    "parent": "health",
+                }
+            ]
+        }
+    )
+
     slug: str
     name: str
     description: str
@@ -91,6 +192,8 @@ class ReferenceOut(BaseModel):
 
 
 class ArticleOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ARTICLE_EXAMPLE]})
+
     id: int
     version: int
     status: ArticleStatus
@@ -110,10 +213,33 @@ class ArticleOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+    scheduled_at: datetime | None = Field(
+        default=None, description="When a scheduled article goes live."
+    )
 
 
 class PublicArticleOut(BaseModel):
     """What readers may see: no status, scheduling or editorial fields."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **{
+                        k: v
+                        for k, v in ARTICLE_EXAMPLE.items()
+                        if k not in ("status", "created_at", "scheduled_at")
+                    },
+                    "category": {
+                        "slug": "bones-and-joints",
+                        "name": "Bones and joints",
+                        "description": "",
+                        "parent": "health",
+                    },
+                }
+            ]
+        }
+    )
 
     id: int
     version: int
@@ -132,3 +258,206 @@ class PublicArticleOut(BaseModel):
     path: str
     published_at: datetime | None
     updated_at: datetime
+
+
+EditorSort = Literal[
+    "updated_at", "-updated_at", "published_at", "-published_at",
+    "created_at", "-created_at", "title", "-title",
+]  # fmt: skip
+PublicSort = Literal[
+    "published_at", "-published_at", "updated_at", "-updated_at", "title", "-title"
+]
+
+
+class PublicArticleQuery(Strict):
+    """Filters of the public list; several filters narrow the list together (AND)."""
+
+    category: SlugIn | None = Field(default=None, description="Includes its sub-categories.")
+    tag: Tag | None = Field(default=None, examples=["osteoporosis"])
+    author: Name | None = Field(default=None, examples=["Dr Ann Lee"])
+    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul] | None = (
+        Field(
+            default=None,
+            description="Full-text search over title, summary and body.",
+            examples=["vitamin d bones"],
+        )
+    )
+    updated_since: UtcTime | None = Field(default=None, examples=["2026-02-01T00:00:00Z"])
+    page: int = Field(default=1, ge=1, le=100_000)
+    per_page: int = Field(default=20, ge=1, le=100)
+    sort: PublicSort = "-published_at"
+
+
+class ArticleQuery(PublicArticleQuery):
+    status: ArticleStatus | None = None
+    sort: EditorSort = "-updated_at"  # type: ignore[assignment]
+
+
+class ArticleSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_example(SUMMARY_KEYS)]})
+
+    id: int
+    version: int
+    status: ArticleStatus
+    slug: str
+    title: str
+    summary: str
+    category: str
+    tags: list[str]
+    authors: list[str]
+    path: str
+    updated_at: datetime
+    published_at: datetime | None
+    scheduled_at: datetime | None
+
+
+class PublicArticleSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_example(PUBLIC_KEYS)]})
+
+    id: int
+    slug: str
+    title: str
+    summary: str
+    category: str
+    tags: list[str]
+    authors: list[str]
+    hero_image_url: str | None
+    hero_image_alt: str | None
+    path: str
+    published_at: datetime | None
+    updated_at: datetime
+
+
+class Page(BaseModel, Generic[T]):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [_example(PUBLIC_KEYS)],
+                    "total": 41,
+                    "page": 1,
+                    "per_page": 20,
+                    "pages": 3,
+                }
+            ]
+        }
+    )
+
+    items: list[T]
+    total: int = Field(description="How many articles match, over all pages.")
+    page: int
+    per_page: int
+    pages: int
+
+
+REVISION_EXAMPLE: JsonDict = {
+    "version": 3,
+    "title": "Is osteoporosis an autoimmune disease?",
+    "status": "published",
+    "created_by": "newsroom",
+    "created_at": "2026-02-17T09:00:00Z",
+}
+
+
+class RevisionSummary(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [REVISION_EXAMPLE]})
+
+    version: int
+    title: str
+    status: str
+    created_by: str
+    created_at: datetime
+
+
+class RevisionOut(RevisionSummary):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **REVISION_EXAMPLE,
+                    "data": {
+                        "title": "Is osteoporosis an autoimmune disease?",
+                        "slug": "is-osteoporosis-an-autoimmune-disease",
+                        "category": "bones-and-joints",
+                        "body": "## What osteoporosis is\n\n...",
+                        "tags": ["osteoporosis"],
+                        "status": "published",
+                    },
+                }
+            ]
+        }
+    )
+
+    data: JsonDict = Field(description="The article's editable state at this version.")
+
+
+class CategoryCreate(Strict):
+    slug: SlugIn
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=2000), NoNul] = ""
+    parent: SlugIn | None = Field(default=None, description="Slug of the parent category.")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"slug": "bones-and-joints", "name": "Bones and joints", "parent": "health"}
+            ]
+        },
+    )
+
+
+class TagCount(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"tag": "osteoporosis", "articles": 4}]}
+    )
+
+    tag: str
+    articles: int
+
+
+class AuthorCount(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Dr Ann Lee", "articles": 12}]}
+    )
+
+    name: str
+    articles: int
+
+
+class TokenCreate(Strict):
+    name: Name
+    role: Literal["editor", "admin"] = "editor"
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Newsroom CMS", "role": "editor"}]}
+    )
+
+
+TOKEN_EXAMPLE: JsonDict = {
+    "id": 3,
+    "name": "Newsroom CMS",
+    "role": "editor",
+    "prefix": "hh_Zq3x9Ab",
+    "created_at": "2026-02-17T09:00:00Z",
+    "revoked_at": None,
+}
+
+
+class TokenOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [TOKEN_EXAMPLE]})
+
+    id: int
+    name: str
+    role: str
+    prefix: str = Field(description="The first characters of the token, to recognise it.")
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenOut):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**TOKEN_EXAMPLE, "token": "hh_Zq3x9Ab…(43 characters)"}]}
+    )
+
+    token: str = Field(description="The secret. Shown once; only its hash is stored.")

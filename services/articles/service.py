@@ -16,8 +16,11 @@ from services.articles import outbox, repository
 from services.articles.errors import (
     ArticleNotFound,
     BodyTooLarge,
+    CategoryInUse,
     CategoryNotFound,
+    CategoryUnknown,
     InvalidTransition,
+    RevisionNotFound,
     SlugTaken,
     StaleVersion,
 )
@@ -90,6 +93,12 @@ def _apply_fields(article: Article, fields: ArticleFields) -> None:
         setattr(article, name, value)
 
 
+def _sync_lists(session: Session, article: Article) -> None:
+    """Copy the tag and author lists into their rows (filters use the rows)."""
+    repository.set_article_tags(session, article.id, article.tags)
+    repository.set_article_authors(session, article.id, article.authors)
+
+
 def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -120,8 +129,9 @@ def _emit(session: Session, article: Article, kind: EventKind, now: datetime) ->
 
 
 def get(session: Session, *, article_id: int) -> Article:
+    """An article editors can see; a deleted one is gone for them too."""
     article = repository.get_article(session, article_id)
-    if article is None:
+    if article is None or article.status == "deleted":
         raise ArticleNotFound(article_id)
     return article
 
@@ -161,6 +171,7 @@ def create(
     _apply_fields(article, data)
     session.add(article)
     session.flush()
+    _sync_lists(session, article)
     _store_revision(session, article, actor=actor, now=now)
     return article
 
@@ -188,8 +199,6 @@ def update(
     article = get(session, article_id=article_id)
     _check_version(article, expected_version)
     _check_body(data.body, max_body_bytes)
-    if article.status == "deleted":
-        raise InvalidTransition(article.status, "edited")
     if data.title is not None:
         article.title = data.title
     if data.category is not None:
@@ -197,6 +206,8 @@ def update(
     if data.slug is not None and data.slug != article.slug:
         _change_slug(session, article, data.slug, now)
     _apply_fields(article, data)
+    if data.tags is not None or data.authors is not None:
+        _sync_lists(session, article)
     _bump(article, now)
     _store_revision(session, article, actor=actor, now=now)
     if article.status == "published":
@@ -224,14 +235,16 @@ def publish(
     now: datetime,
     published_at: datetime | None = None,
 ) -> Article:
-    """Publish now. ``published_at`` backdates the first publication (imports, sample data)."""
+    """Publish now. ``published_at`` backdates the first publication (imports, sample data).
+
+    This is the one path to "published": the scheduler calls it too, so a scheduled article
+    goes live with exactly the events of a manual publish.
+    """
     article = get(session, article_id=article_id)
     if expected_version is not None:
         _check_version(article, expected_version)
     if article.status == "published":
         return article  # publishing twice is a no-op, not an error
-    if article.status == "deleted":
-        raise InvalidTransition(article.status, "published")
     article.status = "published"
     if article.published_at is None:
         article.published_at = published_at or now
@@ -242,12 +255,72 @@ def publish(
     return article
 
 
-def unpublish(
-    session: Session, *, article_id: int, expected_version: int | None, actor: str, now: datetime
+def schedule(
+    session: Session,
+    *,
+    article_id: int,
+    expected_version: int | None,
+    at: datetime,
+    actor: str,
+    now: datetime,
 ) -> Article:
+    """Publish at ``at``: now if that time has come, else mark it for the scheduler.
+
+    The time lives in the database (not in the scheduler's memory), so a scheduler restart
+    loses nothing. Scheduling is invisible to readers: no event until it goes live.
+    """
+    if at <= now:
+        return publish(
+            session, article_id=article_id, expected_version=expected_version, actor=actor, now=now
+        )
     article = get(session, article_id=article_id)
     if expected_version is not None:
         _check_version(article, expected_version)
+    if article.status == "published":
+        raise InvalidTransition(article.status, "scheduled (unpublish it first)")
+    article.status = "scheduled"
+    article.scheduled_at = at
+    _bump(article, now)
+    _store_revision(session, article, actor=actor, now=now)
+    return article
+
+
+def publish_due(session: Session, *, now: datetime, limit: int = 100) -> list[Article]:
+    """Publish every scheduled article whose time has come (run by the scheduler's task).
+
+    The due rows are locked (see repository.due_scheduled_ids), so two schedulers running by
+    mistake never publish the same article twice; publish() being a no-op on a published
+    article is a second line of defence.
+    """
+    published = []
+    for article_id in repository.due_scheduled_ids(session, now=now, limit=limit):
+        article = get(session, article_id=article_id)
+        published.append(
+            publish(
+                session,
+                article_id=article_id,
+                expected_version=None,
+                actor="scheduler",
+                now=now,
+                published_at=article.scheduled_at,
+            )
+        )
+    return published
+
+
+def unpublish(
+    session: Session, *, article_id: int, expected_version: int | None, actor: str, now: datetime
+) -> Article:
+    """Take a published article off the site; on a scheduled one, cancel the schedule."""
+    article = get(session, article_id=article_id)
+    if expected_version is not None:
+        _check_version(article, expected_version)
+    if article.status == "scheduled":
+        article.status = "draft"
+        article.scheduled_at = None
+        _bump(article, now)
+        _store_revision(session, article, actor=actor, now=now)
+        return article
     if article.status != "published":
         raise InvalidTransition(article.status, "unpublished")
     article.status = "unpublished"
@@ -275,3 +348,89 @@ def create_category(
     session.add(category)
     session.flush()
     return category
+
+
+def archive(
+    session: Session, *, article_id: int, expected_version: int | None, actor: str, now: datetime
+) -> Article:
+    """Put an article away; if it was live, readers lose it (an ``unpublished`` event)."""
+    article = get(session, article_id=article_id)
+    if expected_version is not None:
+        _check_version(article, expected_version)
+    if article.status == "archived":
+        return article
+    was_live = article.status == "published"
+    article.status = "archived"
+    article.scheduled_at = None
+    _bump(article, now)
+    _store_revision(session, article, actor=actor, now=now)
+    if was_live:
+        _emit(session, article, "unpublished", now)
+    return article
+
+
+def delete(
+    session: Session, *, article_id: int, expected_version: int | None, actor: str, now: datetime
+) -> Article:
+    """Delete an article (admin). The row stays as a tombstone with status ``deleted``: the
+    ``deleted`` event needs a newer version than anything sent before it, and the slug stays
+    reserved so an old link never shows a different article."""
+    article = get(session, article_id=article_id)
+    if expected_version is not None:
+        _check_version(article, expected_version)
+    ever_public = article.published_at is not None
+    article.status = "deleted"
+    article.scheduled_at = None
+    _bump(article, now)
+    _store_revision(session, article, actor=actor, now=now)
+    if ever_public:
+        _emit(session, article, "deleted", now)
+    return article
+
+
+def get_revision(session: Session, *, article_id: int, version: int) -> Revision:
+    get(session, article_id=article_id)
+    revision = repository.get_revision(session, article_id, version)
+    if revision is None:
+        raise RevisionNotFound(article_id, version)
+    return revision
+
+
+def list_revisions(session: Session, *, article_id: int) -> list[Revision]:
+    get(session, article_id=article_id)
+    return list(repository.list_revisions(session, article_id))
+
+
+def restore(
+    session: Session,
+    *,
+    article_id: int,
+    revision_version: int,
+    expected_version: int,
+    actor: str,
+    now: datetime,
+    max_body_bytes: int,
+) -> Article:
+    """Bring back the content of an old revision, as a new revision (history is never
+    rewritten). The status is not restored: publishing stays an explicit act."""
+    revision = get_revision(session, article_id=article_id, version=revision_version)
+    content = {k: v for k, v in revision.data.items() if k != "status"}
+    data = ArticleUpdate.model_validate(content)
+    return update(
+        session,
+        article_id=article_id,
+        data=data,
+        expected_version=expected_version,
+        actor=actor,
+        now=now,
+        max_body_bytes=max_body_bytes,
+    )
+
+
+def delete_category(session: Session, *, slug: str) -> None:
+    category = repository.get_category_by_slug(session, slug)
+    if category is None:
+        raise CategoryUnknown(slug)
+    if repository.category_in_use(session, category.id):
+        raise CategoryInUse(slug)
+    session.delete(category)

@@ -1,4 +1,5 @@
-"""Celery tasks the articles service consumes: thin, the logic lives in outbox.py."""
+"""Celery tasks the articles service consumes: thin, the logic lives in outbox.py and
+scheduling.py."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from functools import lru_cache
 
 from celery import current_app, shared_task
 
-from services.articles import outbox
+from services.articles import outbox, scheduling
 from services.articles.settings import get_settings
-from shared.contracts import OUTBOX_RELAY_TASK
+from shared.contracts import OUTBOX_RELAY_TASK, PUBLISH_SCHEDULED_TASK
 from shared.db import Database
 
 
@@ -28,3 +29,8 @@ def relay_outbox() -> int:
         grace_seconds=settings.relay_grace_seconds,
         batch_size=settings.relay_batch_size,
     )
+
+
+@shared_task(name=PUBLISH_SCHEDULED_TASK, ignore_result=True)
+def publish_scheduled() -> int:
+    return scheduling.publish_due(_database(), current_app, now=datetime.now(UTC))

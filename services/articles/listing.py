@@ -1,0 +1,36 @@
+"""Finding articles: the filters of the editor and public lists, search included."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from services.articles import repository, search
+from services.articles.models import Article
+from services.articles.schemas import ArticleQuery, PublicArticleQuery
+
+
+def find_articles(
+    session: Session, *, query: PublicArticleQuery, public: bool
+) -> tuple[list[Article], int]:
+    """One page of articles matching the query, and the total. Readers see only what is
+    published; editors see every status but deleted, unless they ask for a status."""
+    filters = repository.ArticleFilter(sort=query.sort, tag=query.tag, author=query.author)
+    if public:
+        filters.statuses = ["published"]
+    elif isinstance(query, ArticleQuery) and query.status is not None:
+        filters.statuses = [query.status]
+    else:
+        filters.statuses = ["draft", "scheduled", "published", "unpublished", "archived"]
+    if query.category is not None:
+        category = repository.get_category_by_slug(session, query.category)
+        # An unknown category is an empty list, not an error: readers follow old links.
+        filters.category_ids = (
+            repository.category_subtree_ids(session, category) if category else []
+        )
+    if query.q:
+        filters.search = search.matches(session, query.q)
+    filters.updated_since = query.updated_since
+    rows, total = repository.list_articles(
+        session, filters, limit=query.per_page, offset=(query.page - 1) * query.per_page
+    )
+    return list(rows), total

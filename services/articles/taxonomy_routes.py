@@ -1,0 +1,84 @@
+"""Categories, tags and authors: what articles are filed under."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from services.articles import presenters, repository, service
+from services.articles.deps import Admin, ClockDep, Editor, SessionDep
+from services.articles.openapi import EDITOR, problems
+from services.articles.schemas import AuthorCount, CategoryCreate, CategoryOut, TagCount
+from shared.contracts import SLUG_PATTERN
+
+taxonomy_router = APIRouter(prefix="/api/v1", tags=["categories, tags and authors"])
+
+CategorySlug = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=120)]
+# What editors count: everything but deleted articles.
+LIVING = ("draft", "scheduled", "published", "unpublished", "archived")
+
+
+@taxonomy_router.get(
+    "/categories",
+    response_model=list[CategoryOut],
+    summary="List categories",
+    responses=problems(*EDITOR),
+)
+def list_categories_for_editors(session: SessionDep, _: Editor) -> list[CategoryOut]:
+    """Every category with its parent slug, by name."""
+    return [presenters.category_out(session, c) for c in repository.list_categories(session)]
+
+
+@taxonomy_router.post(
+    "/categories",
+    status_code=201,
+    response_model=CategoryOut,
+    summary="Create a category (admin)",
+    responses=problems(*EDITOR, 409),
+)
+def create_category(
+    data: CategoryCreate, response: Response, session: SessionDep, _: Admin, clock: ClockDep
+) -> CategoryOut:
+    """A category under an optional parent; the parents give an article's breadcrumb."""
+    category = service.create_category(
+        session,
+        slug=data.slug,
+        name=data.name,
+        description=data.description,
+        parent=data.parent,
+        now=clock(),
+    )
+    response.headers["Location"] = f"/api/v1/categories/{category.slug}"
+    return presenters.category_out(session, category)
+
+
+@taxonomy_router.delete(
+    "/categories/{slug}",
+    status_code=204,
+    summary="Delete an empty category (admin)",
+    responses=problems(*EDITOR, 404, 409),
+)
+def delete_category(slug: CategorySlug, session: SessionDep, _: Admin) -> Response:
+    """Only a category with no articles (of any status) and no sub-categories."""
+    service.delete_category(session, slug=slug)
+    return Response(status_code=204)
+
+
+@taxonomy_router.get(
+    "/tags", response_model=list[TagCount], summary="List tags", responses=problems(*EDITOR)
+)
+def list_tags(session: SessionDep, _: Editor) -> list[TagCount]:
+    """Every tag in use, with how many (not deleted) articles carry it."""
+    return [TagCount(tag=t, articles=n) for t, n in repository.tag_counts(session, LIVING)]
+
+
+@taxonomy_router.get(
+    "/authors",
+    response_model=list[AuthorCount],
+    summary="List authors",
+    responses=problems(*EDITOR),
+)
+def list_authors(session: SessionDep, _: Editor) -> list[AuthorCount]:
+    """Every author named on an article, with how many (not deleted) articles name them."""
+    return [AuthorCount(name=a, articles=n) for a, n in repository.author_counts(session, LIVING)]

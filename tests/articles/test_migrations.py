@@ -1,0 +1,91 @@
+"""Migrations from empty and over existing data, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import select, text
+
+from services.articles import search
+from services.articles.commands import MIGRATIONS
+from services.articles.models import Article
+from services.articles.settings import ArticlesSettings
+from shared.db import Database, migrate
+from tests.conftest import CHECKOUT_TAG
+from tests.resources import drop_postgres_database, recreate_postgres_database
+
+
+@pytest.fixture
+def empty_url(backend: str, tmp_path: Path, worker_index: int) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"hh_test_{CHECKOUT_TAG}_{worker_index}_articles_fresh"
+    yield recreate_postgres_database(name)
+    drop_postgres_database(name)
+
+
+def test_0002_copies_existing_tags_and_authors_and_indexes_existing_text(
+    empty_url: str,
+) -> None:
+    migrate(empty_url, MIGRATIONS, "0001")
+    db = Database(empty_url)
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO categories (id, slug, name, description, created_at) "
+                "VALUES (1, 'health', 'Health', '', '2026-01-01 00:00:00+00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO articles (id, slug, title, summary, body, category_id, tags, authors,"
+                " \"references\", status, version, created_at, updated_at) VALUES (7, 'old',"
+                " 'Old article', '', 'About kidneys', 1, '[\"kidney\", \"renal\"]', '[\"Ann\"]',"
+                " '[]', 'published', 3, '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00')"
+            )
+        )
+    db.dispose()
+    migrate(empty_url, MIGRATIONS)
+    db = Database(empty_url)
+    with db.engine.connect() as conn:
+        tags = conn.execute(text("SELECT article_id, tag FROM article_tags ORDER BY tag")).all()
+        authors = conn.execute(text("SELECT article_id, author FROM article_authors")).all()
+    assert [tuple(r) for r in tags] == [(7, "kidney"), (7, "renal")]
+    assert [tuple(r) for r in authors] == [(7, "Ann")]
+    with db.transaction() as session:
+        found = session.execute(select(Article.id).where(search.matches(session, "kidneys"))).all()
+    db.dispose()
+    assert [r[0] for r in found] == [7]
+
+
+def test_the_schema_goes_down_and_up_again(empty_url: str) -> None:
+    migrate(empty_url, MIGRATIONS)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", empty_url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    command.downgrade(cfg, "0001")
+    migrate(empty_url, MIGRATIONS)
+    db = Database(empty_url)
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+    db.dispose()
+
+
+def test_postgres_search_uses_the_index(articles_settings: ArticlesSettings, backend: str) -> None:
+    """The query's expression must be the indexed one, or every search scans the table."""
+    if backend != "postgresql":
+        pytest.skip("the GIN expression index exists on PostgreSQL only (SQLite uses FTS5)")
+    db = Database(articles_settings.articles_database_url)
+    with db.transaction() as session:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        stmt = select(Article.id).where(search.matches(session, "bone health"))
+        compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(r[0] for r in session.execute(text(f"EXPLAIN {compiled}")))
+    db.dispose()
+    assert "ix_articles_search" in plan, plan
