@@ -49,6 +49,12 @@ class ProcessSpec:
     argv: Sequence[str]
     env: Mapping[str, str] = field(default_factory=dict)
     ready_url: str | None = None
+    # Like compose's `restart: unless-stopped`: a process that dies is started again.
+    restart: bool = True
+
+
+MAX_RESTARTS = 10  # within RESTART_WINDOW seconds; beyond that the supervisor gives up
+RESTART_WINDOW = 120.0
 
 
 @dataclass
@@ -56,6 +62,8 @@ class Running:
     spec: ProcessSpec
     proc: subprocess.Popen[bytes]
     pump: threading.Thread
+    restarts: list[float] = field(default_factory=list)
+    given_up: bool = False
 
 
 class Supervisor:
@@ -70,6 +78,8 @@ class Supervisor:
         self.running: list[Running] = []
         self.log_sink = log_sink
         self._stopping = False
+        self._watchdog: threading.Thread | None = None
+        self._lock = threading.Lock()
 
     def _pump(self, name: str, colour: str, stream: IO[bytes]) -> None:
         width = max([len(r.spec.name) for r in self.running] + [len(name), 10])
@@ -82,6 +92,48 @@ class Supervisor:
         stream.close()
 
     def start(self, spec: ProcessSpec) -> Running:
+        proc, pump = self._spawn(spec)
+        running = Running(spec, proc, pump)
+        self.running.append(running)
+        if self._watchdog is None:
+            self._watchdog = threading.Thread(target=self._watch, daemon=True)
+            self._watchdog.start()
+        return running
+
+    def _watch(self) -> None:
+        """Restart processes that died (a worker can die on a broker outage: a kombu bug)."""
+        while not self._stopping:
+            time.sleep(0.5)
+            for r in list(self.running):
+                if self._stopping or r.given_up or not r.spec.restart or r.proc.poll() is None:
+                    continue
+                now = time.monotonic()
+                r.restarts = [t for t in r.restarts if now - t < RESTART_WINDOW]
+                if len(r.restarts) >= MAX_RESTARTS:
+                    r.given_up = True
+                    self._say(r.spec.name, f"exited {len(r.restarts)} times lately; not restarting")
+                    continue
+                delay = min(30.0, 0.5 * 2 ** len(r.restarts))
+                self._say(
+                    r.spec.name, f"exited with code {r.proc.returncode}; restarting in {delay:.1f}s"
+                )
+                time.sleep(delay)
+                # Under the lock: stop() must never miss a process started at the same moment.
+                with self._lock:
+                    if self._stopping:
+                        return
+                    r.restarts.append(time.monotonic())
+                    r.proc.wait()
+                    r.pump.join(timeout=2)
+                    r.proc, r.pump = self._spawn(r.spec)
+
+    def _say(self, name: str, line: str) -> None:
+        if self.log_sink is not None:
+            self.log_sink(name, f"[supervisor] {line}")
+        else:
+            self.console.print(Text(f"{name} | [supervisor] {line}", style="bold red"))
+
+    def _spawn(self, spec: ProcessSpec) -> tuple[subprocess.Popen[bytes], threading.Thread]:
         env = {**self.env, **spec.env, "PYTHONUNBUFFERED": "1"}
         proc = subprocess.Popen(
             list(spec.argv),
@@ -91,15 +143,15 @@ class Supervisor:
             stdin=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
         )
-        colour = COLOURS[len(self.running) % len(COLOURS)]
+        names = [r.spec.name for r in self.running]
+        index = names.index(spec.name) if spec.name in names else len(names)
+        colour = COLOURS[index % len(COLOURS)]
         assert proc.stdout is not None
         pump = threading.Thread(
             target=self._pump, args=(spec.name, colour, proc.stdout), daemon=True
         )
-        running = Running(spec, proc, pump)
-        self.running.append(running)
         pump.start()
-        return running
+        return proc, pump
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
@@ -121,16 +173,18 @@ class Supervisor:
                 time.sleep(0.1)
 
     def first_exited(self) -> Running | None:
+        """A process that is gone for good (not restartable, or restarted too often)."""
         for r in self.running:
-            if r.proc.poll() is not None:
+            if r.proc.poll() is not None and (r.given_up or not r.spec.restart):
                 return r
         return None
 
     def stop(self, timeout: float = 15.0) -> None:
         """SIGTERM everything (newest first, so workers drain before Redis goes), then SIGKILL."""
-        if self._stopping:
-            return
-        self._stopping = True
+        with self._lock:
+            if self._stopping:
+                return
+            self._stopping = True
         for r in reversed(self.running):
             if r.proc.poll() is None:
                 r.proc.send_signal(signal.SIGTERM)
