@@ -28,6 +28,11 @@ _EXAMPLES: dict[int, tuple[str, str, str]] = {
         "Precondition required",
         "Send the version you are editing, as If-Match or a `version` field.",
     ),
+    503: (
+        "Service unavailable",
+        "Service unavailable",
+        "A backing service (database or Redis) is not answering; try again shortly.",
+    ),
 }
 
 

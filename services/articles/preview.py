@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse
 
 from services.articles import service
 from services.articles.deps import Editor, SessionDep
+from services.articles.openapi import EDITOR, problems
 from services.articles.snapshots import build_snapshot
 from shared.contracts import (
     PREVIEW_REPLY_KEY,
@@ -64,7 +65,18 @@ def request_preview(
 @preview_router.get(
     "/articles/{article_id}/preview",
     response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}, "description": "The page as it will look."}},
+    summary="Preview an article as its public page",
+    responses={
+        200: {
+            "description": "The page as it will look, rendered with the site's real templates.",
+            "content": {
+                "text/html": {
+                    "example": '<!doctype html><html lang="en">…<h1>Is osteoporosis an autoimmune disease?</h1>…</html>'
+                }
+            },
+        },
+        **problems(*EDITOR, 404, 503),
+    },
 )
 def preview_article(
     article_id: ArticleId, request: Request, session: SessionDep, _: Editor
