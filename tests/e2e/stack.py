@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import redis as redis_py
 
-from services.cli import StackSettings, stack_specs
+from services.stack import StackSettings, stack_specs
 from services.supervisor import ProcessSpec, Supervisor
 from tests.resources import RedisServer, free_port
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.cli import StackSettings
+from services.stack import StackSettings
 from services.supervisor import ProcessSpec, python_module
 from tests.e2e.gateway import nginx_binary, nginx_spec, write_nginx_config
 from tests.e2e.stack import Stack, start_stack, wait_for

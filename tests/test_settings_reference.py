@@ -1,0 +1,17 @@
+"""The README's configuration reference is the one the settings models produce."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.settings_reference import markdown, rows
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_lists_every_setting_as_the_models_define_it() -> None:
+    assert markdown() in README.read_text(), "README is stale: paste `healthhub settings` into it"
+
+
+def test_every_setting_says_what_it_is() -> None:
+    assert [env for env, *_, description in rows() if not description] == []
