@@ -172,6 +172,22 @@ class Supervisor:
                     raise TimeoutError(f"{r.spec.name} did not become ready at {r.spec.ready_url}")
                 time.sleep(0.1)
 
+    def halt(self, running: Running, timeout: float = 15.0) -> None:
+        """Stop one process on purpose: it is not restarted until resume()."""
+        with self._lock:
+            running.given_up = True
+            if running.proc.poll() is None:
+                running.proc.terminate()
+                running.proc.wait(timeout)
+
+    def resume(self, running: Running) -> None:
+        """Start a halted process again, under the supervisor's care."""
+        with self._lock:
+            running.pump.join(timeout=2)
+            running.proc, running.pump = self._spawn(running.spec)
+            running.restarts.clear()
+            running.given_up = False
+
     def first_exited(self) -> Running | None:
         """A process that is gone for good (not restartable, or restarted too often)."""
         for r in self.running:

@@ -109,8 +109,7 @@ def test_a_schedule_survives_a_scheduler_restart(stack: Stack) -> None:
     editor = Editor(stack)
     article = editor.create("e2e-restart", "Scheduled across a restart")
     old = scheduler(stack)
-    old.proc.terminate()
-    old.proc.wait(15)
+    stack.supervisor.halt(old)
     at = datetime.now(UTC) + timedelta(seconds=2)
     editor.call("POST", f"/articles/{article['id']}/publish", at=at.isoformat(), version=1)
     # Past its time and past the expiry of any tick sent before the scheduler stopped:
@@ -119,7 +118,7 @@ def test_a_schedule_survives_a_scheduler_restart(stack: Stack) -> None:
     assert editor.call("GET", f"/articles/{article['id']}")["status"] == "scheduled"
     assert page(stack, article["path"]).status_code == 404
 
-    stack.supervisor.start(old.spec)  # a new scheduler process: it knows only the database
+    stack.supervisor.resume(old)  # a new scheduler process: it knows only the database
     wait_for("the page after the restart", lambda: page(stack, article["path"]).status_code == 200)
     live = editor.call("GET", f"/articles/{article['id']}")
     assert (live["status"], live["version"]) == ("published", 3)
