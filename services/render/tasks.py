@@ -65,8 +65,15 @@ def render_indexes() -> int:
     coalesce.clear_flag(rt)
     now = service.utcnow()
     with rt.db.transaction() as session:
-        keys = repository.take_dirty(session)
-        written = service.render_indexes(session, rt.store, rt.site, keys, now=now)
+        keys = repository.dirty_keys(session)
+    # One transaction per key: on SQLite a transaction holds the write lock, and a big
+    # category or the sitemap takes a while; an article publish waits for one key, not all.
+    # A key is claimed in the transaction that renders it, so a failure leaves it dirty.
+    written: list[str] = []
+    for key in keys:
+        with rt.db.transaction() as session:
+            if repository.take_dirty_key(session, key):
+                written += service.render_indexes(session, rt.store, rt.site, [key], now=now)
     if keys:
         log.info("rendered %d index key(s) into %d file(s)", len(keys), len(written))
     return len(written)

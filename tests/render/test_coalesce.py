@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
-from services.render import coalesce
+from services.render import coalesce, repository
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
 from services.render.worker import create_celery
@@ -35,3 +36,14 @@ def test_a_burst_sends_one_prompt_run_and_one_deferred_run(
     coalesce.clear_flag(rt)
     assert coalesce.schedule_indexes(rt, app)
     assert broker.llen(RENDER_QUEUE) == 3
+
+
+def test_a_dirty_key_is_claimed_once(rt: RenderRuntime) -> None:
+    with rt.db.transaction() as session:
+        repository.mark_dirty(session, ["home", "feed"], datetime.now(UTC))
+    with rt.db.transaction() as session:
+        assert repository.dirty_keys(session) == ["feed", "home"]
+        assert repository.take_dirty_key(session, "home")
+        assert not repository.take_dirty_key(session, "home")
+    with rt.db.transaction() as session:
+        assert repository.dirty_keys(session) == ["feed"]
