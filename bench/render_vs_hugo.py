@@ -25,6 +25,8 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.exc import OperationalError
+
 from bench.corpus import load_read_model, make_corpus
 from services.render import rebuild, repository, service
 from services.render.commands import MIGRATIONS
@@ -56,7 +58,16 @@ def _render_batch(args: tuple[str, str, list[int], list[str]]) -> int:
     url, pages, ids, keys = args
     db = Database(url)
     try:
-        return rebuild.run_batch(db, PageStore(Path(pages)), SITE, ids, keys, now=NOW)
+        # Retried when SQLite's write lock stays taken too long, as the Celery task is
+        # (autoretry on OperationalError); a retry redoes the batch, which is idempotent.
+        for attempt in range(20):
+            try:
+                return rebuild.run_batch(db, PageStore(Path(pages)), SITE, ids, keys, now=NOW)
+            except OperationalError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.5)
+        raise AssertionError("unreachable")
     finally:
         db.dispose()
 
