@@ -49,8 +49,7 @@ class ApplyResult:
     applied: bool
     pages_written: list[str] = field(default_factory=list)
     dirty: set[str] = field(default_factory=set)
-    # Dirty, but not urgent: rendered by a later run (view_rerender_seconds), or sooner by
-    # any run a publish schedules.
+    # Dirty, but not worth a run of their own: the next index run takes them.
     deferred: set[str] = field(default_factory=set)
 
 
@@ -406,8 +405,7 @@ def apply_view_counts(
             result.pages_written.append(render_article(session, store, renderer, row))
         else:
             result.deferred.add(article_key(aid))
-    # "Most read" on the home page moves with the counts, but not urgently.
-    result.deferred.add(HOME)
+    result.dirty.add(HOME)
     return result
 
 

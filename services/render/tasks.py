@@ -96,8 +96,6 @@ def view_counts(payload: dict[str, Any]) -> int:
         repository.mark_dirty(session, result.dirty | result.deferred, now)
     if result.dirty:
         coalesce.schedule_indexes(rt, current_app)
-    if result.deferred:
-        coalesce.schedule_indexes(rt, current_app, deferred=True)
     return len(result.pages_written)
 
 
