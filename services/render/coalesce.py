@@ -20,34 +20,24 @@ FLAG_KEY = "hh:render:indexes-scheduled"
 FLAG_TTL_SECONDS = 30
 
 
-# Work that may wait (view-count re-renders held back by the throttle) gets its own, later run.
-DEFERRED_FLAG_KEY = "hh:render:indexes-deferred"
-
-
-def schedule_indexes(runtime: RenderRuntime, celery_app: Celery, *, deferred: bool = False) -> bool:
-    """Send one render-indexes task unless one is already pending; True if sent.
-
-    ``deferred``: for keys that may wait ``view_rerender_seconds`` (a separate flag, so a
-    pending deferred run never holds back the prompt run a publish needs)."""
-    flag = DEFERRED_FLAG_KEY if deferred else FLAG_KEY
-    delay = (
-        runtime.settings.view_rerender_seconds
-        if deferred
-        else runtime.settings.index_coalesce_seconds
-    )
-    if not runtime.redis.set(flag, "1", nx=True, ex=FLAG_TTL_SECONDS + int(delay)):
+def schedule_indexes(runtime: RenderRuntime, celery_app: Celery) -> bool:
+    """Send one render-indexes task unless one is already pending; True if sent."""
+    if not runtime.redis.set(FLAG_KEY, "1", nx=True, ex=FLAG_TTL_SECONDS):
         return False
     try:
-        celery_app.send_task(RENDER_INDEXES_TASK, queue=RENDER_QUEUE, countdown=delay)
+        celery_app.send_task(
+            RENDER_INDEXES_TASK,
+            queue=RENDER_QUEUE,
+            countdown=runtime.settings.index_coalesce_seconds,
+        )
     except Exception:
-        runtime.redis.delete(flag)
+        runtime.redis.delete(FLAG_KEY)
         raise
     return True
 
 
 def clear_flag(runtime: RenderRuntime) -> None:
-    """Called as a run starts: it takes every dirty key, deferred ones included."""
-    runtime.redis.delete(FLAG_KEY, DEFERRED_FLAG_KEY)
+    runtime.redis.delete(FLAG_KEY)
 
 
 VIEW_RENDER_KEY = "hh:render:views-rendered:{article_id}"
@@ -55,8 +45,8 @@ VIEW_RENDER_KEY = "hh:render:views-rendered:{article_id}"
 
 def claim_view_render(runtime: RenderRuntime, article_id: int) -> bool:
     """True if this article's page may be re-rendered for a new view count now: at most once
-    per ``view_rerender_seconds`` (a hot article's count changes on every flush). A count
-    held back is rendered by the deferred run, so the page is at most that far behind."""
+    per ``view_rerender_seconds`` (0: always). A count held back is rendered by the next index
+    run: one a change schedules, or the scheduler's periodic one (every 30 s)."""
     seconds = runtime.settings.view_rerender_seconds
     if seconds <= 0:
         return True

@@ -61,14 +61,19 @@ def run_batch(
 ) -> int:
     """Render one batch; returns the number of files written.
 
-    Article pages are read in one short transaction and rendered outside it: on SQLite a
+    Article pages are read in one short transaction and rendered outside it (Markdown too,
+    for bodies not cached yet, which are then cached in a second short one): on SQLite a
     transaction holds the database write lock, and rendering is most of the time."""
     written = 0
     if article_ids:
         with db.transaction() as session:
             jobs = service.prepare_articles(session, article_ids)
             renderer = service.make_renderer(session, site)
-        written += len(service.write_articles(store, renderer, jobs))
+        files, fresh = service.write_articles(store, renderer, jobs)
+        written += len(files)
+        if fresh:
+            with db.transaction() as session:
+                service.save_bodies(session, fresh)
     if index_keys:
         with db.transaction() as session:
             written += len(service.render_indexes(session, store, site, index_keys, now=now))

@@ -146,6 +146,16 @@ def take_dirty(session: Session) -> list[str]:
     return sorted(session.scalars(stmt))
 
 
+def dirty_keys(session: Session) -> list[str]:
+    return sorted(session.scalars(select(DirtyIndex.key)))
+
+
+def take_dirty_key(session: Session, key: str) -> bool:
+    """Claim one dirty key (deleted in this transaction); False if another run took it."""
+    stmt = delete(DirtyIndex).where(DirtyIndex.key == key).returning(DirtyIndex.key)
+    return session.scalar(stmt) is not None
+
+
 def count_dirty(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(DirtyIndex)) or 0
 

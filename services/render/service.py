@@ -49,8 +49,7 @@ class ApplyResult:
     applied: bool
     pages_written: list[str] = field(default_factory=list)
     dirty: set[str] = field(default_factory=set)
-    # Dirty, but not urgent: rendered by a later run (view_rerender_seconds), or sooner by
-    # any run a publish schedules.
+    # Dirty, but not worth a run of their own: the next index run takes them.
     deferred: set[str] = field(default_factory=set)
 
 
@@ -84,8 +83,8 @@ def make_renderer(session: Session, site: Site) -> Renderer:
     return Renderer(site, nav)
 
 
-def bodies_of(session: Session, rows: Sequence[Snapshot]) -> dict[int, md.RenderedBody]:
-    """The rendered bodies of these articles: from the cache, or rendered now and cached."""
+def cached_bodies(session: Session, rows: Sequence[Snapshot]) -> dict[int, md.RenderedBody]:
+    """The cached rendered bodies of these articles that are current (version, renderer)."""
     cached = repository.rendered_bodies(session, [r.article_id for r in rows])
     bodies: dict[int, md.RenderedBody] = {}
     for row in rows:
@@ -93,19 +92,33 @@ def bodies_of(session: Session, rows: Sequence[Snapshot]) -> dict[int, md.Render
         if hit is not None and hit.version == row.version and hit.renderer == md.MARKDOWN_RENDERER:
             toc = tuple(md.TocEntry(level=t[0], anchor=t[1], text=t[2]) for t in hit.toc)
             bodies[row.article_id] = md.RenderedBody(html=hit.html, toc=toc, words=hit.words)
-            continue
-        body = md.render_markdown(str(row.data.get("body", "")))
+    return bodies
+
+
+def save_bodies(session: Session, fresh: Iterable[tuple[int, int, md.RenderedBody]]) -> None:
+    """Cache bodies rendered at (article id, version)."""
+    for article_id, version, body in fresh:
         repository.save_rendered_body(
             session,
-            row.article_id,
-            row.version,
+            article_id,
+            version,
             md.MARKDOWN_RENDERER,
             body.html,
             [[t.level, t.anchor, t.text] for t in body.toc],
             body.words,
         )
-        bodies[row.article_id] = body
-    return bodies
+
+
+def bodies_of(session: Session, rows: Sequence[Snapshot]) -> dict[int, md.RenderedBody]:
+    """The rendered bodies of these articles: from the cache, or rendered now and cached."""
+    bodies = cached_bodies(session, rows)
+    fresh = [
+        (r.article_id, r.version, md.render_markdown(str(r.data.get("body", ""))))
+        for r in rows
+        if r.article_id not in bodies
+    ]
+    save_bodies(session, fresh)
+    return bodies | {article_id: body for article_id, _, body in fresh}
 
 
 def render_article(session: Session, store: PageStore, renderer: Renderer, row: Snapshot) -> str:
@@ -392,8 +405,7 @@ def apply_view_counts(
             result.pages_written.append(render_article(session, store, renderer, row))
         else:
             result.deferred.add(article_key(aid))
-    # "Most read" on the home page moves with the counts, but not urgently.
-    result.deferred.add(HOME)
+    result.dirty.add(HOME)
     return result
 
 
@@ -405,7 +417,8 @@ class ArticleJob:
     snapshot: ArticleSnapshot
     views: int
     related: list[Card]
-    body: md.RenderedBody
+    version: int
+    body: md.RenderedBody | None  # None: not cached, rendered (and then cached) by the caller
 
 
 def prepare_articles(session: Session, article_ids: Iterable[int]) -> list[ArticleJob]:
@@ -422,7 +435,7 @@ def prepare_articles(session: Session, article_ids: Iterable[int]) -> list[Artic
     )
     by_id = {r.article_id: r for r in linked}
     counts = repository.view_counts(session, ids)
-    bodies = bodies_of(session, rows)
+    bodies = cached_bodies(session, rows)
     jobs = []
     for row in rows:
         shown = sorted(links[row.article_id], key=lambda link: link.position)
@@ -439,21 +452,30 @@ def prepare_articles(session: Session, article_ids: Iterable[int]) -> list[Artic
                 snapshot=snapshot_of(row),
                 views=counts.get(row.article_id, 0),
                 related=[card_of(snapshot_of(r)) for r in related_rows if r is not None],
-                body=bodies[row.article_id],
+                version=row.version,
+                body=bodies.get(row.article_id),
             )
         )
     return jobs
 
 
-def write_articles(store: PageStore, renderer: Renderer, jobs: Iterable[ArticleJob]) -> list[str]:
+def write_articles(
+    store: PageStore, renderer: Renderer, jobs: Iterable[ArticleJob]
+) -> tuple[list[str], list[tuple[int, int, md.RenderedBody]]]:
     """Render and write prepared pages: no database, so it runs outside any transaction
-    (on SQLite, where a transaction holds the write lock, workers render in parallel)."""
+    (on SQLite, where a transaction holds the write lock, workers render in parallel).
+    Returns the files written and the bodies it had to render, for the cache."""
     written = []
+    fresh = []
     for job in jobs:
-        page = renderer.article(job.snapshot, views=job.views, related=job.related, body=job.body)
+        body = job.body
+        if body is None:
+            body = md.render_markdown(job.snapshot.body)
+            fresh.append((job.snapshot.id, job.version, body))
+        page = renderer.article(job.snapshot, views=job.views, related=job.related, body=body)
         store.write(job.rel, page)
         written.append(job.rel)
-    return written
+    return written, fresh
 
 
 def all_index_keys(session: Session) -> set[str]:

@@ -67,8 +67,15 @@ def render_indexes() -> int:
     coalesce.clear_flag(rt)
     now = service.utcnow()
     with rt.db.transaction() as session:
-        keys = repository.take_dirty(session)
-        written = service.render_indexes(session, rt.store, rt.site, keys, now=now)
+        keys = repository.dirty_keys(session)
+    # One transaction per key: on SQLite a transaction holds the write lock, and a big
+    # category or the sitemap takes a while; an article publish waits for one key, not all.
+    # A key is claimed in the transaction that renders it, so a failure leaves it dirty.
+    written: list[str] = []
+    for key in keys:
+        with rt.db.transaction() as session:
+            if repository.take_dirty_key(session, key):
+                written += service.render_indexes(session, rt.store, rt.site, [key], now=now)
     if keys:
         metrics.record_render(rt.redis, len(written), None)
         log.info("rendered %d index key(s) into %d file(s)", len(keys), len(written))
@@ -92,8 +99,6 @@ def view_counts(payload: dict[str, Any]) -> int:
         repository.mark_dirty(session, result.dirty | result.deferred, now)
     if result.dirty:
         coalesce.schedule_indexes(rt, current_app)
-    if result.deferred:
-        coalesce.schedule_indexes(rt, current_app, deferred=True)
     metrics.record_render(rt.redis, len(result.pages_written), None)
     return len(result.pages_written)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
-from services.render import coalesce
+from services.render import coalesce, repository
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
 from services.render.worker import create_celery
@@ -21,17 +22,24 @@ def rt(render_settings: RenderSettings) -> Iterator[RenderRuntime]:
     runtime.close()
 
 
-def test_a_burst_sends_one_prompt_run_and_one_deferred_run(
-    rt: RenderRuntime, redis_dbs: RedisDbs
-) -> None:
+def test_a_burst_sends_one_run(rt: RenderRuntime, redis_dbs: RedisDbs) -> None:
     app = create_celery(rt.settings)
     broker = redis_dbs.client(redis_dbs.broker_db)
     sent = [coalesce.schedule_indexes(rt, app) for _ in range(50)]
     assert sent.count(True) == 1
-    deferred = [coalesce.schedule_indexes(rt, app, deferred=True) for _ in range(50)]
-    assert deferred.count(True) == 1  # held-back view counts never block the prompt run
-    assert broker.llen(RENDER_QUEUE) == 2
-    # A run clears both flags as it starts: a change during the run schedules the next one.
+    assert broker.llen(RENDER_QUEUE) == 1
+    # A run clears the flag as it starts: a change during the run schedules the next one.
     coalesce.clear_flag(rt)
     assert coalesce.schedule_indexes(rt, app)
-    assert broker.llen(RENDER_QUEUE) == 3
+    assert broker.llen(RENDER_QUEUE) == 2
+
+
+def test_a_dirty_key_is_claimed_once(rt: RenderRuntime) -> None:
+    with rt.db.transaction() as session:
+        repository.mark_dirty(session, ["home", "feed"], datetime.now(UTC))
+    with rt.db.transaction() as session:
+        assert repository.dirty_keys(session) == ["feed", "home"]
+        assert repository.take_dirty_key(session, "home")
+        assert not repository.take_dirty_key(session, "home")
+    with rt.db.transaction() as session:
+        assert repository.dirty_keys(session) == ["feed"]

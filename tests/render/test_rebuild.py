@@ -63,7 +63,7 @@ def test_render_all_rebuilds_every_page_across_the_workers(rt: RenderRuntime) ->
     with render_workers(rt.settings, 2, **renamed):
         out = subprocess.run(
             [sys.executable, "-m", "services.cli", "render", "--all", "--batch-size", "3"],
-            env=render_env(rt.settings, **renamed), capture_output=True, text=True, timeout=120,
+            env=render_env(rt.settings, **renamed), capture_output=True, text=True, timeout=300,
         )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Rendered 12 article(s)" in out.stdout
