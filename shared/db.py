@@ -70,14 +70,22 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def _sqlite_begin_deferred(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+    """An engine; on SQLite, ``read_only`` ones start plain (deferred) transactions, which
+    read a WAL snapshot without taking the write lock."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        event.listen(
+            engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin_immediate
+        )
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 5)
@@ -147,9 +155,26 @@ class Database:
         self.url = normalise_database_url(url)
         self.engine = make_engine(self.url)
         self.sessions = make_session_factory(self.engine)
+        # Long reads (rendering index pages) must not hold SQLite's write lock.
+        self.read_engine = (
+            make_engine(self.url, read_only=True) if self.url.startswith("sqlite") else self.engine
+        )
+        self.read_sessions = make_session_factory(self.read_engine)
 
     def transaction(self) -> contextlib.AbstractContextManager[Session]:
         return transaction(self.sessions)
 
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A read-only unit of work (rolled back at the end; writes are a bug here)."""
+        session = self.read_sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()

@@ -136,7 +136,12 @@ def mark_dirty(session: Session, keys: Iterable[str], now: datetime) -> None:
     rows = [{"key": k, "marked_at": now} for k in sorted(set(keys))]
     if not rows:
         return
-    stmt = _insert(session)(DirtyIndex).values(rows).on_conflict_do_nothing(index_elements=["key"])
+    # A key marked again moves its mark forward: a render that read the read model before
+    # this change then sees its mark changed and leaves the key dirty (see clear_dirty).
+    ins = _insert(session)(DirtyIndex).values(rows)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["key"], set_={"marked_at": ins.excluded.marked_at}
+    )
     session.execute(stmt)
 
 
@@ -148,6 +153,17 @@ def take_dirty(session: Session) -> list[str]:
 
 def dirty_keys(session: Session) -> list[str]:
     return sorted(session.scalars(select(DirtyIndex.key)))
+
+
+def dirty_marks(session: Session) -> dict[str, datetime]:
+    """Every dirty key with the time it was last marked."""
+    return {row[0]: row[1] for row in session.execute(select(DirtyIndex.key, DirtyIndex.marked_at))}
+
+
+def clear_dirty(session: Session, key: str, marked_at: datetime) -> bool:
+    """Forget a rendered key, unless it was marked again after the render read its data."""
+    stmt = delete(DirtyIndex).where(DirtyIndex.key == key, DirtyIndex.marked_at <= marked_at)
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
 def take_dirty_key(session: Session, key: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -61,21 +62,38 @@ def article_changed(payload: dict[str, Any]) -> bool:
     return result.applied
 
 
+INDEX_LOCK_KEY = "hh:render:indexes-lock"
+# Longer than any index run; a renderer killed mid-run frees the lock when it expires.
+INDEX_LOCK_SECONDS = 300
+
+
 @shared_task(name=RENDER_INDEXES_TASK, **RETRY)
 def render_indexes() -> int:
     rt = get_runtime()
-    coalesce.clear_flag(rt)
-    now = service.utcnow()
-    with rt.db.transaction() as session:
-        keys = repository.dirty_keys(session)
-    # One transaction per key: on SQLite a transaction holds the write lock, and a big
-    # category or the sitemap takes a while; an article publish waits for one key, not all.
-    # A key is claimed in the transaction that renders it, so a failure leaves it dirty.
-    written: list[str] = []
-    for key in keys:
-        with rt.db.transaction() as session:
-            if repository.take_dirty_key(session, key):
+    # One index renderer at a time: two could otherwise write an older listing last.
+    lock = rt.redis.lock(INDEX_LOCK_KEY, timeout=INDEX_LOCK_SECONDS)
+    if not lock.acquire(blocking=False):
+        coalesce.clear_flag(rt)  # the running one may have read its keys already: come back
+        coalesce.schedule_indexes(rt, current_app)
+        return 0
+    try:
+        coalesce.clear_flag(rt)
+        now = service.utcnow()
+        with rt.db.reading() as session:
+            marks = repository.dirty_marks(session)
+        # Each key is read and rendered without the database write lock (a WAL snapshot on
+        # SQLite), so a big category or the sitemap never makes a publish wait. A key is
+        # forgotten only if nobody marked it again meanwhile; a failure leaves it dirty.
+        written: list[str] = []
+        for key, marked_at in sorted(marks.items()):
+            with rt.db.reading() as session:
                 written += service.render_indexes(session, rt.store, rt.site, [key], now=now)
+            with rt.db.transaction() as session:
+                repository.clear_dirty(session, key, marked_at)
+    finally:
+        with contextlib.suppress(Exception):
+            lock.release()
+    keys = list(marks)
     if keys:
         metrics.record_render(rt.redis, len(written), None)
         log.info("rendered %d index key(s) into %d file(s)", len(keys), len(written))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,6 +12,7 @@ from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
 from services.render.worker import create_celery
 from shared.contracts import RENDER_QUEUE
+from shared.db import Database
 from tests.conftest import RedisDbs
 
 
@@ -43,3 +44,25 @@ def test_a_dirty_key_is_claimed_once(rt: RenderRuntime) -> None:
         assert not repository.take_dirty_key(session, "home")
     with rt.db.transaction() as session:
         assert repository.dirty_keys(session) == ["feed"]
+
+
+def test_a_key_marked_again_during_its_render_stays_dirty(render_settings: RenderSettings) -> None:
+    db = Database(render_settings.render_database_url)
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    try:
+        with db.transaction() as session:
+            repository.mark_dirty(session, ["home"], first)
+        with db.reading() as session:
+            seen = repository.dirty_marks(session)["home"]
+        with db.transaction() as session:  # a publish lands while "home" is being rendered
+            repository.mark_dirty(session, ["home"], first + timedelta(seconds=1))
+        with db.transaction() as session:
+            assert not repository.clear_dirty(session, "home", seen)
+        with db.reading() as session:
+            again = repository.dirty_marks(session)["home"]
+        with db.transaction() as session:
+            assert repository.clear_dirty(session, "home", again)
+        with db.reading() as session:
+            assert repository.dirty_marks(session) == {}
+    finally:
+        db.dispose()
