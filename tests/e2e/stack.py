@@ -68,7 +68,11 @@ ExtraSpecs = Callable[[StackSettings, dict[str, str]], list[ProcessSpec]]
 def start_stack(root: Path, extra: ExtraSpecs | None = None, **overrides: str) -> Stack:
     redis = RedisServer.launch()
     settings = StackSettings(
-        pages_port=free_port(), articles_port=free_port(), views_port=free_port(), var_dir=root
+        pages_port=free_port(),
+        articles_port=free_port(),
+        views_port=free_port(),
+        var_dir=root,
+        worker_concurrency=int(overrides.get("HEALTHHUB_WORKER_CONCURRENCY", "1")),
     )
     env = {
         **os.environ,
