@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import RootModel
+from sqlalchemy.orm import Session
 
 from services.articles import caching, listing, presenters, repository, service
 from services.articles.deps import Admin, ClockDep, Editor, SessionDep, SettingsDep
 from services.articles.errors import ArticleNotFound, VersionRequired
+from services.articles.models import Article
 from services.articles.openapi import EDITOR, problems
 from services.articles.schemas import (
     ArticleCreate,
@@ -38,6 +40,12 @@ IfMatch = Annotated[str | None, Header(description='The version being edited, e.
 _etag = caching.version_etag
 
 
+def _with_etag(response: Response, session: Session, article: Article) -> ArticleOut:
+    """The editor's view of an article, with its version as the ETag for the next edit."""
+    response.headers["ETag"] = _etag(article.version)
+    return presenters.article_out(session, article)
+
+
 def version_from(if_match: str | None, body_version: int | None) -> int | None:
     if body_version is not None:
         return body_version
@@ -49,10 +57,9 @@ def version_from(if_match: str | None, body_version: int | None) -> int | None:
     return int(raw)
 
 
-def _answer(session: SessionDep, response: Response, article_id: int) -> ArticleOut:
+def _read(session: SessionDep, response: Response, article_id: int) -> ArticleOut:
     article = service.get(session, article_id=article_id)
-    response.headers["ETag"] = _etag(article.version)
-    return presenters.article_out(session, article)
+    return _with_etag(response, session, article)
 
 
 @editor_router.post(
@@ -75,8 +82,7 @@ def create_article(
         session, data=data, actor=token.name, now=clock(), max_body_bytes=settings.max_body_bytes
     )
     response.headers["Location"] = f"/api/v1/articles/{article.id}"
-    response.headers["ETag"] = _etag(article.version)
-    return presenters.article_out(session, article)
+    return _with_etag(response, session, article)
 
 
 @editor_router.get(
@@ -110,7 +116,7 @@ def read_article(
     article_id: ArticleId, response: Response, session: SessionDep, _: Editor
 ) -> ArticleOut:
     """The article in any status; the ETag is its version, ready for If-Match."""
-    return _answer(session, response, article_id)
+    return _read(session, response, article_id)
 
 
 @editor_router.patch(
@@ -143,8 +149,7 @@ def update_article(
         now=clock(),
         max_body_bytes=settings.max_body_bytes,
     )
-    response.headers["ETag"] = _etag(article.version)
-    return presenters.article_out(session, article)
+    return _with_etag(response, session, article)
 
 
 @editor_router.post(
@@ -179,8 +184,7 @@ def publish_article(
         article = service.publish(
             session, article_id=article_id, expected_version=expected, actor=token.name, now=now
         )
-    response.headers["ETag"] = _etag(article.version)
-    return presenters.article_out(session, article)
+    return _with_etag(response, session, article)
 
 
 @editor_router.post(
@@ -204,8 +208,7 @@ def unpublish_article(
     article = service.unpublish(
         session, article_id=article_id, expected_version=expected, actor=token.name, now=clock()
     )
-    response.headers["ETag"] = _etag(article.version)
-    return presenters.article_out(session, article)
+    return _with_etag(response, session, article)
 
 
 @editor_router.post(
@@ -228,8 +231,7 @@ def archive_article(
     article = service.archive(
         session, article_id=article_id, expected_version=expected, actor=token.name, now=clock()
     )
-    response.headers["ETag"] = _etag(article.version)
-    return presenters.article_out(session, article)
+    return _with_etag(response, session, article)
 
 
 @editor_router.delete(
