@@ -25,7 +25,7 @@ up: venv
 ## make test: lint, then the whole test suite (starts what it needs; says what it skipped)
 test: venv
 	$(BIN)/python -m tests.preflight
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .

@@ -145,16 +145,6 @@ def mark_dirty(session: Session, keys: Iterable[str], now: datetime) -> None:
     session.execute(stmt)
 
 
-def take_dirty(session: Session) -> list[str]:
-    """Claim every dirty key at once (deleted in this transaction; rolled back on failure)."""
-    stmt = delete(DirtyIndex).returning(DirtyIndex.key)
-    return sorted(session.scalars(stmt))
-
-
-def dirty_keys(session: Session) -> list[str]:
-    return sorted(session.scalars(select(DirtyIndex.key)))
-
-
 def dirty_marks(session: Session) -> dict[str, datetime]:
     """Every dirty key with the time it was last marked."""
     return {row[0]: row[1] for row in session.execute(select(DirtyIndex.key, DirtyIndex.marked_at))}
@@ -164,12 +154,6 @@ def clear_dirty(session: Session, key: str, marked_at: datetime) -> bool:
     """Forget a rendered key, unless it was marked again after the render read its data."""
     stmt = delete(DirtyIndex).where(DirtyIndex.key == key, DirtyIndex.marked_at <= marked_at)
     return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
-
-
-def take_dirty_key(session: Session, key: str) -> bool:
-    """Claim one dirty key (deleted in this transaction); False if another run took it."""
-    stmt = delete(DirtyIndex).where(DirtyIndex.key == key).returning(DirtyIndex.key)
-    return session.scalar(stmt) is not None
 
 
 def count_dirty(session: Session) -> int:

@@ -29,8 +29,9 @@ from services.render.renderer import (
     card_of,
     tag_slug,
 )
-from services.render.store import PageStore, article_page, category_page, url_of
+from services.render.store import PageStore, article_page, category_page
 from shared.contracts import ArticleSnapshot, CategoryCrumb
+from shared.db import Database
 
 log = logging.getLogger("healthhub.render")
 
@@ -57,9 +58,12 @@ def snapshot_of(row: Snapshot) -> ArticleSnapshot:
     return ArticleSnapshot.model_validate(row.data)
 
 
+ARTICLE_KEY_PREFIX = "article:"
+
+
 def article_key(article_id: int) -> str:
     """An article page to render again because its related list changed."""
-    return f"article:{article_id}"
+    return f"{ARTICLE_KEY_PREFIX}{article_id}"
 
 
 def category_key(slug: str) -> str:
@@ -485,9 +489,28 @@ def all_index_keys(session: Session) -> set[str]:
     return keys
 
 
-def urls_of(paths: Iterable[str]) -> list[str]:
-    return [url_of(p) for p in paths]
-
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def render_dirty(
+    db: Database, store: PageStore, site: Site, *, now: datetime
+) -> tuple[list[str], list[str]]:
+    """Render every dirty index key; returns (keys, files written).
+
+    Each key is read and rendered from a read snapshot, without the database write lock, so
+    a big category or the sitemap never makes a publish wait. A key is forgotten only if
+    nobody marked it again meanwhile; a failure leaves it dirty. The caller makes sure only
+    one index renderer runs at a time (two could otherwise write an older listing last)."""
+    with db.reading() as session:
+        marks = repository.dirty_marks(session)
+    written: list[str] = []
+    for key, marked_at in sorted(marks.items()):
+        # Listings only read; an article page re-rendered for its related list also stores
+        # that list, so it takes a (short) write transaction.
+        unit = db.transaction() if key.startswith(ARTICLE_KEY_PREFIX) else db.reading()
+        with unit as session:
+            written += render_indexes(session, store, site, [key], now=now)
+        with db.transaction() as session:
+            repository.clear_dirty(session, key, marked_at)
+    return sorted(marks), written

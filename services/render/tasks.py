@@ -78,22 +78,10 @@ def render_indexes() -> int:
         return 0
     try:
         coalesce.clear_flag(rt)
-        now = service.utcnow()
-        with rt.db.reading() as session:
-            marks = repository.dirty_marks(session)
-        # Each key is read and rendered without the database write lock (a WAL snapshot on
-        # SQLite), so a big category or the sitemap never makes a publish wait. A key is
-        # forgotten only if nobody marked it again meanwhile; a failure leaves it dirty.
-        written: list[str] = []
-        for key, marked_at in sorted(marks.items()):
-            with rt.db.reading() as session:
-                written += service.render_indexes(session, rt.store, rt.site, [key], now=now)
-            with rt.db.transaction() as session:
-                repository.clear_dirty(session, key, marked_at)
+        keys, written = service.render_dirty(rt.db, rt.store, rt.site, now=service.utcnow())
     finally:
         with contextlib.suppress(Exception):
             lock.release()
-    keys = list(marks)
     if keys:
         metrics.record_render(rt.redis, len(written), None)
         log.info("rendered %d index key(s) into %d file(s)", len(keys), len(written))

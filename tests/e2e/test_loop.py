@@ -87,6 +87,7 @@ def test_sample_article_shows_its_imported_count(stack: Stack) -> None:
 
 
 def test_unpublish_and_slug_change_reach_the_public_site(stack: Stack) -> None:
+    stack.cli("seed")  # idempotent; this test may run on a worker of its own
     token = stack.token()
     headers = {"Authorization": f"Bearer {token}"}
     article = create_and_publish(stack, token, slug="e2e-moving", title="A page that moves")

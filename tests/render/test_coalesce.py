@@ -35,17 +35,6 @@ def test_a_burst_sends_one_run(rt: RenderRuntime, redis_dbs: RedisDbs) -> None:
     assert broker.llen(RENDER_QUEUE) == 2
 
 
-def test_a_dirty_key_is_claimed_once(rt: RenderRuntime) -> None:
-    with rt.db.transaction() as session:
-        repository.mark_dirty(session, ["home", "feed"], datetime.now(UTC))
-    with rt.db.transaction() as session:
-        assert repository.dirty_keys(session) == ["feed", "home"]
-        assert repository.take_dirty_key(session, "home")
-        assert not repository.take_dirty_key(session, "home")
-    with rt.db.transaction() as session:
-        assert repository.dirty_keys(session) == ["feed"]
-
-
 def test_a_key_marked_again_during_its_render_stays_dirty(render_settings: RenderSettings) -> None:
     db = Database(render_settings.render_database_url)
     first = datetime(2026, 1, 1, tzinfo=UTC)

@@ -33,9 +33,8 @@ def apply(rt: RenderRuntime, snap: ArticleSnapshot) -> service.ApplyResult:
 
 
 def indexes(rt: RenderRuntime) -> list[str]:
-    with rt.db.transaction() as session:
-        keys = repository.take_dirty(session)
-        return service.render_indexes(session, rt.store, rt.site, keys, now=NOW)
+    """What the render-indexes task does (without its lock)."""
+    return service.render_dirty(rt.db, rt.store, rt.site, now=NOW)[1]
 
 
 def page(rt: RenderRuntime, rel: str) -> str | None:
