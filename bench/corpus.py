@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from services.render.models import Snapshot, SnapshotTag
+from services.render import listings
+from services.render.models import ListingMember, ListingName, Snapshot, SnapshotTag
 from services.render.renderer import tag_slug
 from shared.contracts import ArticleSnapshot, CategoryCrumb, CategoryRef, Reference
 
@@ -123,9 +124,12 @@ def make_corpus(n: int, *, seed: int = SEED, first_id: int = 1) -> list[ArticleS
 
 
 def load_read_model(session: Session, corpus: Iterable[ArticleSnapshot], now: datetime) -> int:
-    """Bulk-insert snapshots as the render service would hold them (no pages written)."""
+    """Bulk-insert snapshots as the render service would hold them (no pages written): the
+    snapshots, their tags and their listing membership, as applying each one would store."""
     snapshots: list[dict[str, object]] = []
     tags: list[dict[str, object]] = []
+    members: list[dict[str, object]] = []
+    names: dict[str, tuple[str, bool]] = {}
     for snap in corpus:
         trail = [c.slug for c in snap.category.parents] + [snap.category.slug]
         snapshots.append(
@@ -137,13 +141,28 @@ def load_read_model(session: Session, corpus: Iterable[ArticleSnapshot], now: da
                 "category_slug": snap.category.slug,
                 "category_trail": "/" + "".join(f"{s}/" for s in trail),
                 "published_at": snap.published_at,
+                "updated_at": snap.updated_at,
                 "data": snap.model_dump(mode="json"),
                 "applied_at": now,
             }
         )
         tags += [{"article_id": snap.id, "tag_slug": tag_slug(t), "tag_name": t} for t in snap.tags]
-    session.execute(insert(Snapshot), snapshots)
-    session.execute(insert(SnapshotTag), tags)
+        position = listings.position_of(snap)
+        root = listings.root_listing(snap)
+        for listing, name in listings.listings_of(snap).items():
+            members.append({"listing": listing, "sort_at": position.sort_at, "article_id": snap.id})
+            if listing != listings.ALL:
+                names[listing] = (name, listing == root or names.get(listing, ("", False))[1])
+    for start in range(0, len(snapshots), 2000):
+        session.execute(insert(Snapshot), snapshots[start : start + 2000])
+    for start in range(0, len(tags), 5000):
+        session.execute(insert(SnapshotTag), tags[start : start + 5000])
+    for start in range(0, len(members), 5000):
+        session.execute(insert(ListingMember), members[start : start + 5000])
+    session.execute(
+        insert(ListingName),
+        [{"listing": k, "name": n, "is_root": root} for k, (n, root) in sorted(names.items())],
+    )
     return len(snapshots)
 
 

@@ -10,6 +10,8 @@ ROLES = (
     ("services.articles.app", "articles-api"),
     ("services.views.app", "views-api"),
     ("worker articles", "articles-worker"),
+    ("worker render-pages", "render-pages-worker"),
+    ("worker render-listings", "render-listings-worker"),
     ("worker render", "render-worker"),
     ("worker views", "views-worker"),
     ("services.cli scheduler", "scheduler"),

@@ -134,7 +134,12 @@ def seed() -> None:
 
 @app.command()
 def worker(
-    service: Annotated[str, typer.Argument(help="articles, render or views")],
+    service: Annotated[
+        str,
+        typer.Argument(
+            help="articles, render-pages, render-listings, views; or render (both render queues)"
+        ),
+    ],
     concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     metrics_port: Annotated[
         int,
@@ -153,7 +158,7 @@ def worker(
         logging.getLogger(noisy).setLevel(logging.WARNING)
     celery_app = importlib.import_module(module).create_celery()
     if metrics_port:
-        serve_worker_metrics(metrics_port, worker_metrics(service))
+        serve_worker_metrics(metrics_port, worker_metrics(service.split("-")[0]))
     celery_app.worker_main(
         [
             "worker",

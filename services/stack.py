@@ -9,14 +9,21 @@ from collections.abc import Mapping
 from pydantic import Field
 
 from services.supervisor import ProcessSpec, python_module
-from shared.contracts import ARTICLES_QUEUE, RENDER_QUEUE, VIEWS_QUEUE
+from shared.contracts import ARTICLES_QUEUE, RENDER_LISTINGS_QUEUE, RENDER_PAGES_QUEUE, VIEWS_QUEUE
 from shared.settings import BaseServiceSettings
 
+# Worker services: name → (Celery app module, queues it consumes). Render runs as two services
+# so that the page a reader waits for never queues behind listing work; `render` (both
+# queues in one worker) is for small set-ups and tests, `healthhub up` runs the two.
 WORKERS = {
     "articles": ("services.articles.worker", ARTICLES_QUEUE),
-    "render": ("services.render.worker", RENDER_QUEUE),
+    "render-pages": ("services.render.worker", RENDER_PAGES_QUEUE),
+    "render-listings": ("services.render.worker", RENDER_LISTINGS_QUEUE),
+    "render": ("services.render.worker", f"{RENDER_PAGES_QUEUE},{RENDER_LISTINGS_QUEUE}"),
     "views": ("services.views.worker", VIEWS_QUEUE),
 }
+# What `healthhub up` and the end-to-end stack run.
+STACK_WORKERS = ("articles", "render-pages", "render-listings", "views")
 
 
 class StackSettings(BaseServiceSettings):
@@ -33,7 +40,7 @@ class StackSettings(BaseServiceSettings):
 def stack_specs(
     stack: StackSettings, base_env: Mapping[str, str] | None = None
 ) -> list[ProcessSpec]:
-    """The local topology: page server, two APIs, three workers, one scheduler."""
+    """The local topology: page server, two APIs, four workers, one scheduler."""
     h = stack.host
     base = os.environ if base_env is None else base_env
     env = {
@@ -81,7 +88,7 @@ def stack_specs(
             f"http://{h}:{stack.views_port}/healthz",
         ),
     ]
-    for name in WORKERS:
+    for name in STACK_WORKERS:
         specs.append(
             ProcessSpec(
                 f"{name}-worker",

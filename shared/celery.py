@@ -22,7 +22,7 @@ from shared.contracts import (
     OUTBOX_RELAY_TASK,
     PUBLISH_SCHEDULED_TASK,
     RENDER_INDEXES_TASK,
-    RENDER_QUEUE,
+    RENDER_LISTINGS_QUEUE,
     TASK_QUEUES,
     VIEWS_FLUSH_TASK,
     VIEWS_QUEUE,
@@ -46,7 +46,7 @@ def beat_schedule(
         "render-indexes": {
             "task": RENDER_INDEXES_TASK,
             "schedule": timedelta(seconds=indexes_every),
-            "options": {"queue": RENDER_QUEUE, "expires": indexes_every * 2},
+            "options": {"queue": RENDER_LISTINGS_QUEUE, "expires": indexes_every * 2},
         },
         "relay-outbox": {
             "task": OUTBOX_RELAY_TASK,

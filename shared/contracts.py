@@ -16,9 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 # --- queues -------------------------------------------------------------------------------
 ARTICLES_QUEUE = "articles"
-RENDER_QUEUE = "render"
+# Render work comes in two kinds with their own queues and worker services, so latency work
+# never waits behind throughput work: the page a reader is waiting for (an article that was
+# published, updated, moved or withdrawn; a preview) and everything that lists it (home,
+# categories, tags, feed, sitemap, other articles' related lists, view-count refreshes,
+# full re-renders), which is coalesced and may lag by a second or two.
+RENDER_PAGES_QUEUE = "render-pages"
+RENDER_LISTINGS_QUEUE = "render-listings"
 VIEWS_QUEUE = "views"
-ALL_QUEUES = (ARTICLES_QUEUE, RENDER_QUEUE, VIEWS_QUEUE)
+ALL_QUEUES = (ARTICLES_QUEUE, RENDER_PAGES_QUEUE, RENDER_LISTINGS_QUEUE, VIEWS_QUEUE)
 
 # --- task names -----------------------------------------------------------------------------
 # articles consumes
@@ -37,18 +43,18 @@ VIEWS_FLUSH_TASK = "healthhub.views.flush"
 TASK_QUEUES: dict[str, str] = {
     OUTBOX_RELAY_TASK: ARTICLES_QUEUE,
     PUBLISH_SCHEDULED_TASK: ARTICLES_QUEUE,
-    RENDER_ARTICLE_CHANGED_TASK: RENDER_QUEUE,
-    RENDER_INDEXES_TASK: RENDER_QUEUE,
-    RENDER_VIEW_COUNTS_TASK: RENDER_QUEUE,
-    RENDER_REBUILD_TASK: RENDER_QUEUE,
-    RENDER_PREVIEW_TASK: RENDER_QUEUE,
+    RENDER_ARTICLE_CHANGED_TASK: RENDER_PAGES_QUEUE,
+    RENDER_PREVIEW_TASK: RENDER_PAGES_QUEUE,
+    RENDER_INDEXES_TASK: RENDER_LISTINGS_QUEUE,
+    RENDER_VIEW_COUNTS_TASK: RENDER_LISTINGS_QUEUE,
+    RENDER_REBUILD_TASK: RENDER_LISTINGS_QUEUE,
     VIEWS_ARTICLE_CHANGED_TASK: VIEWS_QUEUE,
     VIEWS_FLUSH_TASK: VIEWS_QUEUE,
 }
 
 # Every article event is delivered once to each subscriber: (queue, task name).
 ARTICLE_EVENT_SUBSCRIBERS: tuple[tuple[str, str], ...] = (
-    (RENDER_QUEUE, RENDER_ARTICLE_CHANGED_TASK),
+    (RENDER_PAGES_QUEUE, RENDER_ARTICLE_CHANGED_TASK),
     (VIEWS_QUEUE, VIEWS_ARTICLE_CHANGED_TASK),
 )
 

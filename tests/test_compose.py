@@ -37,7 +37,8 @@ def test_compose_config_validates() -> None:
 def test_the_topology_is_complete(compose: dict[str, Any]) -> None:
     assert set(compose["services"]) == {
         "postgres", "redis", "migrate", "articles-api", "articles-worker", "scheduler",
-        "views-api", "views-worker", "render-worker", "pages", "gateway", "flower",
+        "views-api", "views-worker", "render-pages-worker", "render-listings-worker", "pages",
+        "gateway", "flower",
     }  # fmt: skip
     assert compose["services"]["flower"]["profiles"] == ["flower"]
 

@@ -24,8 +24,8 @@ from services.articles.openapi import EDITOR, problems
 from services.articles.snapshots import build_snapshot
 from shared.contracts import (
     PREVIEW_REPLY_KEY,
+    RENDER_PAGES_QUEUE,
     RENDER_PREVIEW_TASK,
-    RENDER_QUEUE,
     ArticleSnapshot,
     PreviewReply,
     PreviewRequest,
@@ -51,7 +51,11 @@ def request_preview(
     payload = PreviewRequest(request_id=request_id, snapshot=snapshot).model_dump(mode="json")
     try:
         celery_app.send_task(
-            RENDER_PREVIEW_TASK, args=[payload], queue=RENDER_QUEUE, expires=timeout, retry=False
+            RENDER_PREVIEW_TASK,
+            args=[payload],
+            queue=RENDER_PAGES_QUEUE,
+            expires=timeout,
+            retry=False,
         )
     except Exception as exc:  # kombu raises its own OperationalError when Redis is down
         raise PreviewUnavailable(f"could not reach the render workers: {exc}") from exc

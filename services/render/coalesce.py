@@ -12,7 +12,7 @@ from __future__ import annotations
 from celery import Celery
 
 from services.render.runtime import RenderRuntime
-from shared.contracts import RENDER_INDEXES_TASK, RENDER_QUEUE
+from shared.contracts import RENDER_INDEXES_TASK, RENDER_LISTINGS_QUEUE
 
 FLAG_KEY = "hh:render:indexes-scheduled"
 # If the task is lost (worker and broker trouble at once), the flag expires and the next
@@ -27,7 +27,7 @@ def schedule_indexes(runtime: RenderRuntime, celery_app: Celery) -> bool:
     try:
         celery_app.send_task(
             RENDER_INDEXES_TASK,
-            queue=RENDER_QUEUE,
+            queue=RENDER_LISTINGS_QUEUE,
             countdown=runtime.settings.index_coalesce_seconds,
         )
     except Exception:

@@ -39,10 +39,13 @@ def render(
     rt = RenderRuntime.from_settings(get_settings())
     try:
         with rt.db.transaction() as session:
+            reindexed = rebuild.reindex(session)
+        with rt.db.reading() as session:
             work = rebuild.Work(
                 article_ids=repository.live_ids(session),
-                index_keys=sorted(service.all_index_keys(session)),
+                index_keys=sorted(service.full_listing_keys(session)),
             )
+        console.print(f"Listing index rebuilt from {reindexed} live article(s).")
         job_id = rebuild.new_job_id()
         batches = rebuild.plan(
             work.article_ids, work.index_keys, job_id=job_id, batch_size=batch_size

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UTCDateTime, make_metadata
@@ -28,8 +28,10 @@ class Snapshot(Base):
     # "/root/.../category/": lets a parent category's page list its children's articles.
     category_trail: Mapped[str] = mapped_column(String(1000), default="/")
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Kept beside ``data`` so a sitemap shard reads thousands of rows without parsing JSON.
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class SnapshotTag(Base):
@@ -42,10 +44,39 @@ class SnapshotTag(Base):
     tag_name: Mapped[str] = mapped_column(String(120))
 
 
+class ListingMember(Base):
+    """One live article in one listing, in the listing's order (oldest first).
+
+    Listings: ``all`` (home, feed, sitemap), ``category:<slug>`` (the category and every
+    category above it) and ``tag:<slug>``. The primary key is the listing's order, so a page
+    of a listing, the position of an article in it and its size are index range reads, never
+    a scan of the site."""
+
+    __tablename__ = "listing_members"
+
+    listing: Mapped[str] = mapped_column(String(200), primary_key=True)
+    sort_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False, index=True
+    )
+
+
+class ListingName(Base):
+    """The display name of a category or tag listing, and whether it is a top-level category
+    (the site navigation lists those that have live articles)."""
+
+    __tablename__ = "listing_names"
+
+    listing: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    is_root: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class ViewCount(Base):
     """The latest total the views service reported for an article."""
 
     __tablename__ = "view_counts"
+    __table_args__ = (Index("ix_view_counts_total", "total"),)
 
     article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     total: Mapped[int] = mapped_column(Integer, default=0)
@@ -53,7 +84,8 @@ class ViewCount(Base):
 
 
 class DirtyIndex(Base):
-    """An index page (home, a category, a tag, the feed...) that must be rendered again.
+    """Listing work to do: a page or range of pages of a listing, the home page, the feed, an
+    article page whose related list changed... (see listings.py for the key format).
 
     Durable, so a worker that dies between marking and rendering loses nothing; rendering
     takes a whole batch at once, which is what coalesces a burst of publishes."""
@@ -77,21 +109,3 @@ class RelatedLink(Base):
     related_id: Mapped[int] = mapped_column(Integer, index=True)
     shared_tags: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class RenderedBody(Base):
-    """An article body as sanitised HTML with its table of contents: a cache.
-
-    Markdown parsing and sanitising is most of the cost of an article page; the body only
-    changes with the article's version, so a re-render for a template change reuses it.
-    ``renderer`` names the Markdown/sanitiser configuration that made it (MARKDOWN_RENDERER):
-    change that and every cached body is stale."""
-
-    __tablename__ = "rendered_bodies"
-
-    article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    version: Mapped[int] = mapped_column(Integer)
-    renderer: Mapped[str] = mapped_column(String(40))
-    html: Mapped[str] = mapped_column(Text)
-    toc: Mapped[list[Any]] = mapped_column(JSON)
-    words: Mapped[int] = mapped_column(Integer)

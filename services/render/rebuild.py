@@ -17,11 +17,19 @@ from datetime import datetime
 
 import redis
 from celery import Celery
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from services.render import service
+from services.render import batch_pages, listing_repository, listings, service
+from services.render.models import Snapshot
 from services.render.renderer import Site
 from services.render.store import PageStore
-from shared.contracts import RENDER_QUEUE, RENDER_REBUILD_TASK, RebuildBatch
+from shared.contracts import (
+    RENDER_LISTINGS_QUEUE,
+    RENDER_REBUILD_TASK,
+    ArticleSnapshot,
+    RebuildBatch,
+)
 from shared.db import Database
 
 PROGRESS_KEY = "hh:render:rebuild:{job}"
@@ -36,17 +44,17 @@ def progress_key(job_id: str) -> str:
 def plan(
     article_ids: Sequence[int], index_keys: Sequence[str], *, job_id: str, batch_size: int
 ) -> list[RebuildBatch]:
-    """Articles in batches of ``batch_size``; index keys in batches a tenth of that size
-    (one key can be many paginated pages)."""
+    """Listing keys first, a few per batch (one key can be hundreds of pages, so they start
+    early and run beside the article batches), then articles in batches of ``batch_size``."""
     batches: list[RebuildBatch] = []
-    for start in range(0, len(article_ids), batch_size):
-        chunk = tuple(article_ids[start : start + batch_size])
-        batches.append(RebuildBatch(job_id=job_id, batch=len(batches), article_ids=chunk))
-    key_step = max(1, batch_size // 10)
+    key_step = max(1, batch_size // 40)
     keys = sorted(index_keys)
     for start in range(0, len(keys), key_step):
         chunk_keys = tuple(keys[start : start + key_step])
         batches.append(RebuildBatch(job_id=job_id, batch=len(batches), index_keys=chunk_keys))
+    for start in range(0, len(article_ids), batch_size):
+        chunk = tuple(article_ids[start : start + batch_size])
+        batches.append(RebuildBatch(job_id=job_id, batch=len(batches), article_ids=chunk))
     return batches
 
 
@@ -61,23 +69,54 @@ def run_batch(
 ) -> int:
     """Render one batch; returns the number of files written.
 
-    Article pages are read in one short transaction and rendered outside it (Markdown too,
-    for bodies not cached yet, which are then cached in a second short one): on SQLite a
-    transaction holds the database write lock, and rendering is most of the time."""
+    Everything is read from a read snapshot and rendered outside any write transaction: on
+    SQLite a transaction holds the database write lock, and rendering is most of the time.
+    Related lists ranked here for the first time are stored after, in one short write."""
     written = 0
     if article_ids:
-        with db.transaction() as session:
-            jobs = service.prepare_articles(session, article_ids)
+        with db.reading() as session:
+            jobs, ranked = batch_pages.prepare(session, article_ids)
             renderer = service.make_renderer(session, site)
-        files, fresh = service.write_articles(store, renderer, jobs)
-        written += len(files)
-        if fresh:
+        written += len(batch_pages.write(store, renderer, jobs))
+        if ranked:
             with db.transaction() as session:
-                service.save_bodies(session, fresh)
+                batch_pages.store_related(session, ranked)
     if index_keys:
-        with db.transaction() as session:
-            written += len(service.render_indexes(session, store, site, index_keys, now=now))
+        with db.reading() as session:
+            written += len(service.render_keys(session, store, site, index_keys, now=now))
     return written
+
+
+def reindex(session: Session) -> int:
+    """Rebuild listing membership and names from the snapshots, streaming: after an upgrade
+    from a read model without them (migration 0003), and a cheap safety net on every full
+    re-render. Returns the number of live articles indexed."""
+    listing_repository.clear_all(session)
+    count, after = 0, -1
+    while True:
+        stmt = (
+            select(Snapshot)
+            .where(Snapshot.status == "published", Snapshot.article_id > after)
+            .order_by(Snapshot.article_id)
+            .limit(500)
+        )
+        rows = session.scalars(stmt).all()
+        if not rows:
+            return count
+        for row in rows:
+            snapshot = ArticleSnapshot.model_validate(row.data)
+            row.updated_at = snapshot.updated_at
+            listing_repository.set_members(
+                session,
+                snapshot.id,
+                listings.position_of(snapshot),
+                listings.listings_of(snapshot),
+                listings.root_listing(snapshot),
+            )
+        session.flush()
+        session.expunge_all()
+        count += len(rows)
+        after = rows[-1].article_id
 
 
 def new_job_id() -> str:
@@ -99,7 +138,7 @@ def done_so_far(client: redis.Redis, job_id: str) -> int:
 def send(celery_app: Celery, batches: Sequence[RebuildBatch]) -> None:
     for batch in batches:
         celery_app.send_task(
-            RENDER_REBUILD_TASK, args=[batch.model_dump(mode="json")], queue=RENDER_QUEUE
+            RENDER_REBUILD_TASK, args=[batch.model_dump(mode="json")], queue=RENDER_LISTINGS_QUEUE
         )
 
 

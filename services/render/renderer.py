@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
@@ -14,7 +15,13 @@ from slugify import slugify
 from services.render.markdown import RenderedBody, render_markdown, safe_url
 from shared.contracts import ArticleSnapshot, CategoryCrumb
 
-PAGE_SIZE = 20
+# XML 1.0 allows no C0 control characters but tab, newline and carriage return: an editor's
+# stray \x01 in a title must not make the feed unreadable for every subscriber.
+_XML_INVALID = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+
+
+def xml_text(value: str) -> str:
+    return xml_escape(value.translate(_XML_INVALID))
 
 
 @dataclass(frozen=True)
@@ -47,10 +54,12 @@ class Section:
 
 @dataclass(frozen=True)
 class Pager:
-    page: int
-    pages: int
-    prev: str | None
-    next: str | None
+    """Links between a listing's landing page and its archive pages (numbered from the
+    oldest, so a page's content and number never change when articles are added)."""
+
+    label: str
+    newer: str | None
+    older: str | None
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,29 @@ def article_url(snapshot: ArticleSnapshot) -> str:
     return f"/{snapshot.category.slug}/{snapshot.slug}"
 
 
+def _as_datetime(value: str | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def card_from_data(data: dict[str, Any], views: int | None = None) -> Card:
+    """A card straight from a stored snapshot's JSON: listings show thousands of cards, and
+    validating whole snapshots (bodies included) only to read six fields is most of the cost."""
+    category = data["category"]
+    updated = _as_datetime(data["updated_at"])
+    published = data.get("published_at")
+    return Card(
+        id=data["id"],
+        title=data["title"],
+        summary=data.get("summary", ""),
+        url=f"/{category['slug']}/{data['slug']}",
+        category_slug=category["slug"],
+        category_name=category["name"],
+        published_at=_as_datetime(published) if published else None,
+        updated_at=updated,
+        views=views,
+    )
+
+
 def card_of(snapshot: ArticleSnapshot, views: int | None = None) -> Card:
     return Card(
         id=snapshot.id,
@@ -95,19 +127,28 @@ def _longdate(value: date | datetime) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    """One Jinja environment per process: it caches the compiled templates, and a renderer
+    is made for every task (its navigation changes), which must not compile them again."""
+    env = Environment(
+        loader=PackageLoader("services.render", "templates"),
+        autoescape=select_autoescape(("html", "xml")),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["longdate"] = _longdate
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    return env
+
+
 class Renderer:
     def __init__(self, site: Site, nav: Sequence[NavCategory] = ()) -> None:
         self.site = site
         self.nav = list(nav)
-        self.env = Environment(
-            loader=PackageLoader("services.render", "templates"),
-            autoescape=select_autoescape(("html", "xml")),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.filters["longdate"] = _longdate
-        self.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+        self.env = _environment()
 
     def _render(self, template: str, **context: Any) -> bytes:
         html = self.env.get_template(template).render(
@@ -228,21 +269,33 @@ class Renderer:
             "The article that was here has been withdrawn by our editors.",
         )
 
-    def sitemap(self, entries: Sequence[tuple[str, datetime]]) -> bytes:
+    def sitemap(self, entries: Sequence[tuple[str, datetime | None]]) -> bytes:
+        """One sitemap file (a shard): at most 50,000 URLs by the protocol."""
         lines = [
             '<?xml version="1.0" encoding="UTF-8"?>',
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
         ]
         for path, lastmod in entries:
-            lines.append(
-                f"<url><loc>{xml_escape(self.site.url + path)}</loc><lastmod>{lastmod.date().isoformat()}</lastmod></url>"
-            )
+            mod = f"<lastmod>{lastmod.date().isoformat()}</lastmod>" if lastmod else ""
+            lines.append(f"<url><loc>{xml_text(self.site.url + path)}</loc>{mod}</url>")
         lines.append("</urlset>")
         return ("\n".join(lines) + "\n").encode()
 
+    def sitemap_index(self, files: Sequence[str]) -> bytes:
+        """The sitemap index (sitemap.xml): one entry per shard. No lastmod: it would make
+        the index change with every shard."""
+        lines = [
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+        ]
+        for name in files:
+            lines.append(f"<sitemap><loc>{xml_text(self.site.url + '/' + name)}</loc></sitemap>")
+        lines.append("</sitemapindex>")
+        return ("\n".join(lines) + "\n").encode()
+
     def feed(self, cards: Sequence[Card], updated: datetime) -> bytes:
-        site = xml_escape(self.site.name)
-        base = xml_escape(self.site.url)
+        site = xml_text(self.site.name)
+        base = xml_text(self.site.url)
         lines = [
             '<?xml version="1.0" encoding="utf-8"?>',
             '<feed xmlns="http://www.w3.org/2005/Atom">',
@@ -253,15 +306,15 @@ class Renderer:
             f"<updated>{updated.isoformat()}</updated>",
         ]
         for c in cards:
-            link = xml_escape(self.site.url + c.url)
+            link = xml_text(self.site.url + c.url)
             lines += [
                 "<entry>",
-                f"<title>{xml_escape(c.title)}</title>",
+                f"<title>{xml_text(c.title)}</title>",
                 f'<link href="{link}"/>',
                 f"<id>{link}</id>",
                 f"<published>{(c.published_at or c.updated_at).isoformat()}</published>",
                 f"<updated>{c.updated_at.isoformat()}</updated>",
-                f"<summary>{xml_escape(c.summary)}</summary>",
+                f"<summary>{xml_text(c.summary)}</summary>",
                 f"<author><name>{site}</name></author>",
                 "</entry>",
             ]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from services.render.models import (
     DirtyIndex,
     RelatedLink,
-    RenderedBody,
     Snapshot,
     SnapshotTag,
     ViewCount,
@@ -47,16 +46,6 @@ def snapshots_by_id(session: Session, ids: Iterable[int]) -> Sequence[Snapshot]:
     return session.scalars(stmt).all()
 
 
-def live_in_category(session: Session, category: str) -> Sequence[Snapshot]:
-    """Live articles in this category or any category below it, newest first."""
-    stmt = (
-        select(Snapshot)
-        .where(Snapshot.status == "published", Snapshot.category_trail.contains(f"/{category}/"))
-        .order_by(Snapshot.published_at.desc(), Snapshot.article_id.desc())
-    )
-    return session.scalars(stmt).all()
-
-
 def latest_live(session: Session, limit: int) -> Sequence[Snapshot]:
     stmt = (
         select(Snapshot)
@@ -76,30 +65,6 @@ def most_viewed_live(session: Session, limit: int) -> Sequence[tuple[Snapshot, i
         .limit(limit)
     )
     return [(row[0], row[1]) for row in session.execute(stmt)]
-
-
-def live_categories(session: Session) -> Sequence[tuple[str, str]]:
-    """(slug, name) of the top-level categories that have live articles."""
-    stmt = select(Snapshot.category_trail).where(Snapshot.status == "published").distinct()
-    roots = sorted({trail.strip("/").split("/")[0] for trail in session.scalars(stmt)})
-    return [(slug, category_name(session, slug) or slug) for slug in roots]
-
-
-def category_name(session: Session, slug: str) -> str | None:
-    """The display name of a category, from any live snapshot that mentions it."""
-    stmt = (
-        select(Snapshot.data)
-        .where(Snapshot.status == "published", Snapshot.category_trail.contains(f"/{slug}/"))
-        .limit(1)
-    )
-    data = session.scalar(stmt)
-    if data is None:
-        return None
-    category = data["category"]
-    for crumb in [*category.get("parents", []), category]:
-        if crumb["slug"] == slug:
-            return str(crumb["name"])
-    return None
 
 
 def view_count(session: Session, article_id: int) -> int:
@@ -185,8 +150,8 @@ def tag_name(session: Session, tag_slug: str) -> str | None:
 def related_ranked(
     session: Session, snapshot: Snapshot, limit: int
 ) -> Sequence[tuple[Snapshot, int]]:
-    """Live articles sharing the most tags with this one, then the newest in its category,
-    each with the number of tags it shares."""
+    """Live articles sharing the most tags with this one (the longest-standing first among
+    equals), then the longest-standing of its category, each with the tags it shares."""
     tag_slugs = select(SnapshotTag.tag_slug).where(SnapshotTag.article_id == snapshot.article_id)
     return related_ranked_for(
         session,
@@ -208,8 +173,8 @@ def related_ranked_for(
     """Like related_ranked, for an article described by its tags (a draft, for previews).
 
     Two small queries instead of one ranking of every live article: articles sharing a tag
-    always rank above those that share none, so the newest of the same category are only
-    needed when fewer than ``limit`` articles share a tag."""
+    always rank above those that share none, so the category fill is only needed when fewer
+    than ``limit`` articles share a tag. (related_index.py is the same rule in memory.)"""
     shared = (
         select(SnapshotTag.article_id, func.count().label("n"))
         .where(SnapshotTag.tag_slug.in_(tag_slugs), SnapshotTag.article_id != article_id)
@@ -220,7 +185,7 @@ def related_ranked_for(
         select(Snapshot, shared.c.n)
         .join(shared, shared.c.article_id == Snapshot.article_id)
         .where(Snapshot.status == "published")
-        .order_by(shared.c.n.desc(), Snapshot.published_at.desc(), Snapshot.article_id)
+        .order_by(shared.c.n.desc(), Snapshot.published_at, Snapshot.article_id)
         .limit(limit)
     )
     ranked = [(row[0], int(row[1])) for row in session.execute(stmt)]
@@ -234,15 +199,11 @@ def related_ranked_for(
                 Snapshot.category_slug == category_slug,
                 Snapshot.article_id.not_in(taken),
             )
-            .order_by(Snapshot.published_at.desc(), Snapshot.article_id)
+            .order_by(Snapshot.published_at, Snapshot.article_id)
             .limit(limit - len(ranked))
         )
         ranked += [(row, 0) for row in session.scalars(fill)]
     return ranked
-
-
-def related_candidates(session: Session, snapshot: Snapshot, limit: int) -> Sequence[Snapshot]:
-    return [row for row, _ in related_ranked(session, snapshot, limit)]
 
 
 def set_related_links(
@@ -250,15 +211,19 @@ def set_related_links(
 ) -> None:
     """Record what an article page now shows as related: (related id, shared tags, published)."""
     session.execute(delete(RelatedLink).where(RelatedLink.article_id == article_id))
-    for position, (related_id, shared_tags, published_at) in enumerate(entries):
-        session.add(
-            RelatedLink(
-                article_id=article_id,
-                position=position,
-                related_id=related_id,
-                shared_tags=shared_tags,
-                published_at=published_at,
-            )
+    if entries:
+        session.execute(
+            insert(RelatedLink),
+            [
+                {
+                    "article_id": article_id,
+                    "position": position,
+                    "related_id": related_id,
+                    "shared_tags": shared_tags,
+                    "published_at": published_at,
+                }
+                for position, (related_id, shared_tags, published_at) in enumerate(entries)
+            ],
         )
 
 
@@ -266,6 +231,30 @@ def pages_showing(session: Session, related_id: int) -> dict[int, RelatedLink]:
     """The article pages whose related list shows this article, with the entry they show."""
     stmt = select(RelatedLink).where(RelatedLink.related_id == related_id)
     return {link.article_id: link for link in session.scalars(stmt)}
+
+
+def shared_tag_counts(session: Session, article_id: int, page_ids: Iterable[int]) -> dict[int, int]:
+    """How many tags each of these pages shares with the article (pages sharing none left out)."""
+    ids = sorted(set(page_ids))
+    if not ids:
+        return {}
+    mine = select(SnapshotTag.tag_slug).where(SnapshotTag.article_id == article_id)
+    stmt = (
+        select(SnapshotTag.article_id, func.count())
+        .where(SnapshotTag.article_id.in_(ids), SnapshotTag.tag_slug.in_(mine))
+        .group_by(SnapshotTag.article_id)
+    )
+    return {row[0]: int(row[1]) for row in session.execute(stmt)}
+
+
+def categories_of(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    stmt = select(Snapshot.article_id, Snapshot.category_slug).where(
+        Snapshot.article_id.in_(wanted)
+    )
+    return {row[0]: row[1] for row in session.execute(stmt)}
 
 
 def related_links_of(session: Session, article_ids: Iterable[int]) -> dict[int, list[RelatedLink]]:
@@ -279,49 +268,6 @@ def related_links_of(session: Session, article_ids: Iterable[int]) -> dict[int, 
     return found
 
 
-def weakest_shown(
-    session: Session, article_ids: Iterable[int], position: int
-) -> dict[int, tuple[int, int, datetime | None]]:
-    """For pages whose related list is full, the last entry: id → (related id, shared tags,
-    published). Plain rows, no ORM objects: this runs over thousands of pages per publish."""
-    ids = sorted(set(article_ids))
-    found: dict[int, tuple[int, int, datetime | None]] = {}
-    for start in range(0, len(ids), 5000):
-        stmt = select(
-            RelatedLink.article_id,
-            RelatedLink.related_id,
-            RelatedLink.shared_tags,
-            RelatedLink.published_at,
-        ).where(
-            RelatedLink.article_id.in_(ids[start : start + 5000]), RelatedLink.position == position
-        )
-        found |= {row[0]: (row[1], row[2], row[3]) for row in session.execute(stmt)}
-    return found
-
-
-def live_sharing_tags(session: Session, tag_slugs: Iterable[str], exclude: int) -> dict[int, int]:
-    """Live articles (other than ``exclude``) carrying any of these tags: id → how many."""
-    tags = sorted(set(tag_slugs))
-    if not tags:
-        return {}
-    stmt = (
-        select(SnapshotTag.article_id, func.count())
-        .where(SnapshotTag.tag_slug.in_(tags), SnapshotTag.article_id != exclude)
-        .group_by(SnapshotTag.article_id)
-    )
-    return {row[0]: int(row[1]) for row in session.execute(stmt)}
-
-
-def live_ids_in_category(session: Session, category_slug: str, exclude: int) -> list[int]:
-    """Live articles filed directly in this category (not below it)."""
-    stmt = select(Snapshot.article_id).where(
-        Snapshot.status == "published",
-        Snapshot.category_slug == category_slug,
-        Snapshot.article_id != exclude,
-    )
-    return list(session.scalars(stmt))
-
-
 def lock_article(session: Session, article_id: int) -> None:
     """Serialise work on one article across workers until the transaction ends.
 
@@ -329,28 +275,3 @@ def lock_article(session: Session, article_id: int) -> None:
     the database write lock from its start (BEGIN IMMEDIATE, see shared.db)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(article_id)))
-
-
-def rendered_bodies(session: Session, article_ids: Iterable[int]) -> dict[int, RenderedBody]:
-    ids = sorted(set(article_ids))
-    found: dict[int, RenderedBody] = {}
-    for start in range(0, len(ids), 5000):
-        stmt = select(RenderedBody).where(RenderedBody.article_id.in_(ids[start : start + 5000]))
-        found |= {row.article_id: row for row in session.scalars(stmt)}
-    return found
-
-
-def save_rendered_body(
-    session: Session,
-    article_id: int,
-    version: int,
-    renderer: str,
-    html: str,
-    toc: list[Any],
-    words: int,
-) -> None:
-    row = session.get(RenderedBody, article_id)
-    if row is None:
-        row = RenderedBody(article_id=article_id)
-        session.add(row)
-    row.version, row.renderer, row.html, row.toc, row.words = version, renderer, html, toc, words

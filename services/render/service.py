@@ -1,48 +1,53 @@
 """The render rules: apply snapshots to the read model, write pages, work out what changed.
 
-Plain functions; the caller owns the transaction and the page store.
+Plain functions; the caller owns the transaction and the page store. Two kinds of work:
+
+- the article page itself (``apply_snapshot``), on the render-pages worker: the reader is
+  waiting, so it does a bounded amount of work whatever the size of the site;
+- everything that lists it (``render_dirty``), on the render-listings worker, from the dirty
+  keys the change left behind: coalesced, and bounded per change too (listings.py,
+  related.py).
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from services.render import listing_pages, related, repository
+from services.render import listing_repository as lists
 from services.render import markdown as md
-from services.render import related as related_lists
-from services.render import repository
-from services.render.models import Snapshot
-from services.render.renderer import (
-    PAGE_SIZE,
-    Card,
-    Listing,
-    NavCategory,
-    Pager,
-    Renderer,
-    Section,
-    Site,
-    card_of,
-    tag_slug,
+from services.render.listing_pages import FEED, HOME, STATIC
+from services.render.listings import (
+    ALL,
+    FROM,
+    Position,
+    card_text,
+    listings_of,
+    mark,
+    marks_for_change,
+    position_of,
+    root_listing,
 )
-from services.render.store import PageStore, article_page, category_page
-from shared.contracts import ArticleSnapshot, CategoryCrumb
+from services.render.models import Snapshot
+from services.render.renderer import NavCategory, Renderer, Site, card_of, tag_slug
+from services.render.store import PageStore, article_page
+from shared.contracts import ArticleSnapshot
 from shared.db import Database
 
 log = logging.getLogger("healthhub.render")
 
-HOME = "home"
-FEED = "feed"
-SITEMAP = "sitemap"
-STATIC = "static"
-RELATED_LIMIT = related_lists.RELATED_LIMIT
-HOME_LATEST = 10
-HOME_MOST_VIEWED = 5
-FEED_SIZE = 30
+RELATED_LIMIT = related.RELATED_LIMIT
+# The top-level categories changed: every page's navigation did, so the listings worker
+# starts a full re-render (rare: a first article in a new top-level category, or a last one
+# withdrawn).
+NAV = "nav"
+ARTICLE_KEY_PREFIX = "article:"
+RELATED_KEY_PREFIX = "relatedof:"
 
 
 @dataclass
@@ -58,89 +63,61 @@ def snapshot_of(row: Snapshot) -> ArticleSnapshot:
     return ArticleSnapshot.model_validate(row.data)
 
 
-ARTICLE_KEY_PREFIX = "article:"
-
-
 def article_key(article_id: int) -> str:
-    """An article page to render again because its related list changed."""
+    """An article page to render again (its related list or its view count changed)."""
     return f"{ARTICLE_KEY_PREFIX}{article_id}"
 
 
-def category_key(slug: str) -> str:
-    return f"category:{slug}"
-
-
-def tag_key(slug: str) -> str:
-    return f"tag:{slug}"
-
-
-def _index_keys(snapshot: ArticleSnapshot) -> set[str]:
-    keys = {HOME, FEED, SITEMAP, STATIC, category_key(snapshot.category.slug)}
-    keys |= {category_key(p.slug) for p in snapshot.category.parents}
-    keys |= {tag_key(tag_slug(t)) for t in snapshot.tags}
-    return keys
+def related_key(article_id: int, card_changed: bool) -> str:
+    """Work out which other pages' related lists this article's change touches."""
+    return f"{RELATED_KEY_PREFIX}{article_id}{':card' if card_changed else ''}"
 
 
 def make_renderer(session: Session, site: Site) -> Renderer:
     """A renderer whose navigation lists the categories that have live articles."""
-    nav = [NavCategory(slug=s, name=n) for s, n in repository.live_categories(session)]
+    nav = [NavCategory(slug=s, name=n) for s, n in lists.navigation(session)]
     return Renderer(site, nav)
-
-
-def cached_bodies(session: Session, rows: Sequence[Snapshot]) -> dict[int, md.RenderedBody]:
-    """The cached rendered bodies of these articles that are current (version, renderer)."""
-    cached = repository.rendered_bodies(session, [r.article_id for r in rows])
-    bodies: dict[int, md.RenderedBody] = {}
-    for row in rows:
-        hit = cached.get(row.article_id)
-        if hit is not None and hit.version == row.version and hit.renderer == md.MARKDOWN_RENDERER:
-            toc = tuple(md.TocEntry(level=t[0], anchor=t[1], text=t[2]) for t in hit.toc)
-            bodies[row.article_id] = md.RenderedBody(html=hit.html, toc=toc, words=hit.words)
-    return bodies
-
-
-def save_bodies(session: Session, fresh: Iterable[tuple[int, int, md.RenderedBody]]) -> None:
-    """Cache bodies rendered at (article id, version)."""
-    for article_id, version, body in fresh:
-        repository.save_rendered_body(
-            session,
-            article_id,
-            version,
-            md.MARKDOWN_RENDERER,
-            body.html,
-            [[t.level, t.anchor, t.text] for t in body.toc],
-            body.words,
-        )
-
-
-def bodies_of(session: Session, rows: Sequence[Snapshot]) -> dict[int, md.RenderedBody]:
-    """The rendered bodies of these articles: from the cache, or rendered now and cached."""
-    bodies = cached_bodies(session, rows)
-    fresh = [
-        (r.article_id, r.version, md.render_markdown(str(r.data.get("body", ""))))
-        for r in rows
-        if r.article_id not in bodies
-    ]
-    save_bodies(session, fresh)
-    return bodies | {article_id: body for article_id, _, body in fresh}
 
 
 def render_article(session: Session, store: PageStore, renderer: Renderer, row: Snapshot) -> str:
     snapshot = snapshot_of(row)
     ranked = repository.related_ranked(session, row, RELATED_LIMIT)
-    related = [card_of(snapshot_of(r)) for r, _ in ranked]
     repository.set_related_links(
         session, row.article_id, [(r.article_id, n, r.published_at) for r, n in ranked]
     )
     html = renderer.article(
         snapshot,
         views=repository.view_count(session, row.article_id),
-        related=related,
-        body=bodies_of(session, [row])[row.article_id],
+        related=[card_of(snapshot_of(r)) for r, _ in ranked],
+        body=md.render_markdown(snapshot.body),
     )
     rel = article_page(row.category_slug, row.slug)
     store.write(rel, html)
     return rel
+
+
+def _store_snapshot(
+    session: Session, row: Snapshot, snapshot: ArticleSnapshot, now: datetime
+) -> None:
+    row.version = snapshot.version
+    row.status = snapshot.status
+    row.slug = snapshot.slug
+    row.category_slug = snapshot.category.slug
+    trail = [c.slug for c in snapshot.category.parents] + [snapshot.category.slug]
+    row.category_trail = "/" + "".join(f"{slug}/" for slug in trail)
+    row.published_at = snapshot.published_at
+    row.updated_at = snapshot.updated_at
+    row.data = snapshot.model_dump(mode="json")
+    row.applied_at = now
+    live_tags = {tag_slug(t): t for t in snapshot.tags} if snapshot.is_live else {}
+    repository.set_tags(session, snapshot.id, live_tags)
+    lists.set_members(
+        session,
+        snapshot.id,
+        position_of(snapshot),
+        listings_of(snapshot),
+        root_listing(snapshot) if snapshot.is_live else None,
+    )
 
 
 def apply_snapshot(
@@ -151,7 +128,8 @@ def apply_snapshot(
     *,
     now: datetime,
 ) -> ApplyResult:
-    """Apply a snapshot if it is newer than what we hold; write or withdraw its page."""
+    """Apply a snapshot if it is newer than what we hold; write or withdraw its page, and
+    mark (never render) the listing work it causes."""
     row = repository.get_snapshot(session, snapshot.id)
     if row is not None and row.version >= snapshot.version:
         log.info(
@@ -159,52 +137,47 @@ def apply_snapshot(
         )
         return ApplyResult(applied=False)
     old = snapshot_of(row) if row is not None else None
+    nav_before = lists.navigation(session)
     if row is None:
         row = Snapshot(article_id=snapshot.id)
         session.add(row)
-    row.version = snapshot.version
-    row.status = snapshot.status
-    row.slug = snapshot.slug
-    row.category_slug = snapshot.category.slug
-    trail = [c.slug for c in snapshot.category.parents] + [snapshot.category.slug]
-    row.category_trail = "/" + "".join(f"{slug}/" for slug in trail)
-    row.published_at = snapshot.published_at
-    row.data = snapshot.model_dump(mode="json")
-    row.applied_at = now
-    repository.set_tags(
-        session, snapshot.id, {tag_slug(t): t for t in snapshot.tags} if snapshot.is_live else {}
-    )
+    _store_snapshot(session, row, snapshot, now)
     session.flush()
+    renderer = make_renderer(session, site)
 
     result = ApplyResult(applied=True)
-    new_path = f"/{snapshot.category.slug}/{snapshot.slug}"
-    old_places = _former_places(old, snapshot)
+    was_live = old is not None and old.is_live
     if snapshot.is_live:
-        renderer = make_renderer(session, site)
         result.pages_written.append(render_article(session, store, renderer, row))
-        store.clear_gone(snapshot.category.slug, snapshot.slug)
-        store.clear_redirect(snapshot.category.slug, snapshot.slug)
-        for category, slug in old_places:
-            store.remove(article_page(category, slug))
-            store.clear_gone(category, slug)
-            store.set_redirect(category, slug, new_path)
-        result.dirty |= _index_keys(snapshot)
+        _place(store, old, snapshot)
     else:
-        for category, slug in {(snapshot.category.slug, snapshot.slug), *old_places}:
+        for category, slug in {
+            (snapshot.category.slug, snapshot.slug),
+            *_former_places(old, snapshot),
+        }:
             store.remove(article_page(category, slug))
             store.clear_redirect(category, slug)
-            if snapshot.published_at is not None or (old is not None and old.is_live):
+            if snapshot.published_at is not None or was_live:
                 store.mark_gone(category, slug)
         repository.set_related_links(session, snapshot.id, [])
-    if old is not None and old.is_live:
-        result.dirty |= _index_keys(old)
-    if snapshot.is_live or (old is not None and old.is_live):
-        session.flush()
-        # Other pages' related lists go through the coalesced index run: a publish into a
-        # big category can touch many pages, and none of them is the page being published.
-        refresh = related_lists.pages_to_refresh(session, old, snapshot)
-        result.dirty |= {article_key(i) for i in refresh}
+    if snapshot.is_live or was_live:
+        result.dirty |= marks_for_change(old, snapshot) | {HOME, FEED}
+        card_changed = old is None or card_text(old) != card_text(snapshot) or not was_live
+        result.dirty.add(related_key(snapshot.id, card_changed or not snapshot.is_live))
+    if renderer.nav != [NavCategory(slug=s, name=n) for s, n in nav_before]:
+        result.dirty.add(NAV)
     return result
+
+
+def _place(store: PageStore, old: ArticleSnapshot | None, snapshot: ArticleSnapshot) -> None:
+    """A live page is readable at its place; every former place redirects there."""
+    store.clear_gone(snapshot.category.slug, snapshot.slug)
+    store.clear_redirect(snapshot.category.slug, snapshot.slug)
+    new_path = f"/{snapshot.category.slug}/{snapshot.slug}"
+    for category, slug in _former_places(old, snapshot):
+        store.remove(article_page(category, slug))
+        store.clear_gone(category, slug)
+        store.set_redirect(category, slug, new_path)
 
 
 def _former_places(old: ArticleSnapshot | None, new: ArticleSnapshot) -> set[tuple[str, str]]:
@@ -215,166 +188,6 @@ def _former_places(old: ArticleSnapshot | None, new: ArticleSnapshot) -> set[tup
         places |= {(old.category.slug, s) for s in old.former_slugs}
     places.discard((new.category.slug, new.slug))
     return places
-
-
-def _cards(session: Session, rows: Sequence[Snapshot], with_views: bool = True) -> list[Card]:
-    counts = repository.view_counts(session, [r.article_id for r in rows]) if with_views else {}
-    return [
-        card_of(snapshot_of(r), counts.get(r.article_id, 0) if with_views else None) for r in rows
-    ]
-
-
-def _paginate(
-    store: PageStore,
-    renderer: Renderer,
-    base_url: str,
-    make_rel: object,
-    cards: list[Card],
-    heading: str,
-    description: str,
-    crumbs: list[CategoryCrumb],
-) -> list[str]:
-    assert callable(make_rel)
-    pages = max(1, math.ceil(len(cards) / PAGE_SIZE))
-    written = []
-    for page in range(1, pages + 1):
-        url = base_url if page == 1 else f"{base_url}/page/{page}"
-        pager = None
-        if pages > 1:
-            pager = Pager(
-                page=page,
-                pages=pages,
-                prev=(base_url if page == 2 else f"{base_url}/page/{page - 1}")
-                if page > 1
-                else None,
-                next=f"{base_url}/page/{page + 1}" if page < pages else None,
-            )
-        chunk = cards[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        listing = Listing(
-            url=url,
-            heading=heading,
-            description=description,
-            sections=[Section(title="", cards=chunk)],
-            crumbs=crumbs,
-            pager=pager,
-        )
-        rel = make_rel(page)
-        store.write(rel, renderer.listing(listing))
-        written.append(rel)
-    return written
-
-
-def render_index(
-    session: Session, store: PageStore, renderer: Renderer, key: str, now: datetime
-) -> list[str]:
-    """Render one index page (or paginated set); returns the store paths written."""
-    if key == HOME:
-        latest = _cards(session, repository.latest_live(session, HOME_LATEST))
-        viewed = [
-            card_of(snapshot_of(r), n)
-            for r, n in repository.most_viewed_live(session, HOME_MOST_VIEWED)
-        ]
-        listing = Listing(
-            url="/",
-            heading=renderer.site.name,
-            description="Clear, medically reviewed health information.",
-            sections=[Section("Latest articles", latest), Section("Most read", viewed)],
-        )
-        store.write("index.html", renderer.listing(listing))
-        return ["index.html"]
-    if key == FEED:
-        cards = _cards(session, repository.latest_live(session, FEED_SIZE), with_views=False)
-        updated = max((c.updated_at for c in cards), default=now)
-        store.write("feed.xml", renderer.feed(cards, updated))
-        return ["feed.xml"]
-    if key == SITEMAP:
-        entries: list[tuple[str, datetime]] = [("/", now)]
-        for row in repository.live_snapshots(session):
-            snap = snapshot_of(row)
-            entries.append((f"/{snap.category.slug}/{snap.slug}", snap.updated_at))
-        store.write("sitemap.xml", renderer.sitemap(entries))
-        return ["sitemap.xml"]
-    if key == STATIC:
-        store.write("robots.txt", renderer.robots())
-        store.write("404.html", renderer.not_found())
-        store.write("410.html", renderer.gone())
-        return ["robots.txt", "404.html", "410.html"]
-    kind, _, slug = key.partition(":")
-    if kind == "article":
-        held = repository.get_snapshot(session, int(slug)) if slug.isdigit() else None
-        if held is None or held.status != "published":
-            return []
-        return [render_article(session, store, renderer, held)]
-    if kind == "category":
-        rows = repository.live_in_category(session, slug)
-        if not rows:
-            _remove_paginated(store, lambda p: category_page(slug, p))
-            return []
-        name = repository.category_name(session, slug) or slug
-        crumbs = _crumbs_above(snapshot_of(rows[0]), slug)
-        return _paginate(
-            store,
-            renderer,
-            f"/{slug}",
-            lambda p: category_page(slug, p),
-            _cards(session, rows),
-            name,
-            f"Articles about {name.lower()}.",
-            crumbs,
-        )
-    if kind == "tag":
-        rows = repository.live_with_tag(session, slug)
-        if not rows:
-            _remove_paginated(store, lambda p: _tag_page(slug, p))
-            return []
-        name = repository.tag_name(session, slug) or slug
-        return _paginate(
-            store,
-            renderer,
-            f"/tags/{slug}",
-            lambda p: _tag_page(slug, p),
-            _cards(session, rows),
-            f"Tagged “{name}”",
-            f"Articles tagged {name}.",
-            [],
-        )
-    log.warning("unknown index key %r ignored", key)
-    return []
-
-
-def _crumbs_above(snapshot: ArticleSnapshot, slug: str) -> list[CategoryCrumb]:
-    trail = [
-        *snapshot.category.parents,
-        CategoryCrumb(slug=snapshot.category.slug, name=snapshot.category.name),
-    ]
-    above: list[CategoryCrumb] = []
-    for crumb in trail:
-        if crumb.slug == slug:
-            break
-        above.append(crumb)
-    return above
-
-
-def _tag_page(slug: str, page: int) -> str:
-    return "tags/" + category_page(slug, page)
-
-
-def _remove_paginated(store: PageStore, make_rel: object) -> None:
-    assert callable(make_rel)
-    page = 1
-    while store.read(make_rel(page)) is not None:
-        store.remove(make_rel(page))
-        page += 1
-
-
-def render_indexes(
-    session: Session, store: PageStore, site: Site, keys: Iterable[str], *, now: datetime
-) -> list[str]:
-    renderer = make_renderer(session, site)
-    written: list[str] = []
-    for key in sorted(set(keys)):
-        written += render_index(session, store, renderer, key, now)
-    return written
 
 
 def apply_view_counts(
@@ -413,79 +226,12 @@ def apply_view_counts(
     return result
 
 
-@dataclass(frozen=True)
-class ArticleJob:
-    """Everything one article page needs, read from the database; rendering needs no more."""
-
-    rel: str
-    snapshot: ArticleSnapshot
-    views: int
-    related: list[Card]
-    version: int
-    body: md.RenderedBody | None  # None: not cached, rendered (and then cached) by the caller
-
-
-def prepare_articles(session: Session, article_ids: Iterable[int]) -> list[ArticleJob]:
-    """Read what a batch of live article pages needs, in a few queries.
-
-    The related lists come from ``related_links``, which the invalidation keeps exact (see
-    related.py): a full re-render is for templates and settings, which never change them. A
-    page with no stored list yet (a read model loaded in bulk) gets it ranked and stored."""
-    rows = [r for r in repository.snapshots_by_id(session, article_ids) if r.status == "published"]
-    ids = [r.article_id for r in rows]
-    links = repository.related_links_of(session, ids)
-    linked = repository.snapshots_by_id(
-        session, {link.related_id for found in links.values() for link in found}
-    )
-    by_id = {r.article_id: r for r in linked}
-    counts = repository.view_counts(session, ids)
-    bodies = cached_bodies(session, rows)
-    jobs = []
-    for row in rows:
-        shown = sorted(links[row.article_id], key=lambda link: link.position)
-        related_rows = [by_id.get(link.related_id) for link in shown]
-        if not shown or any(r is None or r.status != "published" for r in related_rows):
-            ranked = repository.related_ranked(session, row, RELATED_LIMIT)
-            repository.set_related_links(
-                session, row.article_id, [(r.article_id, n, r.published_at) for r, n in ranked]
-            )
-            related_rows = [r for r, _ in ranked]
-        jobs.append(
-            ArticleJob(
-                rel=article_page(row.category_slug, row.slug),
-                snapshot=snapshot_of(row),
-                views=counts.get(row.article_id, 0),
-                related=[card_of(snapshot_of(r)) for r in related_rows if r is not None],
-                version=row.version,
-                body=bodies.get(row.article_id),
-            )
-        )
-    return jobs
-
-
-def write_articles(
-    store: PageStore, renderer: Renderer, jobs: Iterable[ArticleJob]
-) -> tuple[list[str], list[tuple[int, int, md.RenderedBody]]]:
-    """Render and write prepared pages: no database, so it runs outside any transaction
-    (on SQLite, where a transaction holds the write lock, workers render in parallel).
-    Returns the files written and the bodies it had to render, for the cache."""
-    written = []
-    fresh = []
-    for job in jobs:
-        body = job.body
-        if body is None:
-            body = md.render_markdown(job.snapshot.body)
-            fresh.append((job.snapshot.id, job.version, body))
-        page = renderer.article(job.snapshot, views=job.views, related=job.related, body=body)
-        store.write(job.rel, page)
-        written.append(job.rel)
-    return written, fresh
-
-
-def all_index_keys(session: Session) -> set[str]:
-    keys = {HOME, FEED, SITEMAP, STATIC}
-    for row in repository.live_snapshots(session):
-        keys |= _index_keys(snapshot_of(row))
+def full_listing_keys(session: Session) -> set[str]:
+    """Keys that render every listing page, the home page, feed, sitemap and static pages."""
+    first = Position(datetime.min.replace(tzinfo=UTC), 0)
+    keys = {HOME, FEED, STATIC}
+    keys |= {mark(listing, FROM, first) for listing in lists.listing_keys(session)}
+    keys.add(mark(ALL, FROM, first))
     return keys
 
 
@@ -493,24 +239,76 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def render_dirty(
-    db: Database, store: PageStore, site: Site, *, now: datetime
-) -> tuple[list[str], list[str]]:
-    """Render every dirty index key; returns (keys, files written).
+@dataclass
+class RenderRun:
+    keys: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    # Article pages left for the next run (more than RELATED_PAGES_PER_RUN were dirty).
+    pending: int = 0
+    # The navigation changed: every page must be rendered again (a full re-render).
+    rebuild: bool = False
 
-    Each key is read and rendered from a read snapshot, without the database write lock, so
-    a big category or the sitemap never makes a publish wait. A key is forgotten only if
-    nobody marked it again meanwhile; a failure leaves it dirty. The caller makes sure only
-    one index renderer runs at a time (two could otherwise write an older listing last)."""
+
+def render_dirty(db: Database, store: PageStore, site: Site, *, now: datetime) -> RenderRun:
+    """Render the dirty listing work; returns what was done and what is left.
+
+    Listings are read and rendered from a read snapshot, without the database write lock, so
+    a big listing never makes a publish wait. A key is forgotten only if nobody marked it
+    again meanwhile; a failure leaves it dirty. The caller makes sure only one listing
+    renderer runs at a time (two could otherwise write an older listing last)."""
+    run = RenderRun()
     with db.reading() as session:
         marks = repository.dirty_marks(session)
-    written: list[str] = []
-    for key, marked_at in sorted(marks.items()):
-        # Listings only read; an article page re-rendered for its related list also stores
-        # that list, so it takes a (short) write transaction.
-        unit = db.transaction() if key.startswith(ARTICLE_KEY_PREFIX) else db.reading()
-        with unit as session:
-            written += render_indexes(session, store, site, [key], now=now)
+    for key in sorted(k for k in marks if k.startswith(RELATED_KEY_PREFIX)):
+        article_id, _, flag = key.removeprefix(RELATED_KEY_PREFIX).partition(":")
         with db.transaction() as session:
+            pages = related.pages_to_refresh(session, int(article_id), flag == "card")
+            repository.mark_dirty(session, {article_key(p) for p in pages}, now)
+            repository.clear_dirty(session, key, marks[key])
+        run.keys.append(key)
+    listing_work = {
+        k: t for k, t in marks.items() if not k.startswith((RELATED_KEY_PREFIX, ARTICLE_KEY_PREFIX))
+    }
+    if listing_work:
+        with db.reading() as session:
+            renderer = make_renderer(session, site)
+            keys = set(listing_work) | ({STATIC} if NAV in listing_work else set())
+            run.written += listing_pages.render_keys(session, store, renderer, keys, now)
+        with db.transaction() as session:
+            for key, marked_at in listing_work.items():
+                repository.clear_dirty(session, key, marked_at)
+        run.keys += sorted(listing_work)
+        run.rebuild = NAV in listing_work
+    run.written += _render_article_keys(db, store, site, now, run)
+    return run
+
+
+def _render_article_keys(
+    db: Database, store: PageStore, site: Site, now: datetime, run: RenderRun
+) -> list[str]:
+    """Article pages whose related list (or deferred view count) changed, oldest mark first,
+    at most RELATED_PAGES_PER_RUN of them; the rest wait for the next run."""
+    with db.reading() as session:
+        marks = repository.dirty_marks(session)
+    due = sorted(
+        ((t, k) for k, t in marks.items() if k.startswith(ARTICLE_KEY_PREFIX)),
+    )
+    written: list[str] = []
+    for marked_at, key in due[: related.RELATED_PAGES_PER_RUN]:
+        raw_id = key.removeprefix(ARTICLE_KEY_PREFIX)
+        with db.transaction() as session:
+            row = repository.get_snapshot(session, int(raw_id)) if raw_id.isdigit() else None
+            if row is not None and row.status == "published":
+                written.append(render_article(session, store, make_renderer(session, site), row))
             repository.clear_dirty(session, key, marked_at)
-    return sorted(marks), written
+        run.keys.append(key)
+    run.pending = max(0, len(due) - related.RELATED_PAGES_PER_RUN)
+    return written
+
+
+def render_keys(
+    session: Session, store: PageStore, site: Site, keys: Iterable[str], *, now: datetime
+) -> list[str]:
+    """Render listing keys (a full re-render's share); returns the files written."""
+    renderer = make_renderer(session, site)
+    return listing_pages.render_keys(session, store, renderer, keys, now)

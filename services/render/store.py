@@ -55,6 +55,9 @@ class PageStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        # Directories this store made or saw: a full build writes two files per directory,
+        # and an mkdir that finds the directory there costs as much as writing a small file.
+        self._dirs: set[Path] = set()
 
     def _resolve(self, rel: str) -> Path:
         path = (self.root / rel).resolve()
@@ -63,10 +66,17 @@ class PageStore:
         return path
 
     def _write_atomic(self, path: Path, content: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(path.parent)
         tmp = path.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
         try:
-            with open(tmp, "wb") as fh:
+            try:
+                fh = open(tmp, "wb")  # noqa: SIM115 (closed below)
+            except FileNotFoundError:  # the directory went away since we saw it
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fh = open(tmp, "wb")  # noqa: SIM115
+            with fh:
                 fh.write(content)
             # Rename last: a crash before this line leaves only a temp file, swept at start-up.
             os.replace(tmp, path)
@@ -85,6 +95,9 @@ class PageStore:
             return self._resolve(rel).read_bytes()
         except FileNotFoundError:
             return None
+
+    def exists(self, rel: str) -> bool:
+        return self._resolve(rel).is_file()
 
     def remove(self, rel: str) -> None:
         path = self._resolve(rel)

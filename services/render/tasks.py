@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from services.render import coalesce, metrics, rebuild, repository, service
 from services.render.preview import render_preview
-from services.render.runtime import get_runtime
+from services.render.runtime import RenderRuntime, get_runtime
 from shared.contracts import (
     PREVIEW_REPLY_KEY,
     RENDER_ARTICLE_CHANGED_TASK,
@@ -78,14 +78,34 @@ def render_indexes() -> int:
         return 0
     try:
         coalesce.clear_flag(rt)
-        keys, written = service.render_dirty(rt.db, rt.store, rt.site, now=service.utcnow())
+        run = service.render_dirty(rt.db, rt.store, rt.site, now=service.utcnow())
     finally:
         with contextlib.suppress(Exception):
             lock.release()
-    if keys:
-        metrics.record_render(rt.redis, len(written), None)
-        log.info("rendered %d index key(s) into %d file(s)", len(keys), len(written))
-    return len(written)
+    if run.pending:
+        # More related-list pages than one run renders: come back for the rest.
+        coalesce.schedule_indexes(rt, current_app)
+    if run.rebuild:
+        _rebuild_everything(rt)
+    if run.keys:
+        metrics.record_render(rt.redis, len(run.written), None)
+        log.info(
+            "rendered %d listing key(s) into %d file(s); %d page(s) left for the next run",
+            len(run.keys),
+            len(run.written),
+            run.pending,
+        )
+    return len(run.written)
+
+
+def _rebuild_everything(rt: RenderRuntime) -> None:
+    """The navigation changed, so every page did: queue a full re-render on this queue."""
+    with rt.db.reading() as session:
+        ids = repository.live_ids(session)
+        keys = sorted(service.full_listing_keys(session))
+    batches = rebuild.plan(ids, keys, job_id=rebuild.new_job_id(), batch_size=200)
+    rebuild.send(current_app, batches)
+    log.info("navigation changed: queued a full re-render (%d batches)", len(batches))
 
 
 @shared_task(name=RENDER_VIEW_COUNTS_TASK, **RETRY)

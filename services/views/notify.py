@@ -17,7 +17,7 @@ from datetime import datetime
 import redis
 from celery import Celery
 
-from shared.contracts import RENDER_QUEUE, RENDER_VIEW_COUNTS_TASK, ViewCounts
+from shared.contracts import RENDER_LISTINGS_QUEUE, RENDER_VIEW_COUNTS_TASK, ViewCounts
 
 log = logging.getLogger("healthhub.views.notify")
 
@@ -31,7 +31,7 @@ def send_totals(celery_app: Celery, totals: dict[int, int], *, now: datetime) ->
     payload = ViewCounts(totals=totals, as_of=now).model_dump(mode="json")
     try:
         celery_app.send_task(
-            RENDER_VIEW_COUNTS_TASK, args=[payload], queue=RENDER_QUEUE, retry=False
+            RENDER_VIEW_COUNTS_TASK, args=[payload], queue=RENDER_LISTINGS_QUEUE, retry=False
         )
     except Exception as exc:  # the articles stay pending: sent again on the next flush
         log.warning("could not send view totals to render: %s", exc)

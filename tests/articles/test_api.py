@@ -67,7 +67,7 @@ def test_publish_writes_the_event_and_sends_it_to_render_and_views(
         assert published["status"] == "published"
         assert published["version"] == 2
         assert published["published_at"] is not None
-    for queue in ("render", "views"):
+    for queue in ("render-pages", "views"):
         events = queued_events(redis_dbs, queue)
         assert [(e.kind, e.snapshot.id, e.snapshot.version) for e in events] == [
             ("published", article["id"], 2)
@@ -84,7 +84,7 @@ def test_publishing_twice_changes_nothing(settings: ArticlesSettings, redis_dbs:
         again = client.post(f"/api/v1/articles/{article['id']}/publish", headers=auth(token))
         assert again.status_code == 200
         assert again.json()["version"] == 2
-    assert len(queued_events(redis_dbs, "render")) == 1
+    assert len(queued_events(redis_dbs, "render-pages")) == 1
 
 
 def test_updating_a_published_article_emits_an_update_and_drafts_emit_nothing(
@@ -99,7 +99,7 @@ def test_updating_a_published_article_emits_an_update_and_drafts_emit_nothing(
             headers=auth(token),
         )
         assert edited.status_code == 200
-        assert queued_events(redis_dbs, "render") == []
+        assert queued_events(redis_dbs, "render-pages") == []
         client.post(f"/api/v1/articles/{article['id']}/publish", headers=auth(token))
         updated = client.patch(
             f"/api/v1/articles/{article['id']}",
@@ -109,7 +109,8 @@ def test_updating_a_published_article_emits_an_update_and_drafts_emit_nothing(
         assert updated.status_code == 200, updated.text
         assert updated.json()["version"] == 4
     kinds = [
-        (e.kind, e.snapshot.version, e.snapshot.title) for e in queued_events(redis_dbs, "render")
+        (e.kind, e.snapshot.version, e.snapshot.title)
+        for e in queued_events(redis_dbs, "render-pages")
     ]
     assert kinds == [
         ("published", 3, "Is osteoporosis an autoimmune disease?"),
@@ -212,7 +213,7 @@ def test_a_changed_slug_redirects_the_public_api(
             ),
             409,
         )
-    last = queued_events(redis_dbs, "render")[-1]
+    last = queued_events(redis_dbs, "render-pages")[-1]
     assert last.snapshot.slug == "osteoporosis-and-autoimmunity"
     assert last.snapshot.former_slugs == (article["slug"],)
 

@@ -45,7 +45,7 @@ def test_publish_while_the_broker_is_down_succeeds_and_the_relay_delivers_later(
         assert response.json()["status"] == "published"
     pending = unsent(articles_settings)
     assert [(m.article_id, m.version, m.attempts) for m in pending] == [(article["id"], 2, 1)]
-    assert queued_events(redis_dbs, "render") == []
+    assert queued_events(redis_dbs, "render-pages") == []
 
     # Redis is back: the relay (what the scheduler runs every few seconds) sends it.
     db = Database(articles_settings.articles_database_url)
@@ -55,7 +55,7 @@ def test_publish_while_the_broker_is_down_succeeds_and_the_relay_delivers_later(
     db.dispose()
     assert sent == 1
     assert unsent(articles_settings) == []
-    for queue in ("render", "views"):
+    for queue in ("render-pages", "views"):
         assert [(e.kind, e.snapshot.version) for e in queued_events(redis_dbs, queue)] == [
             ("published", 2)
         ]
@@ -104,4 +104,4 @@ def test_after_one_failed_send_publishes_skip_the_broker_and_stay_fast(
     )
     db.dispose()
     assert sent == 3
-    assert [e.snapshot.id for e in queued_events(redis_dbs, "render")] == ids
+    assert [e.snapshot.id for e in queued_events(redis_dbs, "render-pages")] == ids

@@ -47,14 +47,14 @@ def test_a_due_article_is_published_with_the_events_of_a_manual_publish(
     [scheduled_id] = make_scheduled(db, 1, at)
     [manual_id] = make_scheduled(db, 1, at + timedelta(days=1))
     assert scheduling.publish_due(db, celery_app, now=at - timedelta(seconds=1)) == 0
-    assert queued_events(redis_dbs, "render") == []
+    assert queued_events(redis_dbs, "render-pages") == []
     assert scheduling.publish_due(db, celery_app, now=at + timedelta(seconds=1)) == 1
     with db.transaction() as session:
         service.publish(session, article_id=manual_id, expected_version=None, actor="test", now=at)
         manual_pending = outbox.take_pending(session)
     outbox.dispatch(db, celery_app, manual_pending, now=at)
     db.dispose()
-    for queue in ("render", "views"):
+    for queue in ("render-pages", "views"):
         events = queued_events(redis_dbs, queue)
         by_id = {e.snapshot.id: e for e in events}
         assert set(by_id) == {scheduled_id, manual_id}
@@ -106,7 +106,7 @@ def test_two_schedulers_at_once_publish_each_article_exactly_once(
     db.dispose()
     assert statuses == {"published"}
     assert per_article == dict.fromkeys(ids, 1)
-    render = queued_events(redis_dbs, "render")
+    render = queued_events(redis_dbs, "render-pages")
     assert sorted(e.snapshot.id for e in render) == sorted(ids)
 
 

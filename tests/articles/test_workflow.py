@@ -42,7 +42,7 @@ def test_publish_with_a_future_time_schedules_without_telling_readers(
         cancelled = post(client, token, f"{url}/unpublish")
         assert cancelled.json()["status"] == "draft"
         assert cancelled.json()["scheduled_at"] is None
-    assert queued_events(redis_dbs, "render") == []
+    assert queued_events(redis_dbs, "render-pages") == []
 
 
 def test_a_naive_or_past_time_and_a_published_article_are_handled(
@@ -57,7 +57,7 @@ def test_a_naive_or_past_time_and_a_published_article_are_handled(
         assert past.json()["status"] == "published"  # a time that has come: now
         again = post(client, token, url, at="2099-01-01T09:00:00Z")
         assert_problem(again, 409)
-    assert [e.kind for e in queued_events(redis_dbs, "render")] == ["published"]
+    assert [e.kind for e in queued_events(redis_dbs, "render-pages")] == ["published"]
 
 
 def test_archiving_a_published_article_takes_it_off_the_site(
@@ -75,7 +75,7 @@ def test_archiving_a_published_article_takes_it_off_the_site(
         assert_problem(post(client, token, f"{url}/archive", version=1), 409)  # stale
         republished = post(client, token, f"{url}/publish")
         assert republished.json()["status"] == "published"
-    events = queued_events(redis_dbs, "render")
+    events = queued_events(redis_dbs, "render-pages")
     assert [(e.kind, e.snapshot.status, e.snapshot.version) for e in events] == [
         ("published", "published", 2),
         ("unpublished", "archived", 3),
@@ -101,7 +101,7 @@ def test_delete_needs_an_admin_and_emits_a_deleted_event(
         assert_problem(client.get(f"/api/v1/content/articles/{article['slug']}"), 404)
         listed = client.get("/api/v1/articles", headers=auth(editor)).json()
         assert listed["total"] == 0
-    for queue in ("render", "views"):
+    for queue in ("render-pages", "views"):
         events = queued_events(redis_dbs, queue)
         assert [(e.kind, e.snapshot.status, e.snapshot.version) for e in events] == [
             ("published", "published", 2),
@@ -119,7 +119,7 @@ def test_deleting_a_never_published_draft_tells_nobody(
             client.delete(f"/api/v1/articles/{article['id']}", headers=auth(admin)).status_code
             == 204
         )
-    assert queued_events(redis_dbs, "render") == []
+    assert queued_events(redis_dbs, "render-pages") == []
 
 
 def test_every_save_is_a_revision_and_a_restore_is_a_new_one(
@@ -163,7 +163,7 @@ def test_every_save_is_a_revision_and_a_restore_is_a_new_one(
         assert_problem(client.get(f"{url}/revisions/99", headers=auth(token)), 404)
         assert_problem(client.get("/api/v1/articles/4242/revisions", headers=auth(token)), 404)
     # A restore of a published article is an update readers see.
-    last = queued_events(redis_dbs, "render")[-1]
+    last = queued_events(redis_dbs, "render-pages")[-1]
     assert (last.kind, last.snapshot.version, last.snapshot.title) == (
         "updated",
         4,
@@ -186,7 +186,7 @@ def test_restoring_an_old_slug_moves_the_article_back_and_keeps_a_redirect(
         moved = client.get("/api/v1/content/articles/second-slug", follow_redirects=False)
         assert moved.status_code == 301
         assert moved.headers["location"] == "/api/v1/content/articles/first-slug"
-    last = queued_events(redis_dbs, "render")[-1]
+    last = queued_events(redis_dbs, "render-pages")[-1]
     assert last.snapshot.slug == "first-slug"
     assert last.snapshot.former_slugs == ("second-slug",)
 
@@ -203,7 +203,7 @@ def test_changing_the_category_of_a_published_article_is_an_update(
             url, json={"category": "bones-and-joints", "version": 2}, headers=auth(token)
         )
         assert moved.json()["path"] == f"/bones-and-joints/{article['slug']}"
-    last = queued_events(redis_dbs, "render")[-1]
+    last = queued_events(redis_dbs, "render-pages")[-1]
     assert last.kind == "updated"
     assert last.snapshot.category.slug == "bones-and-joints"
     assert [c.slug for c in last.snapshot.category.parents] == ["health"]

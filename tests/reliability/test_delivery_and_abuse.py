@@ -13,7 +13,7 @@ from services.render.settings import RenderSettings
 from services.render.worker import create_celery
 from shared.contracts import (
     RENDER_ARTICLE_CHANGED_TASK,
-    RENDER_QUEUE,
+    RENDER_PAGES_QUEUE,
     ArticleEvent,
     ArticleSnapshot,
     CategoryRef,
@@ -44,14 +44,14 @@ def test_duplicated_and_reordered_events_leave_the_newest_version_on_the_page(st
         app.send_task(
             RENDER_ARTICLE_CHANGED_TASK,
             args=[event(version, f"Version {version}")],
-            queue=RENDER_QUEUE,
+            queue=RENDER_PAGES_QUEUE,
         )
     page = f"{stack.pages}/health/delivery-order"
     wait_for("the page", lambda: httpx.get(page, timeout=5).status_code == 200)
     # Let every queued delivery be processed, then check what stayed.
     wait_for(
         "the render queue to drain",
-        lambda: stack.redis_client().llen(RENDER_QUEUE) == 0,
+        lambda: stack.redis_client().llen(RENDER_PAGES_QUEUE) == 0,
         timeout=60,
     )
     html = wait_for(

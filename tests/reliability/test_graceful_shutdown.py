@@ -34,7 +34,7 @@ def test_sigterm_to_a_busy_render_worker_loses_no_publish(stack: Stack) -> None:
         )
         assert r.status_code == 201, r.text
         ids.append(r.json()["id"])
-    worker = next(r for r in stack.supervisor.running if r.spec.name == "render-worker")
+    worker = next(r for r in stack.supervisor.running if r.spec.name == "render-pages-worker")
     for article_id in ids:
         assert (
             httpx.post(

@@ -63,7 +63,7 @@ def test_killing_render_workers_mid_render_loses_no_page_and_leaves_no_partial_f
     stack.cli("seed")
     headers = editor(stack)
     articles = [create(stack, headers, f"kill-{i}") for i in range(30)]
-    worker = next(r for r in stack.supervisor.running if r.spec.name == "render-worker")
+    worker = next(r for r in stack.supervisor.running if r.spec.name == "render-pages-worker")
     for article in articles:
         r = httpx.post(
             f"{stack.articles}/api/v1/articles/{article['id']}/publish", headers=headers, timeout=10

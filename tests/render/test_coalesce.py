@@ -11,7 +11,7 @@ from services.render import coalesce, repository
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
 from services.render.worker import create_celery
-from shared.contracts import RENDER_QUEUE
+from shared.contracts import RENDER_LISTINGS_QUEUE
 from shared.db import Database
 from tests.conftest import RedisDbs
 
@@ -28,11 +28,11 @@ def test_a_burst_sends_one_run(rt: RenderRuntime, redis_dbs: RedisDbs) -> None:
     broker = redis_dbs.client(redis_dbs.broker_db)
     sent = [coalesce.schedule_indexes(rt, app) for _ in range(50)]
     assert sent.count(True) == 1
-    assert broker.llen(RENDER_QUEUE) == 1
+    assert broker.llen(RENDER_LISTINGS_QUEUE) == 1
     # A run clears the flag as it starts: a change during the run schedules the next one.
     coalesce.clear_flag(rt)
     assert coalesce.schedule_indexes(rt, app)
-    assert broker.llen(RENDER_QUEUE) == 2
+    assert broker.llen(RENDER_LISTINGS_QUEUE) == 2
 
 
 def test_a_key_marked_again_during_its_render_stays_dirty(render_settings: RenderSettings) -> None:

@@ -53,8 +53,8 @@ def test_render_all_rebuilds_every_page_across_the_workers(rt: RenderRuntime) ->
         )  # fmt: skip
         with rt.db.transaction() as session:
             service.apply_snapshot(session, rt.store, rt.site, snap, now=NOW)
-            with_keys = service.all_index_keys(session)
-            service.render_indexes(session, rt.store, rt.site, with_keys, now=NOW)
+            with_keys = service.full_listing_keys(session)
+            service.render_keys(session, rt.store, rt.site, with_keys, now=NOW)
     with rt.db.transaction() as session:
         assert len(repository.live_ids(session)) == 12
 

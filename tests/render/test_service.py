@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.render import coalesce, repository, service
+from services.render import batch_pages, coalesce, repository, service
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
 from shared.contracts import ArticleSnapshot
-from tests.render.builders import bones, snapshot
+from tests.render.builders import WHEN, bones, snapshot
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -34,7 +34,12 @@ def apply(rt: RenderRuntime, snap: ArticleSnapshot) -> service.ApplyResult:
 
 def indexes(rt: RenderRuntime) -> list[str]:
     """What the render-indexes task does (without its lock)."""
-    return service.render_dirty(rt.db, rt.store, rt.site, now=NOW)[1]
+    return service.render_dirty(rt.db, rt.store, rt.site, now=NOW).written
+
+
+def at(listing: str, aid: int = 1) -> str:
+    """The mark of an article entering or leaving a listing at its (only) position."""
+    return f"{listing}|from|{WHEN.isoformat()}|{aid}"
 
 
 def page(rt: RenderRuntime, rel: str) -> str | None:
@@ -51,12 +56,15 @@ def test_publish_writes_the_article_and_marks_exactly_its_indexes(rt: RenderRunt
         "bones-and-joints/is-osteoporosis-an-autoimmune-disease/index.html"
     ]
     assert result.dirty == {
-        "home", "feed", "sitemap", "static", "category:bones-and-joints", "category:health", "tag:osteoporosis"
+        "home", "feed", "relatedof:1:card", "nav",
+        at("all"), at("category:bones-and-joints"), at("category:health"),
+        at("tag:osteoporosis"),
     }  # fmt: skip
     written = indexes(rt)
-    assert set(written) >= {
-        "index.html", "feed.xml", "sitemap.xml", "robots.txt", "404.html", "410.html",
-        "bones-and-joints/index.html", "health/index.html", "tags/osteoporosis/index.html",
+    assert set(written) == {
+        "index.html", "feed.xml", "sitemap.xml", "sitemap-articles-1.xml", "sitemap-pages.xml",
+        "robots.txt", "404.html", "410.html", "bones-and-joints/index.html", "health/index.html",
+        "tags/osteoporosis/index.html",
     }  # fmt: skip
     home = page(rt, "index.html")
     assert home is not None and "Is osteoporosis an autoimmune disease?" in home
@@ -65,8 +73,17 @@ def test_publish_writes_the_article_and_marks_exactly_its_indexes(rt: RenderRunt
     assert (
         parent is not None and "/bones-and-joints/is-osteoporosis-an-autoimmune-disease" in parent
     )
-    sitemap = page(rt, "sitemap.xml")
-    assert sitemap is not None and "<lastmod>2025-02-17</lastmod>" in sitemap
+    index = page(rt, "sitemap.xml")
+    assert index is not None and "https://health.example/sitemap-articles-1.xml" in index
+    shard = page(rt, "sitemap-articles-1.xml")
+    assert (
+        shard is not None
+        and (
+            "<url><loc>https://health.example/bones-and-joints/is-osteoporosis-an-autoimmune-disease"
+            "</loc><lastmod>2025-02-17</lastmod></url>"
+        )
+        in shard
+    )
 
 
 def test_the_newest_version_wins_whatever_the_order_and_duplicates_change_nothing(
@@ -92,7 +109,7 @@ def test_unpublish_removes_the_page_and_leaves_a_gone_marker(rt: RenderRuntime) 
     assert result.applied
     assert page(rt, ARTICLE) is None
     assert (rt.store.root / "_gone/health/is-osteoporosis-an-autoimmune-disease").exists()
-    assert "category:health" in result.dirty
+    assert at("category:health") in result.dirty
     indexes(rt)
     home = page(rt, "index.html")
     assert home is not None and "Is osteoporosis" not in home
@@ -116,7 +133,10 @@ def test_a_slug_or_category_change_moves_the_page_and_redirects_the_old_url(
     assert page(rt, "bones-and-joints/osteoporosis-and-autoimmunity/index.html") is not None
     marker = rt.store.root / "_redirects/health/is-osteoporosis-an-autoimmune-disease"
     assert marker.read_text() == "/bones-and-joints/osteoporosis-and-autoimmunity"
-    assert {"category:health", "category:bones-and-joints"} <= result.dirty
+    # It left health/ for bones-and-joints/, which is below health: the health listing keeps
+    # it at the same place (its card changed), the bones-and-joints listing gains it.
+    assert at("category:bones-and-joints") in result.dirty
+    assert f"category:health|at|{WHEN.isoformat()}|1" in result.dirty
 
 
 def test_view_counts_update_the_article_page_and_the_home_page(rt: RenderRuntime) -> None:
@@ -140,13 +160,12 @@ def test_an_edited_body_reaches_the_page_and_a_full_rerender_shows_the_same_page
     html = page(rt, ARTICLE)
     assert html is not None and "New words." in html and "Old words." not in html
     assert 'href="#second"' in html
-    # A full re-render (bodies from the cache, related lists as held) writes the same page.
+    # A full re-render (related lists as held) writes the same page.
     rt.store.remove(ARTICLE)
-    with rt.db.transaction() as session:
-        jobs = service.prepare_articles(session, [1])
+    with rt.db.reading() as session:
+        jobs, ranked = batch_pages.prepare(session, [1])
         renderer = service.make_renderer(session, rt.site)
-    assert jobs[0].body is not None  # cached when the page was published
-    assert service.write_articles(rt.store, renderer, jobs) == ([ARTICLE], [])
+    assert batch_pages.write(rt.store, renderer, jobs) == [ARTICLE]
     assert page(rt, ARTICLE) == html
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from services.views import commands
 from services.views.settings import ViewsSettings
-from shared.contracts import RENDER_QUEUE, RENDER_VIEW_COUNTS_TASK
+from shared.contracts import RENDER_LISTINGS_QUEUE, RENDER_VIEW_COUNTS_TASK
 from tests.conftest import RedisDbs
 from tests.views.builders import T0, flush, learn, snapshot, views_client
 
@@ -44,7 +44,7 @@ def totals_of(settings: ViewsSettings, *ids: int) -> list[int]:
 def render_messages(redis_dbs: RedisDbs) -> list[dict[str, object]]:
     broker = redis_dbs.client(redis_dbs.broker_db)
     out = []
-    for raw in broker.lrange(RENDER_QUEUE, 0, -1):
+    for raw in broker.lrange(RENDER_LISTINGS_QUEUE, 0, -1):
         message = json.loads(raw)
         assert message["headers"]["task"] == RENDER_VIEW_COUNTS_TASK
         out.append(json.loads(base64.b64decode(message["body"]))[0][0])

@@ -12,7 +12,7 @@ import redis
 from services.views import notify
 from services.views.settings import ViewsSettings
 from services.views.worker import create_celery
-from shared.contracts import RENDER_QUEUE, RENDER_VIEW_COUNTS_TASK, ViewCounts
+from shared.contracts import RENDER_LISTINGS_QUEUE, RENDER_VIEW_COUNTS_TASK, ViewCounts
 from tests.conftest import RedisDbs
 from tests.resources import free_port
 from tests.views.builders import T0, views_redis
@@ -46,7 +46,7 @@ def test_totals_reach_the_render_queue_as_view_counts(
     views_settings: ViewsSettings, redis_dbs: RedisDbs
 ) -> None:
     assert notify.send_totals(create_celery(views_settings), {3: 17, 4: 2}, now=T0)
-    raw = redis_dbs.client(redis_dbs.broker_db).lrange(RENDER_QUEUE, 0, -1)
+    raw = redis_dbs.client(redis_dbs.broker_db).lrange(RENDER_LISTINGS_QUEUE, 0, -1)
     assert len(raw) == 1
     message = json.loads(raw[0])
     assert message["headers"]["task"] == RENDER_VIEW_COUNTS_TASK
