@@ -31,9 +31,13 @@ class ArticleJob:
     snapshot: ArticleSnapshot
     views: int
     related: list[Card]
+    version: int
 
 
-def prepare(session: Session, article_ids: Iterable[int]) -> tuple[list[ArticleJob], Ranked]:
+def prepare(
+    session: Session, article_ids: Iterable[int], *, rank_all: bool = False
+) -> tuple[list[ArticleJob], Ranked]:
+    """Read a batch; ``rank_all`` ranks every related list afresh (as a cold build does)."""
     rows = [r for r in repository.snapshots_by_id(session, article_ids) if r.status == "published"]
     ids = [r.article_id for r in rows]
     links = repository.related_links_of(session, ids)
@@ -48,7 +52,11 @@ def prepare(session: Session, article_ids: Iterable[int]) -> tuple[list[ArticleJ
     ranked: Ranked = []
     for row in rows:
         current = shown.get(row.article_id)
-        if current and all(j in linked and linked[j].status == "published" for j in current):
+        if (
+            not rank_all
+            and current
+            and all(j in linked and linked[j].status == "published" for j in current)
+        ):
             continue
         entries = related_index.current(session).ranked(row.article_id)
         shown[row.article_id] = [j for j, _ in entries]
@@ -62,18 +70,54 @@ def prepare(session: Session, article_ids: Iterable[int]) -> tuple[list[ArticleJ
             snapshot=ArticleSnapshot.model_validate(row.data),
             views=counts.get(row.article_id, 0),
             related=[card_from_data(linked[j].data) for j in shown.get(row.article_id, [])],
+            version=row.version,
         )
         for row in rows
     ]
     return jobs, ranked
 
 
-def write(store: PageStore, renderer: Renderer, jobs: Sequence[ArticleJob]) -> list[str]:
-    """Render and write prepared pages: no database, so it runs outside any transaction."""
+def render(renderer: Renderer, jobs: Sequence[ArticleJob]) -> list[tuple[ArticleJob, bytes]]:
+    """Render prepared pages: no database, so it runs outside any transaction."""
+    return [
+        (
+            job,
+            renderer.article(
+                job.snapshot,
+                views=job.views,
+                related=job.related,
+                body=md.render_markdown(job.snapshot.body),
+            ),
+        )
+        for job in jobs
+    ]
+
+
+def write_current(
+    session: Session, store: PageStore, rendered: Sequence[tuple[ArticleJob, bytes]]
+) -> list[str]:
+    """Write the pages whose article is still at the version they were rendered from.
+
+    Takes each article's lock (the one a publish takes), so a page rendered from an older
+    read is never written over, or beside, what a publish wrote meanwhile: that publish
+    wrote the newer page itself."""
+    ids = sorted(job.snapshot.id for job, _ in rendered)
+    for article_id in ids:
+        repository.lock_article(session, article_id)
+    held = {r.article_id: r for r in repository.snapshots_by_id(session, ids)}
     written = []
-    for job in jobs:
-        body = md.render_markdown(job.snapshot.body)
-        page = renderer.article(job.snapshot, views=job.views, related=job.related, body=body)
+    for job, page in rendered:
+        row = held.get(job.snapshot.id)
+        if row is not None and row.version == job.version and row.status == "published":
+            store.write(job.rel, page)
+            written.append(job.rel)
+    return written
+
+
+def write(store: PageStore, renderer: Renderer, jobs: Sequence[ArticleJob]) -> list[str]:
+    """Render and write pages with no concurrent writer to fear (tests, one-off builds)."""
+    written = []
+    for job, page in render(renderer, jobs):
         store.write(job.rel, page)
         written.append(job.rel)
     return written

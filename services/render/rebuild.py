@@ -71,15 +71,19 @@ def run_batch(
 
     Everything is read from a read snapshot and rendered outside any write transaction: on
     SQLite a transaction holds the database write lock, and rendering is most of the time.
-    Related lists ranked here for the first time are stored after, in one short write."""
+    Pages are then written in one short write transaction, only where the article has not
+    changed since (batch_pages.write_current), with the related lists ranked here.
+    Listing keys are rendered from a read snapshot; the caller makes sure no other listing
+    renderer runs at the same time (the Celery task takes the listings lock)."""
     written = 0
     if article_ids:
         with db.reading() as session:
             jobs, ranked = batch_pages.prepare(session, article_ids)
             renderer = service.make_renderer(session, site)
-        written += len(batch_pages.write(store, renderer, jobs))
-        if ranked:
-            with db.transaction() as session:
+        rendered = batch_pages.render(renderer, jobs)
+        with db.transaction() as session:
+            written += len(batch_pages.write_current(session, store, rendered))
+            if ranked:
                 batch_pages.store_related(session, ranked)
     if index_keys:
         with db.reading() as session:

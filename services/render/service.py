@@ -215,6 +215,7 @@ def apply_view_counts(
     session.flush()
     renderer = make_renderer(session, site)
     for aid in changed:
+        repository.lock_article(session, aid)  # a publish moving it must not race this page
         row = repository.get_snapshot(session, aid)
         if row is None or row.status != "published":
             continue
@@ -297,6 +298,8 @@ def _render_article_keys(
     for marked_at, key in due[: related.RELATED_PAGES_PER_RUN]:
         raw_id = key.removeprefix(ARTICLE_KEY_PREFIX)
         with db.transaction() as session:
+            if raw_id.isdigit():  # the same lock as a publish: never write an older place
+                repository.lock_article(session, int(raw_id))
             row = repository.get_snapshot(session, int(raw_id)) if raw_id.isdigit() else None
             if row is not None and row.status == "published":
                 written.append(render_article(session, store, make_renderer(session, site), row))

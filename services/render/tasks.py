@@ -29,7 +29,13 @@ from shared.contracts import (
 )
 
 log = logging.getLogger("healthhub.render.tasks")
-RETRYABLE = (OperationalError, RedisConnectionError)
+
+
+class ListingsBusy(Exception):
+    """Another listings renderer held the lock for its whole allowed time: try again."""
+
+
+RETRYABLE = (OperationalError, RedisConnectionError, ListingsBusy)
 RETRY = {
     "autoretry_for": RETRYABLE,
     "retry_backoff": 1,
@@ -133,9 +139,19 @@ def view_counts(payload: dict[str, Any]) -> int:
 def rebuild_batch(payload: dict[str, Any]) -> int:
     batch = RebuildBatch.model_validate(payload)
     rt = get_runtime()
-    written = rebuild.run_batch(
-        rt.db, rt.store, rt.site, batch.article_ids, batch.index_keys, now=service.utcnow()
-    )
+    now = service.utcnow()
+    written = rebuild.run_batch(rt.db, rt.store, rt.site, batch.article_ids, (), now=now)
+    if batch.index_keys:
+        # Listing pages are written by one renderer at a time, or an older read could land
+        # last: wait for the listings lock as long as a listings run may hold it.
+        lock = rt.redis.lock(INDEX_LOCK_KEY, timeout=INDEX_LOCK_SECONDS)
+        if not lock.acquire(blocking=True, blocking_timeout=INDEX_LOCK_SECONDS):
+            raise ListingsBusy(batch.job_id)
+        try:
+            written += rebuild.run_batch(rt.db, rt.store, rt.site, (), batch.index_keys, now=now)
+        finally:
+            with contextlib.suppress(Exception):
+                lock.release()
     rebuild.record_done(rt.redis, batch)
     metrics.record_render(rt.redis, written, None)
     return written

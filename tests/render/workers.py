@@ -30,11 +30,20 @@ def render_env(settings: RenderSettings, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def render_workers(settings: RenderSettings, count: int = 1, **extra: str) -> Iterator[None]:
+def render_workers(
+    settings: RenderSettings, count: int = 1, *, kinds: tuple[str, ...] = ("render",), **extra: str
+) -> Iterator[None]:
+    """``count`` worker processes of each kind (render: both queues; render-pages;
+    render-listings)."""
     env = render_env(settings, **extra)
-    argv = [sys.executable, "-m", "services.cli", "worker", "render"]
     procs = [
-        subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "worker", kind],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for kind in kinds
         for _ in range(count)
     ]
     try:
