@@ -60,7 +60,7 @@ def test_render_all_rebuilds_every_page_across_the_workers(rt: RenderRuntime) ->
 
     # A site-setting change: only a full re-render puts the new name on every page.
     renamed = {"HEALTHHUB_SITE_NAME": "Renamed Health"}
-    with render_workers(rt.settings, 2, **renamed):
+    with render_workers(rt.settings, 2, extra_env=renamed):
         out = subprocess.run(
             [sys.executable, "-m", "services.cli", "render", "--all", "--batch-size", "3"],
             env=render_env(rt.settings, **renamed), capture_output=True, text=True, timeout=300,

@@ -31,11 +31,15 @@ def render_env(settings: RenderSettings, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def render_workers(
-    settings: RenderSettings, count: int = 1, *, kinds: tuple[str, ...] = ("render",), **extra: str
+    settings: RenderSettings,
+    count: int = 1,
+    *,
+    kinds: tuple[str, ...] = ("render",),
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[None]:
     """``count`` worker processes of each kind (render: both queues; render-pages;
     render-listings)."""
-    env = render_env(settings, **extra)
+    env = render_env(settings, **(extra_env or {}))
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "services.cli", "worker", kind],
