@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from services.render import listings
-from services.render.models import ListingMember, ListingName, Snapshot, SnapshotTag
+from services.render import listing_repository, listings
+from services.render.models import ListingMember, Snapshot, SnapshotTag
 from services.render.renderer import tag_slug
 from shared.contracts import ArticleSnapshot, CategoryCrumb, CategoryRef, Reference
 
@@ -159,9 +159,10 @@ def load_read_model(session: Session, corpus: Iterable[ArticleSnapshot], now: da
         session.execute(insert(SnapshotTag), tags[start : start + 5000])
     for start in range(0, len(members), 5000):
         session.execute(insert(ListingMember), members[start : start + 5000])
-    session.execute(
-        insert(ListingName),
-        [{"listing": k, "name": n, "is_root": root} for k, (n, root) in sorted(names.items())],
+    listing_repository.remember_names(
+        session,
+        {k: n for k, (n, _) in names.items()},
+        {k for k, (_, root) in names.items() if root},
     )
     return len(snapshots)
 

@@ -1,121 +1,308 @@
-"""Publish-to-live: from the publish call's answer to the new page being served.
+"""Publish-to-live at any size: from the publish request to the page (and its listings).
 
-    python -m bench.publish_to_live [--quick] [--articles N] [--publishes M]
+    python -m bench.publish_to_live [--articles 1000,10000] [--publishes 30]
+                                    [--backend sqlite|postgresql] [--burst]
 
 The whole platform runs as real processes (tests/e2e/stack.py: page server, APIs, Celery
-workers with concurrency 2, scheduler, its own Redis, SQLite). The render read model is
-loaded with the synthetic corpus (bench/corpus.py, fixed seed) and the site is built with
-`healthhub render --all` through the render workers. Then articles are created and
-published one at a time through the articles API, each tagged like the corpus so related
-lists and tag pages have real work; the clock starts when the publish call answers and stops
-when the page server first answers 200 for the new URL (polled every 2 ms). A short pause
-between publishes lets the coalesced index render of the previous one run, as it would
-between two editors' publishes.
+workers, the render-pages and render-listings workers with concurrency 2, scheduler, its own
+Redis; SQLite files, or PostgreSQL databases of its own). The render read model is loaded
+with the synthetic corpus (bench/corpus.py, fixed seed) and the site is built with
+`healthhub render --all` through the workers. Then articles are created as drafts and
+published one at a time through the articles API, tagged like the corpus. For each publish:
+
+- **live**: the clock starts just before the publish request is sent and stops when the page
+  server first answers 200 for the new URL (polled every 2 ms);
+- **listings fresh**: until the home page, the category's landing page, the feed and the
+  newest sitemap shard all show the new URL;
+- **pages written**: the render service's own counter of pages written (each also gets its
+  .gz copy), from the publish until the render work has settled.
+
+``--burst`` adds 50 publishes fired in 10 s (one every 200 ms, not waiting for each other):
+how long each page takes to go live. Nothing is asserted: the figures are printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
+import redis as redis_py
 
 from bench.corpus import TAGS, load_read_model, make_corpus, percentile
+from services.render import repository
+from services.render.listing_pages import sitemap_shard
+from services.render.listings import SHARD_SIZE
+from services.render.metrics import PAGES_WRITTEN_KEY
+from shared.contracts import RENDER_LISTINGS_QUEUE, RENDER_PAGES_QUEUE
 from shared.db import Database
 from shared.settings import sqlite_url
 from tests.e2e.stack import Stack, start_stack
+from tests.resources import drop_postgres_database, recreate_postgres_database
 
 FIRST_CORPUS_ID = 1_000_000
+RENDER_REDIS_DB = 2  # services.render.settings: render_redis_db default
+PG_PREFIX = "hh_bench"
 
 
-def build_site(stack: Stack, n: int) -> float:
-    """Load the corpus into the render read model and render it all; returns seconds."""
-    db = Database(sqlite_url(stack.root / "render.db"))
-    with db.transaction() as session:
-        load_read_model(session, make_corpus(n, first_id=FIRST_CORPUS_ID), datetime.now(UTC))
+class Site:
+    """A running platform with a site of ``articles`` articles built, and its probes."""
+
+    def __init__(self, stack: Stack, render_url: str, articles: int) -> None:
+        self.stack = stack
+        self.render_db = Database(render_url)
+        self.articles = articles
+        self.api = httpx.Client(timeout=30)
+        self.reader = httpx.Client(timeout=10)
+        self.headers = {"Authorization": f"Bearer {stack.token()}"}
+        self.render_redis = stack.redis_client(RENDER_REDIS_DB)
+        self.broker: redis_py.Redis = stack.redis_client(0)
+
+    def pages_written(self) -> int:
+        return int(self.render_redis.get(PAGES_WRITTEN_KEY) or 0)
+
+    def busy(self) -> int:
+        with self.render_db.reading() as session:
+            dirty = repository.count_dirty(session)
+        queued = self.broker.llen(RENDER_PAGES_QUEUE) + self.broker.llen(RENDER_LISTINGS_QUEUE)
+        return int(dirty + queued + self.broker.hlen("unacked"))
+
+    def settle(self, timeout: float = 120) -> None:
+        """Until no render work is queued, reserved or dirty, three polls in a row."""
+        deadline, calm = time.monotonic() + timeout, 0
+        while calm < 3:
+            if time.monotonic() > deadline:
+                raise RuntimeError("render work did not settle")
+            calm = calm + 1 if self.busy() == 0 else 0
+            time.sleep(0.05)
+
+    def draft(self, i: int, rng: random.Random) -> int:
+        body = {
+            "title": f"Benchmark article {i}",
+            "category": rng.choice(["health", "nutrition", "mental-health"]),
+            "summary": "A page published to be timed.",
+            "body": "## Why\n\nBecause.\n\n## How\n\n- quickly\n- reliably\n",
+            "tags": rng.sample(TAGS, 3),
+        }
+        created = self.api.post(
+            f"{self.stack.articles}/api/v1/articles", json=body, headers=self.headers
+        )
+        created.raise_for_status()
+        return int(created.json()["id"])
+
+    def publish(self, article_id: int) -> str:
+        published = self.api.post(
+            f"{self.stack.articles}/api/v1/articles/{article_id}/publish", headers=self.headers
+        )
+        published.raise_for_status()
+        return str(published.json()["path"])
+
+    def wait_live(self, path: str, t0: float, client: httpx.Client | None = None) -> float:
+        reader = client or self.reader
+        while reader.get(self.stack.pages + path).status_code != 200:
+            if time.perf_counter() - t0 > 60:
+                raise RuntimeError(f"{path} not live after 60 s")
+            time.sleep(0.002)
+        return (time.perf_counter() - t0) * 1000
+
+    def listing_urls(self, path: str, size: int) -> list[str]:
+        category = path.split("/")[1]
+        shard = sitemap_shard(max(1, math.ceil(size / SHARD_SIZE)))
+        return ["/", f"/{category}", "/feed.xml", f"/{shard}"]
+
+    def wait_listed(self, path: str, size: int, t0: float) -> float:
+        pending = self.listing_urls(path, size)
+        while pending:
+            pending = [u for u in pending if path not in self.reader.get(self.stack.pages + u).text]
+            if time.perf_counter() - t0 > 60:
+                raise RuntimeError(f"{path} not listed after 60 s on {pending}")
+            if pending:
+                time.sleep(0.01)
+        return (time.perf_counter() - t0) * 1000
+
+    def close(self) -> None:
+        self.api.close()
+        self.reader.close()
+        self.render_db.dispose()
+
+
+PG_SERVICES = ("articles", "views", "render")
+
+
+def postgres_env(tag: str) -> dict[str, str]:
+    """Fresh PostgreSQL databases for the three services, as HEALTHHUB_* variables."""
+    return {
+        f"HEALTHHUB_{s.upper()}_DATABASE_URL": recreate_postgres_database(f"{PG_PREFIX}_{tag}_{s}")
+        for s in PG_SERVICES
+    }
+
+
+def drop_postgres(tag: str) -> None:
+    for s in PG_SERVICES:
+        drop_postgres_database(f"{PG_PREFIX}_{tag}_{s}")
+
+
+def start_site(root: Path, articles: int, env: dict[str, str]) -> Site:
+    """Start the platform, load the corpus and build the site with `healthhub render --all`."""
+    stack = start_stack(root, None, HEALTHHUB_WORKER_CONCURRENCY="2", **env)
+    try:
+        return _build(stack, root, articles, env)
+    except BaseException:
+        stack.stop()
+        raise
+
+
+def _build(stack: Stack, root: Path, articles: int, env: dict[str, str]) -> Site:
+    stack.cli("seed")
+    render_url = env.get("HEALTHHUB_RENDER_DATABASE_URL") or sqlite_url(root / "render.db")
+    db = Database(render_url)
+    corpus = make_corpus(articles, first_id=FIRST_CORPUS_ID)
+    for start in range(0, len(corpus), 20_000):
+        with db.transaction() as session:
+            load_read_model(session, corpus[start : start + 20_000], datetime.now(UTC))
+    del corpus
     db.dispose()
-    start = time.perf_counter()
+    started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "services.cli", "render", "--all"],
-        env=stack.env, check=True, timeout=3600, stdout=subprocess.DEVNULL,
+        [sys.executable, "-m", "services.cli", "render", "--all", "--timeout", "600"],
+        env=stack.env, check=True, timeout=7200, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    return time.perf_counter() - start
+    site = Site(stack, render_url, articles)
+    site.build_s = time.perf_counter() - started  # type: ignore[attr-defined]
+    site.settle(timeout=600)
+    return site
 
 
-def measure(stack: Stack, publishes: int, pause: float) -> list[float]:
-    token = stack.token()
-    headers = {"Authorization": f"Bearer {token}"}
+def measure_one_at_a_time(site: Site, publishes: int) -> dict[str, list[float]]:
     rng = random.Random(7)
-    latencies = []
-    with httpx.Client(timeout=10) as api, httpx.Client(timeout=5) as reader:
-        for i in range(publishes):
-            body = {
-                "title": f"Benchmark article {i}",
-                "category": rng.choice(["health", "nutrition", "mental-health"]),
-                "summary": "A page published to be timed.",
-                "body": "## Why\n\nBecause.\n\n## How\n\n- quickly\n- reliably\n",
-                "tags": rng.sample(TAGS, 3),
+    live, fresh, written = [], [], []
+    for i in range(publishes):
+        article_id = site.draft(i, rng)
+        site.settle()
+        before = site.pages_written()
+        t0 = time.perf_counter()
+        path = site.publish(article_id)
+        live.append(site.wait_live(path, t0))
+        fresh.append(site.wait_listed(path, site.articles + i + 9, t0))
+        site.settle()
+        written.append(float(site.pages_written() - before))
+    return {"live_ms": live, "fresh_ms": fresh, "pages_written": written}
+
+
+def measure_burst(site: Site, count: int = 50, spacing: float = 0.2) -> list[float]:
+    """``count`` publishes, one every ``spacing`` seconds, each page's time to go live."""
+    rng = random.Random(8)
+    drafts = [site.draft(10_000 + i, rng) for i in range(count)]
+    site.settle()
+    results: list[float] = []
+    errors: list[BaseException] = []
+
+    def one(article_id: int) -> None:
+        try:
+            with httpx.Client(timeout=30) as api, httpx.Client(timeout=10) as reader:
+                t0 = time.perf_counter()
+                r = api.post(
+                    f"{site.stack.articles}/api/v1/articles/{article_id}/publish",
+                    headers=site.headers,
+                )
+                r.raise_for_status()
+                results.append(site.wait_live(str(r.json()["path"]), t0, reader))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = []
+    for article_id in drafts:
+        thread = threading.Thread(target=one, args=(article_id,))
+        thread.start()
+        threads.append(thread)
+        time.sleep(spacing)
+    for thread in threads:
+        thread.join(120)
+    if errors:
+        raise RuntimeError(f"{len(errors)} burst publish(es) failed: {errors[0]!r}")
+    return results
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": float(len(values)),
+        "p50": round(percentile(values, 50), 1),
+        "p95": round(percentile(values, 95), 1),
+        "max": round(max(values), 1),
+    }
+
+
+def run_size(
+    articles: int, publishes: int, backend: str = "sqlite", burst: bool = False
+) -> dict[str, Any]:
+    tag = f"{articles}"
+    env = postgres_env(tag) if backend == "postgresql" else {}
+    with tempfile.TemporaryDirectory(prefix="hh-bench-live-") as tmp:
+        site = start_site(Path(tmp), articles, env)
+        try:
+            one = measure_one_at_a_time(site, publishes)
+            figures: dict[str, Any] = {
+                "articles": articles,
+                "backend": backend,
+                "site_build_s": round(site.build_s, 1),  # type: ignore[attr-defined]
+                "live_ms": summary(one["live_ms"]),
+                "listings_fresh_ms": summary(one["fresh_ms"]),
+                "pages_written_per_publish": summary(one["pages_written"]),
             }
-            created = api.post(f"{stack.articles}/api/v1/articles", json=body, headers=headers)
-            created.raise_for_status()
-            aid = created.json()["id"]
-            published = api.post(f"{stack.articles}/api/v1/articles/{aid}/publish", headers=headers)
-            published.raise_for_status()
-            t0 = time.perf_counter()
-            url = stack.pages + published.json()["path"]
-            while reader.get(url).status_code != 200:
-                if time.perf_counter() - t0 > 30:
-                    raise RuntimeError(f"{url} not live after 30 s")
-                time.sleep(0.002)
-            latencies.append((time.perf_counter() - t0) * 1000)
-            time.sleep(pause)
-    return latencies
+            if burst:
+                burst_ms = measure_burst(site)
+                figures["burst_live_ms"] = summary(burst_ms)
+        finally:
+            site.close()
+            site.stack.stop()
+            if env:
+                drop_postgres(tag)
+    return figures
 
 
 def run(
-    quick: bool = False, articles: int | None = None, publishes: int | None = None
-) -> dict[str, float]:
+    quick: bool = False,
+    sizes: tuple[int, ...] | None = None,
+    publishes: int | None = None,
+    backends: tuple[str, ...] = ("sqlite",),
+    burst: bool = True,
+) -> dict[str, Any]:
     """The figures, for printing or for a `make bench` runner."""
-    n = articles or (1_000 if quick else 10_000)
-    m = publishes or (20 if quick else 60)
-    with tempfile.TemporaryDirectory(prefix="hh-bench-live-") as tmp:
-        stack = start_stack(Path(tmp), HEALTHHUB_WORKER_CONCURRENCY="2")
-        try:
-            stack.cli("seed")
-            build_s = build_site(stack, n)
-            latencies = measure(stack, m, pause=1.0)
-        finally:
-            stack.stop()
-    return {
-        "articles": float(n),
-        "publishes": float(m),
-        "site_build_s": round(build_s, 1),
-        "p50_ms": round(percentile(latencies, 50), 1),
-        "p95_ms": round(percentile(latencies, 95), 1),
-        "max_ms": round(max(latencies), 1),
-    }
+    chosen = sizes or ((1_000,) if quick else (1_000, 10_000))
+    m = publishes or (15 if quick else 30)
+    runs = []
+    for backend in backends:
+        for n in chosen:
+            print(f"   publish-to-live: {n:,} articles on {backend} …", flush=True)
+            runs.append(run_size(n, m, backend, burst=burst and n == max(chosen)))
+    return {"runs": runs}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="1,000 articles, 20 publishes")
-    parser.add_argument("--articles", type=int, default=None)
+    parser.add_argument("--quick", action="store_true", help="1,000 articles, 15 publishes")
+    parser.add_argument("--articles", default=None, help="site sizes, e.g. 1000,10000")
     parser.add_argument("--publishes", type=int, default=None)
-    args = parser.parse_args()
-    f = run(args.quick, args.articles, args.publishes)
-    print(
-        f"Publish-to-live on a site of {int(f['articles']):,} articles ({int(f['publishes'])} publishes):"
+    parser.add_argument(
+        "--backend", default="sqlite", help="sqlite, postgresql or both: sqlite,postgresql"
     )
-    print(f"  site built with `healthhub render --all`  {f['site_build_s']:8.1f} s")
-    print(f"  p50                                      {f['p50_ms']:8.1f} ms")
-    print(f"  p95                                      {f['p95_ms']:8.1f} ms   (target ≤ 150 ms)")
-    print(f"  max                                      {f['max_ms']:8.1f} ms")
+    parser.add_argument("--no-burst", action="store_true")
+    args = parser.parse_args()
+    sizes = tuple(int(n) for n in args.articles.split(",")) if args.articles else None
+    result = run(
+        args.quick, sizes, args.publishes, tuple(args.backend.split(",")), not args.no_burst
+    )
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
