@@ -64,7 +64,11 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
         app.state.db = Database(settings.articles_database_url)
         app.state.celery = create_celery(settings)
         app.state.breaker = outbox.BrokerBreaker()
+        app.state.dispatcher = outbox.Dispatcher(
+            app.state.db, app.state.celery, app.state.breaker, settings.publish_send_wait_seconds
+        )
         yield
+        app.state.dispatcher.close()
         app.state.db.dispose()
 
     app = FastAPI(

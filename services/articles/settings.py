@@ -17,6 +17,9 @@ class ArticlesSettings(BaseServiceSettings):
     relay_grace_seconds: float = Field(default=2.0, ge=0)
     relay_batch_size: int = Field(default=200, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1)
+    # A publish answers after its commit; it waits at most this long for the broker to take
+    # the events (a frozen Redis must not hold an editor up: the relay delivers them later).
+    publish_send_wait_seconds: float = Field(default=0.05, ge=0, le=5)
 
     @model_validator(mode="after")
     def _defaults(self) -> ArticlesSettings:
