@@ -45,12 +45,13 @@ def start_scheduler(broker: RedisServer, root: Path) -> subprocess.Popen[bytes]:
 
 def publish_ticks(client: redis.Redis) -> int:
     """How many publish-scheduled tasks (one per second from the active scheduler) wait."""
-    return sum(PUBLISH_SCHEDULED_TASK.encode() in raw for raw in client.lrange("articles", 0, -1))
+    raw_messages = client.lrange("articles", 0, -1)
+    return sum(PUBLISH_SCHEDULED_TASK in str(raw) for raw in raw_messages)
 
 
 def holder_pid(client: redis.Redis) -> int | None:
     token = client.get(LEASE_KEY)
-    return int(token.split(b":")[1]) if token else None
+    return int(str(token, "utf-8").split(":")[1]) if isinstance(token, bytes) else None
 
 
 def test_the_standby_takes_over_within_a_lease_when_the_active_scheduler_is_killed(
