@@ -25,6 +25,7 @@ from services.articles.settings import get_settings as articles_settings
 from services.render import commands as render_commands
 from services.render import metrics as render_metrics
 from services.render.runtime import get_runtime as get_render_runtime
+from services.scheduler import run as run_scheduler
 from services.seed import seed as seed_sample
 from services.settings_reference import markdown as settings_markdown
 from services.stack import WORKERS, StackSettings, stack_specs
@@ -32,7 +33,6 @@ from services.supervisor import ProcessSpec, Supervisor
 from services.views import commands as views_commands
 from services.views import metrics as views_metrics
 from services.views.settings import get_settings as views_settings
-from shared.celery import beat_schedule, make_celery
 from shared.db import Database
 from shared.observability import serve_worker_metrics
 from shared.settings import EMBEDDED_REDIS_PORT, BaseServiceSettings
@@ -179,13 +179,9 @@ def worker(
 
 @app.command()
 def scheduler() -> None:
-    """Run the scheduler (exactly one per deployment): outbox relay, view flushes, index safety net."""
-    stack = StackSettings()
-    schedule = beat_schedule(stack.relay_interval_seconds, views_settings().flush_interval_seconds)
-    celery_app = make_celery("healthhub-scheduler", stack, schedule=schedule)
-    state = (stack.var_dir / "scheduler-state").resolve()
-    state.parent.mkdir(parents=True, exist_ok=True)
-    celery_app.start(["beat", "-s", str(state), "--loglevel", "WARNING"])
+    """Run a scheduler: outbox relay, view flushes, index safety net. Run two for a standby:
+    only the holder of the lease sends (services/scheduler.py)."""
+    run_scheduler()
 
 
 @app.command("settings")

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings
 
 from services.articles.settings import ArticlesSettings
 from services.render.settings import RenderSettings
+from services.scheduler import SchedulerSettings
 from services.stack import StackSettings
 from services.views.settings import ViewsSettings
 from shared.settings import BaseServiceSettings
@@ -20,6 +21,7 @@ MODELS: tuple[tuple[str, type[BaseSettings]], ...] = (
     ("articles", ArticlesSettings),
     ("views", ViewsSettings),
     ("render", RenderSettings),
+    ("scheduler", SchedulerSettings),
     ("healthhub up", StackSettings),
 )
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,6 +61,10 @@ DESCRIPTIONS = {
     "HEALTHHUB_ARTICLES_PORT": "Port of the articles API.",
     "HEALTHHUB_VIEWS_PORT": "Port of the views API.",
     "HEALTHHUB_RELAY_INTERVAL_SECONDS": "How often the scheduler runs the outbox relay.",
+    "HEALTHHUB_CONTENT_RATE_LIMIT_PER_MINUTE": "Public content API requests per client per minute (per API process) before 429.",
+    "HEALTHHUB_SEARCH_RATE_LIMIT_PER_MINUTE": "Searches (`q`) per client per minute (per API process) before 429.",
+    "HEALTHHUB_PUBLISH_SEND_WAIT_SECONDS": "How long a publish waits for the broker before answering; the send goes on (or the relay delivers).",
+    "HEALTHHUB_SCHEDULER_LEASE_SECONDS": "A standby scheduler takes over within this time when the active one dies.",
     "HEALTHHUB_WORKER_CONCURRENCY": "Pool processes per Celery worker started by `healthhub up`.",
 }
 # Read outside the settings models (by a CLI option, the image or the tests).

@@ -61,11 +61,13 @@ def stack_specs(
             env,
             f"http://{h}:{stack.pages_port}/healthz",
         ),
+        # --no-proxy-headers: the articles service decides itself which proxies to trust.
         ProcessSpec(
             "articles-api",
             [
                 sys.executable,
                 *uvicorn,
+                "--no-proxy-headers",
                 "--port",
                 str(stack.articles_port),
                 "services.articles.app:create_app",

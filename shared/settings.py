@@ -17,6 +17,34 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 EMBEDDED_REDIS_PORT = 6380
 EMBEDDED_REDIS_URL = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}"
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "development-only-salt"})
+# Words that mark a value copied from an example file, in any case and spelling.
+PLACEHOLDER_MARKERS = ("changeme", "change-me", "change_me", "change me", "example", "placeholder")
+MIN_SECRET_LENGTH = 32
+MIN_PASSWORD_LENGTH = 16
+
+
+def secret_problem(name: str, value: str, min_length: int = MIN_SECRET_LENGTH) -> str | None:
+    """Why ``value`` is not a production secret (a placeholder, too short), or None."""
+    lowered = value.strip().lower()
+    if lowered in PLACEHOLDER_SECRETS or any(m in lowered for m in PLACEHOLDER_MARKERS):
+        return f"{name} is a placeholder; set it to a random value (e.g. `openssl rand -hex 32`)."
+    if len(value) < min_length:
+        return f"{name} is shorter than {min_length} characters; use a long random value."
+    return None
+
+
+def require_secret(name: str, value: str, min_length: int = MIN_SECRET_LENGTH) -> None:
+    problem = secret_problem(name, value, min_length)
+    if problem is not None:
+        raise ValueError(problem)
+
+
+def require_database_password(name: str, url: str) -> None:
+    """A production database URL with a password must carry a real one (POSTGRES_PASSWORD
+    ends up here in compose). A URL without one (socket or certificate auth) is left alone."""
+    password = urlsplit(url).password
+    if password is not None:
+        require_secret(f"the password in {name} (POSTGRES_PASSWORD)", password, MIN_PASSWORD_LENGTH)
 
 
 def redis_url_with_db(url: str, db: int) -> str:

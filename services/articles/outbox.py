@@ -11,6 +11,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import wait as wait_futures
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -122,6 +125,49 @@ def dispatch(
     with db.transaction() as session:
         messages = list(repository.outbox_messages(session, ids))
     return _send_all(db, celery_app, [m for m in messages if m.sent_at is None], now, breaker)
+
+
+class Dispatcher:
+    """Sends a request's committed events off the request path.
+
+    The events are safe once committed (the relay re-sends anything unsent), so an editor
+    never waits on Redis: the send runs on one background thread and the request waits for
+    it at most ``wait_seconds``. With a healthy broker the send takes a millisecond and is
+    done before the answer goes out; with a frozen one (SIGSTOP: connections accepted,
+    nothing answered) the answer leaves after ``wait_seconds`` and the send times out in the
+    background, trips the breaker, and leaves the events to the relay."""
+
+    def __init__(
+        self, db: Database, celery_app: Celery, breaker: BrokerBreaker, wait_seconds: float
+    ) -> None:
+        self.db = db
+        self.celery_app = celery_app
+        self.breaker = breaker
+        self.wait_seconds = wait_seconds
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send")
+        self._in_flight: set[Future[int]] = set()
+
+    def send_after_commit(self, ids: Sequence[int], *, now: datetime) -> None:
+        if not self.breaker.allows():
+            log.info(
+                "outbox: broker recently unreachable; %d event(s) left for the relay", len(ids)
+            )
+            return
+        future = self._executor.submit(
+            dispatch, self.db, self.celery_app, list(ids), now=now, breaker=self.breaker
+        )
+        self._in_flight.add(future)
+        future.add_done_callback(self._in_flight.discard)
+        try:
+            future.result(timeout=self.wait_seconds)
+        except FutureTimeout:
+            log.warning("outbox: broker slow; answering now, %d event(s) still sending", len(ids))
+
+    def close(self, timeout: float = 6.0) -> None:
+        """Stop taking work; wait a bounded time (longer than the broker's socket timeout)
+        for sends in flight, so each records its attempt. Anything left goes to the relay."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        wait_futures(list(self._in_flight), timeout=timeout)
 
 
 def relay(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
@@ -14,16 +15,23 @@ from pydantic import (
     Field,
     JsonValue,
     StringConstraints,
+    model_validator,
 )
 
 from shared.contracts import SLUG_PATTERN, ArticleStatus
 
+# Characters XML 1.0 cannot carry (C0 controls but tab, newline and carriage return; lone
+# surrogates; U+FFFE/U+FFFF). One of them in a title would make the Atom feed invalid XML
+# for every reader; NUL also cannot be stored in PostgreSQL text. Refused everywhere, so
+# both backends agree and the answer is a 422, not a 500 or a broken feed.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
 
 def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refusing it everywhere keeps both backends alike
-    # (a 422 here instead of a 500 from the driver).
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+    found = _NOT_XML.search(value)
+    if found is not None:
+        name = "NUL" if found.group() == "\x00" else f"U+{ord(found.group()):04X}"
+        raise ValueError(f"must not contain control characters ({name})")
     return value
 
 
@@ -45,6 +53,8 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Markdown = Annotated[str, NoNul]
 UtcTime = Annotated[AwareDatetime, AfterValidator(_utc)]
 T = TypeVar("T")
+# The deepest result a list may page to (page x per_page).
+MAX_RESULTS = 10_000
 JsonDict = dict[str, JsonValue]
 
 
@@ -283,9 +293,20 @@ class PublicArticleQuery(Strict):
         )
     )
     updated_since: UtcTime | None = Field(default=None, examples=["2026-02-01T00:00:00Z"])
-    page: int = Field(default=1, ge=1, le=100_000)
+    page: int = Field(default=1, ge=1, le=MAX_RESULTS)
     per_page: int = Field(default=20, ge=1, le=100)
     sort: PublicSort = "-published_at"
+
+    @model_validator(mode="after")
+    def _bounded_offset(self) -> PublicArticleQuery:
+        # A deep page costs the database an OFFSET of that many rows; past this window a
+        # client narrows the query (updated_since, category, tag) instead.
+        if (self.page - 1) * self.per_page + self.per_page > MAX_RESULTS:
+            raise ValueError(
+                f"page x per_page may reach at most result {MAX_RESULTS}; "
+                "narrow the query (updated_since, category, tag) to go further"
+            )
+        return self
 
 
 class ArticleQuery(PublicArticleQuery):

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pydantic import Field, model_validator
 
 from shared.db import normalise_database_url
-from shared.settings import BaseServiceSettings
+from shared.settings import BaseServiceSettings, require_database_password
 
 
 class ArticlesSettings(BaseServiceSettings):
@@ -17,12 +17,23 @@ class ArticlesSettings(BaseServiceSettings):
     relay_grace_seconds: float = Field(default=2.0, ge=0)
     relay_batch_size: int = Field(default=200, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1)
+    # X-Forwarded-For is believed only from these peers (the gateway); uvicorn runs with
+    # --no-proxy-headers so that no other peer can choose its address.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
+    # Per client and API process, per minute: the public content API, and searches (`q`).
+    content_rate_limit_per_minute: int = Field(default=600, ge=1)
+    search_rate_limit_per_minute: int = Field(default=60, ge=1)
+    # A publish answers after its commit; it waits at most this long for the broker to take
+    # the events (a frozen Redis must not hold an editor up: the relay delivers them later).
+    publish_send_wait_seconds: float = Field(default=0.05, ge=0, le=5)
 
     @model_validator(mode="after")
     def _defaults(self) -> ArticlesSettings:
         self.articles_database_url = normalise_database_url(
             self.articles_database_url or self.default_sqlite_url("articles")
         )
+        if self.environment == "production":
+            require_database_password("HEALTHHUB_ARTICLES_DATABASE_URL", self.articles_database_url)
         return self
 
 

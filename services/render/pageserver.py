@@ -5,12 +5,19 @@ one thing. Each request costs one ``stat``; file bodies (and their gzip copies) 
 memory keyed by inode, size and mtime, so a page rewritten by a render worker is picked up
 on the next request. Misses consult the store's markers: 301 for a former slug, 410 for an
 unpublished article, otherwise 404.
+
+A URL path is checked before it reaches the file system: a path that can never name a page
+(an empty, over-long or dot-led segment, a backslash or a control character) is a 404 without
+a lookup, a path over ``MAX_PATH_BYTES`` a 414. Redirects are only ever to a path of this site
+built from checked segments: ``//evil.example/`` is not turned into ``Location: //evil.example``.
+Every answer carries the site's security headers (services/render/csp.py).
 """
 
 from __future__ import annotations
 
 import os
 import time
+import urllib.parse
 from collections import OrderedDict
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
@@ -25,6 +32,7 @@ from prometheus_client import (
 )
 from starlette.types import Message, Receive, Scope, Send
 
+from services.render import csp
 from services.render.settings import get_settings
 from services.render.store import GONE_DIR, REDIRECTS_DIR
 
@@ -36,6 +44,29 @@ CONTENT_TYPES = {
 FEED_TYPE = b"application/atom+xml; charset=utf-8"
 CACHE_CONTROL = b"public, max-age=60, stale-while-revalidate=300"
 CACHE_ENTRIES = 4096
+MAX_PATH_BYTES = 1024
+MAX_SEGMENT = 200
+# Characters that never appear in a page path: controls (NUL, CR, LF...), DEL, backslash.
+_FORBIDDEN = frozenset(chr(c) for c in (*range(32), 127)) | {"\\"}
+TEXT = b"text/plain; charset=utf-8"
+
+
+def page_segments(path: str) -> list[str] | None:
+    """The segments of a URL path that may name a page, or None if it never can."""
+    if not path.startswith("/"):
+        return None
+    # One leading slash and at most one trailing slash: "//host" is not a path of this site.
+    body = path[1:].removesuffix("/")
+    parts = body.split("/") if body else []
+    for part in parts:
+        if (
+            not part
+            or part[0] in "._"
+            or len(part) > MAX_SEGMENT
+            or not _FORBIDDEN.isdisjoint(part)
+        ):
+            return None
+    return parts
 
 
 @dataclass(frozen=True)
@@ -47,11 +78,14 @@ class CachedFile:
     last_modified: bytes
     mtime: float
     content_type: bytes
+    csp: bytes
 
 
 class PageServer:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, connect_origin: str = "") -> None:
         self.root = root.resolve()
+        # Where the page's script may send its beacon, besides this site (views_url).
+        self.connect_origin = connect_origin
         self._cache: OrderedDict[str, CachedFile] = OrderedDict()
         self.registry = CollectorRegistry()
         self._responses = Counter(
@@ -67,14 +101,10 @@ class PageServer:
 
     # --- path handling -------------------------------------------------------------------
     @staticmethod
-    def _store_path(path: str) -> str | None:
-        """Map a URL path to a store-relative file, or None if it can never be a page."""
-        if path == "/":
+    def _store_path(parts: list[str]) -> str:
+        """Map checked path segments to a store-relative file."""
+        if not parts:
             return "index.html"
-        parts = path.strip("/").split("/")
-        for part in parts:
-            if not part or part[0] in "._" or "\\" in part or "\x00" in part or len(part) > 200:
-                return None
         rel = "/".join(parts)
         if "." in parts[-1]:
             return rel  # a file such as sitemap.xml, feed.xml, robots.txt
@@ -111,6 +141,11 @@ class PageServer:
             if rel == "feed.xml"
             else CONTENT_TYPES.get(suffix, b"application/octet-stream")
         )
+        policy = (
+            csp.policy_for(body, self.connect_origin)
+            if content_type.startswith(b"text/html")
+            else csp.STRICT_POLICY
+        )
         entry = CachedFile(
             key=key,
             body=body,
@@ -119,6 +154,7 @@ class PageServer:
             last_modified=formatdate(st.st_mtime, usegmt=True).encode(),
             mtime=st.st_mtime,
             content_type=content_type,
+            csp=policy.encode(),
         )
         self._cache[rel] = entry
         if len(self._cache) > CACHE_ENTRIES:
@@ -185,13 +221,20 @@ class PageServer:
             )
             return
         head = method == "HEAD"
-        if len(path) > 1 and path.endswith("/"):
-            await self._redirect(send, path.rstrip("/") or "/", head)
+        if len(scope.get("raw_path") or path.encode()) > MAX_PATH_BYTES:
+            await self._respond(send, 414, TEXT, b"URI too long\n", head=head)
             return
-        rel = self._store_path(path)
-        entry = self._load(rel) if rel else None
+        parts = page_segments(path)
+        if parts is None:
+            await self._error_page(send, 404, "404.html", b"Not found\n", head)
+            return
+        if len(path) > 1 and path.endswith("/"):
+            # Built from the checked segments, so the target is always a path of this site.
+            await self._redirect(send, "/" + "/".join(parts), head)
+            return
+        entry = self._load(self._store_path(parts))
         if entry is None:
-            await self._miss(send, path, head)
+            await self._miss(send, parts, head)
             return
         headers = dict(scope["headers"])
         common = [
@@ -199,9 +242,16 @@ class PageServer:
             (b"last-modified", entry.last_modified),
             (b"cache-control", CACHE_CONTROL),
             (b"vary", b"Accept-Encoding"),
+            (b"content-security-policy", entry.csp),
         ]
         if self._not_modified(headers, entry):
-            await send({"type": "http.response.start", "status": 304, "headers": common})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 304,
+                    "headers": [*common, *csp.COMMON_HEADERS],
+                }
+            )
             await send({"type": "http.response.body", "body": b""})
             return
         body = entry.body
@@ -225,15 +275,15 @@ class PageServer:
                 return False
         return False
 
-    async def _miss(self, send: Send, path: str, head: bool) -> None:
-        parts = path.strip("/").split("/")
-        if len(parts) == 2 and all(p and p[0] not in "._" for p in parts):
+    async def _miss(self, send: Send, parts: list[str], head: bool) -> None:
+        if len(parts) == 2:
             marker = os.path.join(self.root, REDIRECTS_DIR, *parts)
             try:
                 with open(marker, "rb") as fh:
                     target = fh.read().strip()
-                if target.startswith(b"/") and not target.startswith(b"//"):
-                    await self._redirect(send, target.decode(), head)
+                location = target.decode("utf-8", "replace")
+                if location.startswith("/") and page_segments(location) is not None:
+                    await self._redirect(send, location, head)
                     return
             except (FileNotFoundError, NotADirectoryError):
                 pass
@@ -255,7 +305,10 @@ class PageServer:
             entry.content_type,
             entry.body,
             head=head,
-            extra=[(b"cache-control", b"public, max-age=60")],
+            extra=[
+                (b"cache-control", b"public, max-age=60"),
+                (b"content-security-policy", entry.csp),
+            ],
         )
 
     async def _redirect(self, send: Send, location: str, head: bool) -> None:
@@ -265,7 +318,10 @@ class PageServer:
             b"text/plain; charset=utf-8",
             b"Moved permanently\n",
             head=head,
-            extra=[(b"location", location.encode()), (b"cache-control", b"public, max-age=3600")],
+            extra=[
+                (b"location", urllib.parse.quote(location, safe="/").encode()),
+                (b"cache-control", b"public, max-age=3600"),
+            ],
         )
 
     @staticmethod
@@ -281,10 +337,14 @@ class PageServer:
         headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
         if extra:
             headers.extend(extra)
+        if not any(name == b"content-security-policy" for name, _ in headers):
+            headers.append((b"content-security-policy", csp.STRICT_POLICY.encode()))
+        headers.extend(csp.COMMON_HEADERS)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head else body})
 
 
 def create_app() -> PageServer:
     """uvicorn --factory entry point."""
-    return PageServer(get_settings().page_store_dir)
+    settings = get_settings()
+    return PageServer(settings.page_store_dir, csp.origin_of(settings.views_url))

@@ -13,15 +13,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from slugify import slugify
 
 from services.render.markdown import RenderedBody, render_markdown, safe_url
+from services.render.xmltext import xml_safe
 from shared.contracts import ArticleSnapshot, CategoryCrumb
-
-# XML 1.0 allows no C0 control characters but tab, newline and carriage return: an editor's
-# stray \x01 in a title must not make the feed unreadable for every subscriber.
-_XML_INVALID = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 
 
 def xml_text(value: str) -> str:
-    return xml_escape(value.translate(_XML_INVALID))
+    """Escaped text for the feed and sitemaps, without the characters XML 1.0 cannot carry:
+    an editor's stray \x01 in a title must not make the feed unreadable for everyone."""
+    return xml_escape(xml_safe(value))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from shared.db import normalise_database_url
-from shared.settings import BaseServiceSettings, redis_url_with_db
+from shared.settings import BaseServiceSettings, redis_url_with_db, require_database_password
 
 
 class RenderSettings(BaseServiceSettings):
@@ -43,6 +43,8 @@ class RenderSettings(BaseServiceSettings):
             self.page_store_dir = self.var_dir / "pages"
         self.site_url = self.site_url.rstrip("/")
         self.views_url = self.views_url.rstrip("/")
+        if self.environment == "production":
+            require_database_password("HEALTHHUB_RENDER_DATABASE_URL", self.render_database_url)
         return self
 
     @property

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pydantic import Field, model_validator
 
 from shared.db import normalise_database_url
-from shared.settings import PLACEHOLDER_SECRETS, BaseServiceSettings
+from shared.settings import BaseServiceSettings, require_database_password, require_secret
 
 
 class ViewsSettings(BaseServiceSettings):
@@ -31,8 +31,9 @@ class ViewsSettings(BaseServiceSettings):
         self.views_database_url = normalise_database_url(
             self.views_database_url or self.default_sqlite_url("views")
         )
-        if self.environment == "production" and self.salt_secret in PLACEHOLDER_SECRETS:
-            raise ValueError("Set HEALTHHUB_SALT_SECRET to a random value in production.")
+        if self.environment == "production":
+            require_secret("HEALTHHUB_SALT_SECRET", self.salt_secret)
+            require_database_password("HEALTHHUB_VIEWS_DATABASE_URL", self.views_database_url)
         return self
 
 

@@ -20,7 +20,11 @@ events {{ worker_connections 1024; }}
 http {{
     include {mime_types};
     default_type application/octet-stream;
-    access_log off;
+    # As the nginx image's own nginx.conf: a log with client addresses and referers unless
+    # the HealthHub server block says otherwise.
+    log_format main '$remote_addr - $remote_user [$time_local] "$request" '
+                    '$status $body_bytes_sent "$http_referer" "$http_user_agent"';
+    access_log {prefix}/default-access.log main;
     sendfile on;
     tcp_nopush on;
     keepalive_timeout 30;
@@ -64,11 +68,17 @@ def write_nginx_config(
     # Compose resolves one service name to all its replicas; here, list them explicitly.
     extra = "".join(f" server {v};" for v in views[1:])
     server = server.replace(f"server {views[0]};", f"server {views[0]};{extra}", 1)
+    # The image sends /var/log/nginx/access.log to stdout; here it is a file the tests read.
+    server = server.replace("/var/log/nginx/access.log", str(access_log(prefix)))
     (prefix / "healthhub.conf").write_text(server)
     mime = "/etc/nginx/mime.types"
     conf = prefix / "nginx.conf"
     conf.write_text(MAIN_CONF.format(prefix=prefix.resolve(), mime_types=mime))
     return conf
+
+
+def access_log(prefix: Path) -> Path:
+    return prefix.resolve() / "access.log"
 
 
 def nginx_spec(conf: Path, port: int) -> ProcessSpec:

@@ -113,8 +113,10 @@ def wait_for(
         try:
             last = check()
         except httpx.HTTPError as exc:
+            # Not ready yet. (An exception object is truthy: it must never end the wait.)
             last = exc
-        if last:
-            return last
+        else:
+            if last:
+                return last
         time.sleep(interval)
     raise AssertionError(f"timed out waiting for {what}; last: {last!r}")

@@ -12,9 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from services.render import csp
 from services.stack import StackSettings
 from services.supervisor import ProcessSpec, python_module
-from tests.e2e.gateway import nginx_binary, nginx_spec, write_nginx_config
+from tests.e2e.gateway import access_log, nginx_binary, nginx_spec, write_nginx_config
 from tests.e2e.stack import Stack, start_stack, wait_for
 from tests.resources import free_port
 
@@ -161,3 +162,93 @@ def test_every_flow_works_through_the_gateway(gateway: tuple[Stack, str]) -> Non
         # The page store's markers and temp files are never public.
         assert web.get("/_gone/health/through-the-gateway-v2").status_code == 404
         assert web.get("/_redirects/health/through-the-gateway").status_code == 404
+
+
+# --- hardening (issue 13): through the real nginx, as readers and attackers reach it ---------
+
+
+def test_no_open_redirect_or_host_reflection_through_the_gateway(
+    gateway: tuple[Stack, str],
+) -> None:
+    _, base = gateway
+    with httpx.Client(timeout=10, follow_redirects=False) as web:
+        for path in ("//evil.example/", "/%5Cevil.example/", "/%2F%2Fevil.example/",
+                     "///evil.example/health/"):  # fmt: skip
+            r = web.get(base + path)
+            location = r.headers.get("location", "")
+            assert "evil" not in location and not location.startswith("//"), (path, location)
+            assert 400 <= r.status_code < 500, (path, r.status_code)
+        for path in ("/api/v1/content/articles/", "/health/"):
+            r = web.get(base + path, headers={"Host": "evil.example"})
+            assert "evil" not in r.headers.get("location", ""), (path, r.headers)
+        # The one redirect that remains is a path of this site.
+        r = web.get(base + "/health/through-the-gateway-v2/")
+        assert r.status_code == 301 and r.headers["location"] == "/health/through-the-gateway-v2"
+
+
+def test_odd_paths_get_a_4xx_through_the_gateway(gateway: tuple[Stack, str]) -> None:
+    _, base = gateway
+    with httpx.Client(timeout=10, follow_redirects=False) as web:
+        for path in ("/a%00/b", "/" + "a" * 300 + "/b", "/health/" + "b" * 300,
+                     "/" + "a/" * 2100, "/metrics"):  # fmt: skip
+            r = web.get(base + path)
+            assert 400 <= r.status_code < 500, (path[:40], r.status_code)
+
+
+def test_security_headers_on_static_proxied_and_api_answers(gateway: tuple[Stack, str]) -> None:
+    _, base = gateway
+
+    with httpx.Client(base_url=base, timeout=10, follow_redirects=False) as web:
+        home = web.get("/")  # nginx, from disk
+        missing = web.get("/health/no-such-article")  # proxied to the page server
+        api = web.get("/api/v1/content/categories")
+        assert missing.status_code == 404
+        for r in (home, missing, api, web.get("/feed.xml")):
+            assert len(r.headers.get_list("content-security-policy")) == 1, r.url
+            assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+            assert r.headers["x-content-type-options"] == "nosniff"
+            assert r.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+            assert r.headers["x-frame-options"] == "DENY"
+        assert "max-age" in home.headers["cache-control"]  # the location's own header stays
+        # The gateway adds no Cache-Control of its own to API answers.
+        assert len(api.headers.get_list("cache-control")) == 1
+        assert "cache-control" not in web.get("/api/v1/articles").headers
+        page = web.get("/bones-and-joints/vitamin-d-and-bone-health")
+        policy = page.headers["content-security-policy"]
+        scripts, styles = csp.inline_hashes(page.content)
+        assert scripts and styles
+        for source in scripts + styles:
+            assert source in policy
+
+
+def test_the_gateway_logs_no_address_referer_or_search(gateway: tuple[Stack, str]) -> None:
+    stack, base = gateway
+    log = access_log(stack.root / "nginx")
+    with httpx.Client(base_url=base, timeout=10) as web:
+        web.post(
+            "/api/v1/views/1",
+            headers={"Referer": f"{base}/health/private-condition", "User-Agent": "Agent/7.7"},
+        )
+        web.get("/api/v1/content/articles", params={"q": "secretsymptom"})
+        web.get(
+            "/bones-and-joints/vitamin-d-and-bone-health",
+            headers={"Referer": "https://ref.example/"},
+        )
+    text = wait_for("access log lines", lambda: log.exists() and log.read_text(), timeout=10)
+    assert "/api/v1/views/1" in text  # it does log, just nothing about the reader
+    for private in ("127.0.0.1", "private-condition", "secretsymptom", "ref.example", "Agent/7.7"):
+        assert private not in text, private
+
+
+def test_the_content_api_is_rate_limited_through_the_gateway(gateway: tuple[Stack, str]) -> None:
+    _, base = gateway
+    codes = []
+    with httpx.Client(base_url=base, timeout=10) as web:
+        for _ in range(70):
+            r = web.get("/api/v1/content/articles", params={"q": "bones"})
+            codes.append(r.status_code)
+            if r.status_code == 429:
+                assert r.headers["content-type"].startswith("application/problem+json")
+                assert int(r.headers["retry-after"]) >= 1
+                break
+    assert codes[-1] == 429 and set(codes[:-1]) == {200}, codes
