@@ -134,9 +134,10 @@ def beacon_rows(r: Mapping[str, Any]) -> list[Row]:
 
 def beacon_notes(r: Mapping[str, Any]) -> list[str]:
     return [
-        f"View beacons: alternating rounds of {r['seconds_per_run']} s: {r['rounds']} (after a "
-        f"1 s warm-up of each fresh process); views / baseline per round: "
-        f"{', '.join(f'{x:.2f}x' for x in r['round_ratios'])}.",
+        f"View beacons: {r['rounds']} round(s) of {r['seconds_per_run']} s, the two servers "
+        "alternating, each fresh process warmed up for 1 s first; views / baseline per round: "
+        + ", ".join(f"{x:.2f}x" for x in r["round_ratios"])
+        + ".",
         f"Exactness: {r['exactness']}. Beacons sent {r['beacons_sent']:,}, answered other "
         f"than counted {r['answers_not_counted']:,}, unanswered {r['beacons_unanswered']:,}; "
         f"the views service's own accepted counter: {r['server_accepted_counter']:,}.",

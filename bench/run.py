@@ -71,7 +71,7 @@ def run_suite(quick: bool) -> dict[str, Any]:
 def archive(run: dict[str, Any], directory: Path = report.ARCHIVE) -> Path:
     directory.mkdir(exist_ok=True)
     path = directory / f"{run['name']}.json"
-    path.write_text(json.dumps(run, indent=1, sort_keys=True) + "\n")
+    path.write_text(json.dumps(run, indent=1) + "\n")
     return path
 
 
