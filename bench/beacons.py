@@ -181,7 +181,6 @@ def measure(
             for v, b in zip(rates["views API"], rates["FastAPI + HINCRBY"], strict=True)
         ],
         "views_vs_baseline": ratio(medians["views API"], medians["FastAPI + HINCRBY"]),
-        "load": {name: load_check(rs) for name, rs in runs.items()},
         "accepted": exactness.accepted,
         "counted": exactness.counted,
         "exact": exactness.exact,
@@ -206,7 +205,9 @@ def main() -> None:
     f = measure(args.quick, args.seconds, args.rounds, args.threads)
     print(f"beacon throughput, {f['seconds_per_run']} s x {f['rounds']} round(s), medians:")
     for name, rate in f["beacons_per_s"].items():
-        print(f"  {name:<18} {rate:>9,.0f} beacons/s   {describe_load(f['load'][name])}")
+        print(
+            f"  {name:<18} {rate:>9,.0f} beacons/s   {describe_load(load_check(f['runs'][name]))}"
+        )
     print(f"  ratio              {f['views_vs_baseline']:>9.2f}x   (target >= 2x); per round "
           f"{f['round_ratios']}")  # fmt: skip
     print(f"  beacons sent {f['beacons_sent']:,}, answered not counted "

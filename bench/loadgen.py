@@ -163,9 +163,15 @@ def wrk(
 
 def load_check(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The load-generator check of one contender over its runs (archived figures of
-    LoadRun): median CPU seconds of wrk and of the server per run, and how many runs
-    had wrk saturated."""
+    LoadRun): median CPU seconds of wrk and of the server per run, how many runs had wrk
+    saturated, and how many had neither wrk nor the server using a full core (on a shared
+    machine: the CPU went elsewhere, to a neighbour or to a process outside the server)."""
     limited = sum(1 for r in runs if r["limited_by_load_generator"])
+    short = sum(
+        1
+        for r in runs
+        if not r["limited_by_load_generator"] and r["server_cpu_s"] < SATURATED * r["wall_s"]
+    )
     return {
         "threads": runs[0]["threads"],
         "connections": runs[0]["connections"],
@@ -175,19 +181,35 @@ def load_check(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "server_cpu_s": round(median([r["server_cpu_s"] for r in runs]), 2),
         "wrk_busy": round(median([r["wrk_busy"] for r in runs]), 2),
         "limited_runs": limited,
+        "no_full_core_runs": short,
     }
 
 
-def describe_load(check: Mapping[str, Any], server: str = "server") -> str:
-    """One line for a results row: what wrk ran with, the CPU of both sides, the verdict."""
+def describe_load(check: Mapping[str, Any]) -> str:
+    """One line: what wrk ran with, the CPU of both sides, the verdicts."""
     text = (
         f"wrk -t{check['threads']} -c{check['connections']}; per {check['wall_s']:.0f} s run "
         f"(median of {check['runs']}): wrk {check['wrk_cpu_s']:.1f} CPU-s, "
-        f"{server} {check['server_cpu_s']:.1f} CPU-s"
+        f"server {check['server_cpu_s']:.1f} CPU-s"
     )
-    if check["limited_runs"]:
-        text += (
-            f"; **limited by the load generator** in {check['limited_runs']} of "
-            f"{check['runs']} runs (wrk threads ≥ {SATURATED:.0%} busy)"
-        )
-    return text
+    return text + "".join(f"; {v}" for v in verdicts({"": check}))
+
+
+def verdicts(checks: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """What the checks of a row's contenders (by side: "ours", "anchor") say, if anything."""
+    said = []
+    for kind, verdict in (
+        (
+            "limited_runs",
+            f"**limited by the load generator** (wrk threads >= {SATURATED:.0%} busy)",
+        ),
+        ("no_full_core_runs", f"neither wrk nor the server used {SATURATED:.0%} of a core"),
+    ):
+        where = [
+            f"{side + ' ' if side else ''}in {check[kind]} of {check['runs']} runs"
+            for side, check in checks.items()
+            if check[kind]
+        ]
+        if where:
+            said.append(f"{verdict}: {', '.join(where)}")
+    return said

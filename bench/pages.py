@@ -185,7 +185,6 @@ def measure(
         "served": served,
         "runs": runs,
         "req_per_s": figures,
-        "load": {name: load_check(rs) for name, rs in runs.items()},
         "gateway_vs_bare_nginx": ratio(figures["nginx gateway"], figures["bare nginx"]),
         "page_server_vs_fastapi": ratio(figures["page server"], figures["FastAPI FileResponse"]),
         "page_server_vs_staticfiles": ratio(
@@ -208,7 +207,7 @@ def main() -> None:
         served = result["served"][name]
         print(f"  {name:<22} {value:>9,.0f} req/s (median; runs {runs}); sends "
               f"{served['content_encoding']} {served['body_bytes']} B")  # fmt: skip
-        print(f"  {'':<22} {describe_load(result['load'][name])}")
+        print(f"  {'':<22} {describe_load(load_check(result['runs'][name]))}")
     print(f"  gateway / bare nginx           {result['gateway_vs_bare_nginx']:.2f}x (>= 0.90x)")
     print(f"  page server / FastAPI          {result['page_server_vs_fastapi']:.2f}x (>= 1.50x)")
     print(

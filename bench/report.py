@@ -34,7 +34,7 @@ def header(archive: Mapping[str, Any]) -> list[str]:
     quick = archive["quick"]
     kind = (
         "**Quick run** of `make bench QUICK=1`: short runs, few rounds, small sites. It shows "
-        "that the suite works; its figures are not the ones to quote."
+        "that the suite works; its figures are far noisier than a full run's."
         if quick
         else "Full run of `make bench`."
     )
@@ -84,7 +84,7 @@ def render_markdown(archive: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_chart(rows: Sequence[Row], path: Path) -> Path:
+def write_chart(rows: Sequence[Row], path: Path, title: str) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -99,7 +99,7 @@ def write_chart(rows: Sequence[Row], path: Path) -> Path:
         ax.text(r.ratio or 0.0, i, f" {r.comparison} (target {r.target})", va="center", fontsize=8)
     ax.axvline(1.0, color="#555", linewidth=0.8)
     ax.set_xlabel("ours / anchor (green: target met)")
-    ax.set_title("HealthHub Publish benchmarks (bench/results.md)")
+    ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -110,7 +110,9 @@ def write(archive: Mapping[str, Any], out: Path = OUT) -> tuple[Path, Path]:
     md = out / "results.md"
     md.write_text(render_markdown(archive))
     rows, _ = build(archive["results"])
-    return md, write_chart(rows, out / "results.png")
+    kind = "quick run" if archive["quick"] else "full run"
+    title = f"HealthHub Publish benchmarks, {kind} {archive['name']} (bench/results.md)"
+    return md, write_chart(rows, out / "results.png", title)
 
 
 def main() -> None:

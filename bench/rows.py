@@ -7,11 +7,11 @@ archived result dicts: a figure or a note is never typed. Each figure carries wh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bench.loadgen import SATURATED
+from bench.loadgen import SATURATED, load_check, verdicts
 
 MEMORY_TARGET_MB = 150.0
 DECIMALS = {"req/s": 0, "beacons/s": 0, "views": 0, "ms": 1, "s": 1, "MB": 1}
@@ -53,27 +53,23 @@ def ratio_row(name: str, ours: Figure, anchor: Figure, target: str, load: str = 
     return Row(name, ours, anchor, target, met, f"{value:.2f}x", value, load)
 
 
-def load_pair(ours: Mapping[str, Any], anchor: Mapping[str, Any]) -> str:
-    """The load-generator check of a row: CPU seconds of wrk and of each server per run."""
+def load_pair(ours: Sequence[Mapping[str, Any]], anchor: Sequence[Mapping[str, Any]]) -> str:
+    """The load-generator check of a row, from the runs of both sides: CPU seconds of wrk
+    and of each server per run, and what they say."""
+    o, a = load_check(ours), load_check(anchor)
     text = (
-        f"wrk -t{ours['threads']} -c{ours['connections']}, per {ours['wall_s']:.0f} s run "
-        f"(medians): ours wrk {ours['wrk_cpu_s']:.1f} / server {ours['server_cpu_s']:.1f} "
-        f"CPU-s; anchor wrk {anchor['wrk_cpu_s']:.1f} / server {anchor['server_cpu_s']:.1f} CPU-s"
+        f"wrk -t{o['threads']} -c{o['connections']}, per {o['wall_s']:.0f} s run (medians): "
+        f"ours wrk {o['wrk_cpu_s']:.1f} / server {o['server_cpu_s']:.1f} CPU-s; "
+        f"anchor wrk {a['wrk_cpu_s']:.1f} / server {a['server_cpu_s']:.1f} CPU-s"
     )
-    limited = [
-        f"{side} in {check['limited_runs']} of {check['runs']} runs"
-        for side, check in (("ours", ours), ("anchor", anchor))
-        if check["limited_runs"]
-    ]
-    if limited:
-        text += f"; **limited by the load generator** ({', '.join(limited)})"
-    else:
-        text += f"; wrk below {SATURATED:.0%} busy in every run"
-    return text
+    said = verdicts({"ours": o, "anchor": a})
+    if not any("limited by the load generator" in v for v in said):
+        said.insert(0, f"wrk below {SATURATED:.0%} busy in every run")
+    return "; ".join([text, *said])
 
 
 def page_rows(r: Mapping[str, Any]) -> list[Row]:
-    f, load = r["req_per_s"], r["load"]
+    f, runs = r["req_per_s"], r["runs"]
     stat = f"median of {r['rounds']}"
 
     def fig(name: str) -> Figure:
@@ -81,13 +77,13 @@ def page_rows(r: Mapping[str, Any]) -> list[Row]:
 
     return [
         ratio_row("Page reads: nginx gateway", fig("nginx gateway"), fig("bare nginx"),
-                  ">= 0.9x", load_pair(load["nginx gateway"], load["bare nginx"])),
+                  ">= 0.9x", load_pair(runs["nginx gateway"], runs["bare nginx"])),
         ratio_row("Page reads: embedded page server", fig("page server"),
                   fig("FastAPI FileResponse"), ">= 1.5x",
-                  load_pair(load["page server"], load["FastAPI FileResponse"])),
+                  load_pair(runs["page server"], runs["FastAPI FileResponse"])),
         ratio_row("Page reads: embedded page server vs StaticFiles", fig("page server"),
                   fig("Starlette StaticFiles"), ">= 1.5x",
-                  load_pair(load["page server"], load["Starlette StaticFiles"])),
+                  load_pair(runs["page server"], runs["Starlette StaticFiles"])),
     ]  # fmt: skip
 
 
@@ -108,14 +104,14 @@ def page_notes(r: Mapping[str, Any]) -> list[str]:
 
 
 def beacon_rows(r: Mapping[str, Any]) -> list[Row]:
-    f, load = r["beacons_per_s"], r["load"]
+    f, runs = r["beacons_per_s"], r["runs"]
     stat = f"median of {r['rounds']}"
     throughput = ratio_row(
         "View beacons, one process",
         Figure(f["views API"], "beacons/s", "views API", stat),
         Figure(f["FastAPI + HINCRBY"], "beacons/s", "FastAPI + HINCRBY", stat),
         ">= 2.0x",
-        load_pair(load["views API"], load["FastAPI + HINCRBY"]),
+        load_pair(runs["views API"], runs["FastAPI + HINCRBY"]),
     )
     runs = f"total of {r['views_runs_with_warmups']} runs"
     difference = r["counted"] - r["accepted"]
