@@ -1,112 +1,54 @@
 """Beacon throughput of one views API process, side by side with a plain FastAPI endpoint
 doing one Redis HINCRBY per request; then the exactness check: accepted == counted.
 
-    python -m bench.beacons [--quick]
+    python -m bench.beacons [--quick] [--seconds S] [--rounds N] [--threads T]
 
 Both servers run the same way (one uvicorn process, no access log) against a Redis of the
-benchmark's own, and are loaded by the same wrk script: every request a new reader (a new
-X-Forwarded-For address from the trusted local proxy) viewing one of 100 live articles, so
-every beacon is really counted, not answered as a duplicate. While the views API is loaded,
-a flusher moves the buffer into the views DB (SQLite) every second, as the worker would.
-Figures are printed, never asserted: this machine is shared and has two cores.
+benchmark's own, and are loaded by the same wrk script (bench/beacons.lua): every request a
+new reader (a new X-Forwarded-For address from the trusted local proxy) viewing one of 100
+live articles, so every beacon is really counted, not answered as a duplicate. While the
+views API is loaded, a flusher moves the buffer into the views DB (SQLite) every second, as
+the worker would. Rounds alternate the two servers; each run first warms the fresh process
+up for a second. Throughput is beacons answered per second of the script's active window.
+
+Exactness (bench/accounting.py): accepted is the number of "counted" answers wrk saw over
+every views run, warm-ups included; counted is the total in the views database after the
+last flush. They must be equal, article by article when that is checkable.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import redis
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from bench.tools import ensure_debian_package
+from bench import accounting
+from bench.loadgen import describe_load, load_check, wrk
+from bench.tools import median, ratio, start_uvicorn, stop
 from services.views import buffer, flusher, service
 from services.views.commands import MIGRATIONS
 from services.views.models import ArticleTotal
 from shared.contracts import ArticleSnapshot, CategoryRef
 from shared.db import Database, migrate
-from tests.resources import RedisServer, free_port
+from tests.resources import RedisServer
 
 ARTICLES = 100
 CONNECTIONS = 32
-ROOT = Path(__file__).resolve().parents[1]
-
-# One wrk thread, so one counter: each request is a reader never seen before.
-WRK_SCRIPT = """
-local n = 0
-request = function()
-  n = n + 1
-  local ip = string.format("%d.%d.%d.%d", {octet}, math.floor(n / 65536) % 256,
-                           math.floor(n / 256) % 256, n % 256)
-  local path = "/api/v1/views/" .. ((n % {articles}) + 1)
-  return wrk.format("POST", path, {{
-    ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0",
-    ["X-Forwarded-For"] = ip,
-    ["Content-Length"] = "0",
-  }})
-end
-"""
-
-
-def start_server(app: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", app, "--host", "127.0.0.1",
-         "--port", str(port), "--no-access-log", "--log-level", "warning",
-         "--no-proxy-headers"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url + "/openapi.json", timeout=1)
-            return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"{app} did not start")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc): CPU per request is a fairer
-    figure than requests per second on a machine that other work shares."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def run_wrk(wrk: str, url: str, seconds: int, octet: int, workdir: Path) -> dict[str, float]:
-    script = workdir / f"beacon-{octet}.lua"
-    script.write_text(WRK_SCRIPT.format(octet=octet, articles=ARTICLES))
-    out = subprocess.run(
-        [wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "requests": total, "non_2xx": int(errors.group(1)) if errors else 0}
+THREADS = 1  # checked on every run: see bench/loadgen.py
+SCRIPT = Path(__file__).with_name("beacons.lua")
+SERVERS = {
+    "views API": "services.views.app:create_app",
+    "FastAPI + HINCRBY": "bench.baseline_app:create_app",
+}
 
 
 def prepare_views(workdir: Path, redis_url: str) -> tuple[dict[str, str], Database, redis.Redis]:
@@ -136,114 +78,144 @@ def prepare_views(workdir: Path, redis_url: str) -> tuple[dict[str, str], Databa
     return env, db, r
 
 
-def counted(db: Database) -> int:
+def counted_per_article(db: Database) -> dict[int, int]:
     with db.transaction() as session:
-        return int(session.scalar(select(func.coalesce(func.sum(ArticleTotal.total), 0))) or 0)
+        rows = session.execute(select(ArticleTotal.article_id, ArticleTotal.total)).all()
+    return {int(article): int(total) for article, total in rows if total}
 
 
-def measure(quick: bool = False) -> dict[str, Any]:
-    """Run the benchmark; the figures as a dict (bench.run collects them)."""
-    wrk = ensure_debian_package("wrk")
-    # Several short alternating rounds rather than one long run each: on a shared machine the
-    # neighbours' load comes and goes, and the best round of each is the fairest comparison.
-    seconds = 3 if quick else 5
-    rounds = 1 if quick else 5
-    load_before = os.getloadavg()[0]
+class Flushing:
+    """The flusher, every second, in a thread of this process (as the views worker would
+    run it; its CPU is not the server's)."""
+
+    def __init__(self, r: redis.Redis, db: Database) -> None:
+        self.r, self.db = r, db
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            flusher.flush(self.r, self.db, now=datetime.now(UTC))
+
+    def __enter__(self) -> Flushing:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def load_once(
+    url: str, pid: int, octet: int, seconds: int, threads: int
+) -> tuple[dict[str, Any], accounting.ClientTally]:
+    """One wrk run: beacons for `seconds`, then a second of drain (see beacons.lua)."""
+    run = wrk(
+        url, seconds=seconds + 1, servers=[pid], threads=threads, connections=CONNECTIONS,
+        script=SCRIPT, script_args=[str(octet), str(ARTICLES), str(seconds)],
+    )  # fmt: skip
+    tally = accounting.parse_tally(run.output)
+    figures = run.figures()
+    figures.update(
+        beacons_per_s=round((tally.counted + tally.other) / seconds, 1),
+        sent=tally.sent,
+        counted=tally.counted,
+        other=tally.other,
+        unanswered=tally.unanswered,
+    )
+    return figures, tally
+
+
+def measure(
+    quick: bool = False, seconds: int | None = None, rounds: int | None = None,
+    threads: int = THREADS,
+) -> dict[str, Any]:  # fmt: skip
+    """Run the benchmark; the figures as a dict (bench.run archives it)."""
+    seconds = seconds or (3 if quick else 5)
+    rounds = rounds or (1 if quick else 5)
     workdir = Path(tempfile.mkdtemp(prefix="hh-bench-beacons-"))
     redis_server = RedisServer.launch()
     env, db, r = prepare_views(workdir, redis_server.url)
-    baseline_rps: list[float] = []
-    views_rps: list[float] = []
-    baseline_cpu: list[float] = []
-    views_cpu: list[float] = []
-    non_2xx = 0
-    octet = 11
-    stop_flushing = threading.Event()
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in SERVERS}
+    tallies: list[accounting.ClientTally] = []  # of the views API only
+    next_octet = iter(range(11, 224))  # a new first octet per run: readers never repeat
 
-    def flush_loop() -> None:
-        while not stop_flushing.wait(1.0):
-            flusher.flush(r, db, now=datetime.now(UTC))
+    def run_round(name: str) -> None:
+        # The views service reads X-Forwarded-For itself (from its trusted proxy): uvicorn
+        # must not rewrite the client address first.
+        proc, url = start_uvicorn(SERVERS[name], env, args=["--no-proxy-headers"])
+        try:
+            for active in (1, seconds):  # a warm-up second, then the measured run
+                figures, tally = load_once(url, proc.pid, next(next_octet), active, threads)
+                if name == "views API":
+                    tallies.append(tally)
+            runs[name].append(figures)
+        finally:
+            stop(proc)
 
     try:
-        # Alternate the two servers, so a noisy neighbour hurts both alike.
-        for _ in range(rounds):
-            for name in ("baseline", "views"):
-                app = "bench.baseline_app:create_app" if name == "baseline" else (
-                    "services.views.app:create_app"
-                )  # fmt: skip
-                proc, url = start_server(app, env)
-                flushing = threading.Thread(target=flush_loop)
-                if name == "views":
-                    stop_flushing.clear()
-                    flushing.start()
-                try:
-                    run_wrk(wrk, url, 1, octet, workdir)  # warm-up
-                    cpu_before = cpu_seconds(proc.pid)
-                    result = run_wrk(wrk, url, seconds, octet + 1, workdir)
-                    cpu_us = (cpu_seconds(proc.pid) - cpu_before) / result["requests"] * 1e6
-                    octet += 2
-                finally:
-                    stop_flushing.set()
-                    if flushing.is_alive():
-                        flushing.join()
-                    stop(proc)
-                (baseline_rps if name == "baseline" else views_rps).append(result["rps"])
-                (baseline_cpu if name == "baseline" else views_cpu).append(cpu_us)
-                if name == "views":
-                    non_2xx += int(result["non_2xx"])
+        for _ in range(rounds):  # alternate the two, so a noisy neighbour hurts both alike
+            run_round("FastAPI + HINCRBY")
+            with Flushing(r, db):
+                run_round("views API")
         flusher.flush(r, db, now=datetime.now(UTC))  # what is left in the buffer
-        accepted = int(r.get(buffer.ACCEPTED_KEY) or 0)
-        total = counted(db)
+        total = accounting.sum_tallies(tallies)
+        exactness = accounting.check(total, ARTICLES, counted_per_article(db))
+        server_accepted = int(r.get(buffer.ACCEPTED_KEY) or 0)
     finally:
         db.dispose()
         r.close()
         redis_server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
         shutil.rmtree(redis_server.data_dir, ignore_errors=True)
-    best_baseline, best_views = max(baseline_rps), max(views_rps)
-    ratios = sorted(v / b for v, b in zip(views_rps, baseline_rps, strict=True))
+    rates = {name: [f["beacons_per_s"] for f in rs] for name, rs in runs.items()}
+    medians = {name: median(values) for name, values in rates.items()}
     return {
-        # Medians over the interleaved rounds are the figures; the best rounds are kept too.
-        "median_baseline_rps": round(statistics.median(baseline_rps)),
-        "median_views_rps": round(statistics.median(views_rps)),
-        "round_ratios": [round(x, 2) for x in ratios],
-        "median_round_ratio": round(ratios[len(ratios) // 2], 2),
-        "load_average_before": round(load_before, 2),
-        "baseline_rps": round(best_baseline),
-        "views_rps": round(best_views),
-        "ratio": round(best_views / best_baseline, 2),
-        "baseline_cpu_us_per_request": round(min(baseline_cpu), 1),
-        "views_cpu_us_per_request": round(min(views_cpu), 1),
-        "cpu_ratio": round(min(baseline_cpu) / min(views_cpu), 2),
-        "accepted": accepted,
-        "counted": total,
-        "exact": accepted == total,
-        "views_non_2xx": non_2xx,
+        "articles": ARTICLES,
         "seconds_per_run": seconds,
         "rounds": rounds,
-        "connections": CONNECTIONS,
+        "runs": runs,
+        "beacons_per_s": medians,
+        "round_ratios": [
+            round(v / b, 2)
+            for v, b in zip(rates["views API"], rates["FastAPI + HINCRBY"], strict=True)
+        ],
+        "views_vs_baseline": ratio(medians["views API"], medians["FastAPI + HINCRBY"]),
+        "accepted": exactness.accepted,
+        "counted": exactness.counted,
+        "exact": exactness.exact,
+        "exactness": exactness.describe(),
+        "per_article_checked": exactness.per_article_checked,
+        "articles_differing": {str(k): list(v) for k, v in exactness.differing.items()},
+        "views_runs_with_warmups": len(tallies),
+        "beacons_sent": total.sent,
+        "answers_not_counted": total.other,
+        "beacons_unanswered": total.unanswered,
+        "server_accepted_counter": server_accepted,
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 s runs, one round")
-    figures = measure(quick=parser.parse_args().quick)
-    print(f"beacon throughput, wrk -t1 -c{figures['connections']}, "
-          f"{figures['seconds_per_run']} s x {figures['rounds']} round(s), best of each:")  # fmt: skip
-    print(f"  plain FastAPI + one HINCRBY : {figures['baseline_rps']:>8} req/s")
-    print(f"  views API beacon            : {figures['views_rps']:>8} req/s")
-    print(f"  ratio                       : {figures['ratio']:>8}x  (target >= 2x)")
-    print(f"  ratio per round (sorted)    : {figures['round_ratios']}, median "
-          f"{figures['median_round_ratio']}x; load average before: "
-          f"{figures['load_average_before']}")  # fmt: skip
-    print("server CPU per request (the flusher runs in the bench process, not counted here):")
-    print(f"  plain FastAPI + one HINCRBY : {figures['baseline_cpu_us_per_request']:>8} us")
-    print(f"  views API beacon            : {figures['views_cpu_us_per_request']:>8} us")
-    print(f"  ratio                       : {figures['cpu_ratio']:>8}x")
-    print(f"  non-2xx beacon answers      : {figures['views_non_2xx']:>8}")
-    print(f"accepted views {figures['accepted']} == counted views {figures['counted']}: "
-          f"{'yes' if figures['exact'] else 'NO'}")  # fmt: skip
+    parser.add_argument("--seconds", type=int, default=None, help="seconds of beacons per run")
+    parser.add_argument("--rounds", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=THREADS, help="wrk threads")
+    args = parser.parse_args()
+    f = measure(args.quick, args.seconds, args.rounds, args.threads)
+    print(f"beacon throughput, {f['seconds_per_run']} s x {f['rounds']} round(s), medians:")
+    for name, rate in f["beacons_per_s"].items():
+        print(
+            f"  {name:<18} {rate:>9,.0f} beacons/s   {describe_load(load_check(f['runs'][name]))}"
+        )
+    print(f"  ratio              {f['views_vs_baseline']:>9.2f}x   (target >= 2x); per round "
+          f"{f['round_ratios']}")  # fmt: skip
+    print(f"  beacons sent {f['beacons_sent']:,}, answered not counted "
+          f"{f['answers_not_counted']:,}, unanswered {f['beacons_unanswered']:,}; the views "
+          f"service's own accepted counter {f['server_accepted_counter']:,}")  # fmt: skip
+    print(f"exact: {'yes' if f['exact'] else 'NO'}: {f['exactness']}")
+    if not f["exact"]:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

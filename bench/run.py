@@ -1,112 +1,30 @@
 """`make bench`: the whole benchmark suite, each figure beside its anchor measured in the
-same run, written to bench/results.md (a table) and bench/results.png (a chart).
+same run. Archives the raw results as bench/results/<UTC date>-<commit>.json, then writes
+bench/results.md (table, notes, conditions) and bench/results.png from that archive
+(bench/report.py).
 
     python -m bench.run [--quick]
 
-Rows: public page reads (bench.pages), view beacons (bench.beacons), publish-to-live
-(bench.publish_to_live), full re-render vs Hugo (bench.render_vs_hugo), and the peak memory
-of every platform process during the beacon, publish and re-render rows (bench.memory).
-Every figure is a median of several runs, and ratios come from runs interleaved in the same
-invocation (see each module). Nothing here is asserted: the figures are printed.
+Rows: public page reads (bench.pages), view beacons and their exactness (bench.beacons),
+publish-to-live (bench.publish_to_live), full re-render vs Hugo (bench.render_vs_hugo), and
+the peak memory of every platform process during the beacon, publish and re-render rows
+(bench.memory). Nothing here is asserted: the figures are printed and archived; a benchmark
+that fails is reported as FAILED in the notes and makes the command exit non-zero.
 """
 
 from __future__ import annotations
 
 import argparse
-import platform
+import json
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import beacons, pages, publish_to_live, render_vs_hugo
+from bench import beacons, conditions, pages, publish_to_live, render_vs_hugo, report
 from bench.memory import PeakMemory
-
-OUT = Path(__file__).resolve().parent
-MEMORY_TARGET_MB = 150.0
-
-
-@dataclass
-class Row:
-    name: str
-    ours: str
-    ours_value: float
-    anchor: str
-    anchor_value: float
-    ratio: float
-    target: str
-    higher_is_better: bool = True
-
-    @property
-    def meets(self) -> bool:
-        limit = float(self.target.split()[-1].rstrip("x"))
-        return self.ratio >= limit if self.higher_is_better else self.ratio <= limit
-
-
-def page_rows(r: dict[str, Any]) -> list[Row]:
-    f = r["req_per_s"]
-    return [
-        Row("Page reads: nginx gateway", "gateway req/s", f["nginx gateway"], "bare nginx req/s",
-            f["bare nginx"], r["gateway_vs_bare_nginx"], ">= 0.9x"),
-        Row("Page reads: embedded page server", "page server req/s", f["page server"],
-            "FastAPI FileResponse req/s", f["FastAPI FileResponse"], r["page_server_vs_fastapi"], ">= 1.5x"),
-    ]  # fmt: skip
-
-
-def beacon_rows(r: dict[str, Any]) -> list[Row]:
-    ours, anchor = r["median_views_rps"], r["median_baseline_rps"]
-    rows = [
-        Row(
-            "View beacons, one process",
-            "views API req/s",
-            ours,
-            "FastAPI + HINCRBY req/s",
-            anchor,
-            r["median_round_ratio"],
-            ">= 2.0x",
-        )
-    ]
-    rows.append(Row("Views accepted vs counted", "counted", r["counted"], "accepted", r["accepted"],
-                    r["counted"] / r["accepted"] if r["accepted"] else float("nan"), ">= 1.0x"))  # fmt: skip
-    return rows
-
-
-def publish_rows(r: dict[str, Any]) -> list[Row]:
-    return [
-        Row(f"Publish-to-live p95, {int(r['articles']):,} articles", "p95 ms", r["p95_ms"],
-            "target ms", 150.0, r["p95_ms"] / 150.0, "<= 1.0x", higher_is_better=False),
-    ]  # fmt: skip
-
-
-def rerender_rows(r: dict[str, Any]) -> list[Row]:
-    procs = sorted(
-        int(k.split("_")[2].removesuffix("proc")) for k in r if k.startswith("render_rerender_")
-    )
-    best = procs[-1]
-    ours = r[f"render_rerender_{best}proc_s"]
-    return [
-        Row(f"Full re-render, {int(r['articles']):,} articles ({best} proc)", "seconds", ours,
-            "Hugo seconds", r["hugo_s"], ours / r["hugo_s"], "<= 1.0x", higher_is_better=False),
-    ]  # fmt: skip
-
-
-def memory_rows(peaks: dict[str, float]) -> list[Row]:
-    return [
-        Row(
-            f"Peak memory: {role}",
-            "MB",
-            mb,
-            "target MB",
-            MEMORY_TARGET_MB,
-            mb / MEMORY_TARGET_MB,
-            "<= 1.0x",
-            higher_is_better=False,
-        )
-        for role, mb in sorted(peaks.items())
-    ]
 
 
 def run_row(name: str, fn: Callable[[], Any], errors: list[str]) -> Any:
@@ -118,52 +36,42 @@ def run_row(name: str, fn: Callable[[], Any], errors: list[str]) -> Any:
         errors.append(f"{name}: {traceback.format_exc(limit=3)}")
         print(f"   failed: {errors[-1]}")
         return None
-    print(f"   done in {time.perf_counter() - started:.0f}s: {result}", flush=True)
+    print(f"   done in {time.perf_counter() - started:.0f}s", flush=True)
     return result
 
 
-def write_markdown(rows: list[Row], notes: list[str], quick: bool, elapsed: float) -> Path:
-    lines = [
-        "# Benchmark results",
-        "",
-        f"{'Quick run' if quick else 'Full run'} of `make bench{' QUICK=1' if quick else ''}` on "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, {elapsed / 60:.1f} min. "
-        "Each figure is a median of several runs; ratios come from runs interleaved in one invocation.",
-        "",
-        "| row | ours | anchor | ratio | target | met |",
-        "|---|---|---|---|---|---|",
-    ]
-    for row in rows:
-        lines.append(
-            f"| {row.name} | {row.ours_value:,.1f} {row.ours} | {row.anchor_value:,.1f} {row.anchor} | "
-            f"{row.ratio:.2f}x | {row.target} | {'yes' if row.meets else '**no**'} |"
+def run_suite(quick: bool) -> dict[str, Any]:
+    """Every benchmark, in order; the archive's content."""
+    started = time.perf_counter()
+    before = conditions.before()
+    errors: list[str] = []
+    results: dict[str, Any] = {}
+    results["pages"] = run_row("page reads", lambda: pages.measure(quick), errors)
+    with PeakMemory() as memory:
+        results["beacons"] = run_row("view beacons", lambda: beacons.measure(quick), errors)
+        results["publish_to_live"] = run_row(
+            "publish-to-live", lambda: publish_to_live.run(quick=quick), errors
         )
-    if notes:
-        lines += ["", "## Notes", "", *[f"- {n}" for n in notes]]
-    path = OUT / "results.md"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+        results["render_vs_hugo"] = run_row(
+            "full re-render vs Hugo", lambda: render_vs_hugo.run(quick=quick), errors
+        )
+    results["memory"] = {role: round(mb, 1) for role, mb in memory.peaks.items()}
+    after = conditions.after(before)
+    stamp = datetime.fromisoformat(after["started_utc"]).strftime("%Y-%m-%dT%H%MZ")
+    return {
+        "name": f"{stamp}-{after['commit']}{'-dirty' if after['dirty'] else ''}",
+        "quick": quick,
+        "elapsed_s": round(time.perf_counter() - started, 1),
+        "conditions": after,
+        "results": {k: v for k, v in results.items() if v is not None},
+        "errors": errors,
+    }
 
 
-def write_chart(rows: list[Row]) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(10, 0.45 * len(rows) + 1.5))
-    names = [r.name for r in rows][::-1]
-    ratios = [r.ratio for r in rows][::-1]
-    colours = ["#2e7d32" if r.meets else "#c62828" for r in rows][::-1]
-    ax.barh(names, ratios, color=colours)
-    for i, r in enumerate(rows[::-1]):
-        ax.text(r.ratio, i, f" {r.ratio:.2f}x (target {r.target})", va="center", fontsize=8)
-    ax.axvline(1.0, color="#555", linewidth=0.8)
-    ax.set_xlabel("ours / anchor (green: target met)")
-    ax.set_title("HealthHub Publish benchmarks")
-    fig.tight_layout()
-    path = OUT / "results.png"
-    fig.savefig(path, dpi=110)
+def archive(run: dict[str, Any], directory: Path = report.ARCHIVE) -> Path:
+    directory.mkdir(exist_ok=True)
+    path = directory / f"{run['name']}.json"
+    path.write_text(json.dumps(run, indent=1) + "\n")
     return path
 
 
@@ -172,37 +80,12 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="a smaller suite, in about three minutes"
     )
-    quick = parser.parse_args().quick
-    started = time.perf_counter()
-    errors: list[str] = []
-    rows: list[Row] = []
-    notes: list[str] = []
-    result = run_row("page reads", lambda: pages.measure(quick), errors)
-    if result:
-        rows += page_rows(result)
-    with PeakMemory() as memory:
-        result = run_row("view beacons", lambda: beacons.measure(quick), errors)
-        if result:
-            rows += beacon_rows(result)
-        result = run_row("publish-to-live", lambda: publish_to_live.run(quick=quick), errors)
-        if result:
-            rows += publish_rows(result)
-            notes.append(
-                f"Publish-to-live: {int(result['publishes'])} publishes, p50 {result['p50_ms']} ms, "
-                f"p95 {result['p95_ms']} ms, max {result['max_ms']} ms."
-            )
-        result = run_row("full re-render vs Hugo", lambda: render_vs_hugo.run(quick=quick), errors)
-        if result:
-            rows += rerender_rows(result)
-            notes.append("Re-render figures: " + ", ".join(f"{k} {v}" for k, v in result.items()))
-    rows += memory_rows(memory.peaks)
-    notes += [f"FAILED {e.splitlines()[0]}" for e in errors]
-    elapsed = time.perf_counter() - started
-    md = write_markdown(rows, notes, quick, elapsed)
-    png = write_chart(rows)
+    run = run_suite(parser.parse_args().quick)
+    raw = archive(run)
+    md, png = report.write(json.loads(raw.read_text()))  # from the archive, as it was saved
     print("\n" + md.read_text())
-    print(f"Wrote {md} and {png} in {elapsed / 60:.1f} min.")
-    if errors:
+    print(f"Archived {raw}; wrote {md} and {png} in {run['elapsed_s'] / 60:.1f} min.")
+    if run["errors"]:
         raise SystemExit(1)
 
 

@@ -1,26 +1,28 @@
-"""What every benchmark needs: wrk (installed when missing), interleaved runs, medians.
+"""What every benchmark needs: tools installed when missing, interleaved runs, medians,
+servers started and stopped. (wrk runs live in bench/loadgen.py.)
 
-Every figure is the median of several runs; runs of the things compared are interleaved
-(A, B, C, A, B, C, ...) within one invocation, because this machine is shared and noisy.
+Runs of the things compared are interleaved (A, B, C, A, B, C, ...) within one invocation,
+because this machine is shared and noisy; each row says which statistic it reports.
 """
 
 from __future__ import annotations
 
-import re
+import os
 import shutil
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
 from tests.resources import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 
 
 def ensure_debian_package(binary: str, package: str | None = None) -> str:
@@ -31,6 +33,8 @@ def ensure_debian_package(binary: str, package: str | None = None) -> str:
     if found:
         return found
     package = package or binary
+    if os.geteuid() != 0:
+        raise SystemExit(f"{binary} is missing: install Debian's {package} package (as root)")
     print(f"{binary} is missing: installing Debian's {package} package ...", flush=True)
     apt = [
         "apt-get",
@@ -53,61 +57,9 @@ def ensure_debian_package(binary: str, package: str | None = None) -> str:
     return found
 
 
-@dataclass(frozen=True)
-class WrkResult:
-    requests_per_second: float
-    latency_p50_ms: float
-    latency_p99_ms: float
-    errors: int
-
-
-def _ms(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def run_wrk(
-    url: str,
-    *,
-    seconds: float,
-    connections: int = 32,
-    threads: int = 1,
-    headers: Mapping[str, str] | None = None,
-    script: Path | None = None,
-) -> WrkResult:
-    wrk = ensure_debian_package("wrk")
-    cmd = [
-        wrk,
-        "-t",
-        str(threads),
-        "-c",
-        str(connections),
-        "-d",
-        f"{max(1, round(seconds))}s",
-        "--latency",
-    ]
-    for name, value in (headers or {}).items():
-        cmd += ["-H", f"{name}: {value}"]
-    if script is not None:
-        cmd += ["-s", str(script)]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)", out)
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return WrkResult(
-        requests_per_second=rps,
-        latency_p50_ms=_ms(*p50.groups()) if p50 else float("nan"),
-        latency_p99_ms=_ms(*p99.groups()) if p99 else float("nan"),
-        errors=errors + (int(non2xx.group(1)) if non2xx else 0),
-    )
-
-
-def interleave(
-    contenders: Mapping[str, Callable[[], float]], rounds: int
-) -> dict[str, list[float]]:
-    """Run each contender once per round, in turn; returns every figure by name."""
-    results: dict[str, list[float]] = {name: [] for name in contenders}
+def interleave(contenders: Mapping[str, Callable[[], T]], rounds: int) -> dict[str, list[T]]:
+    """Run each contender once per round, in turn; returns every result by name."""
+    results: dict[str, list[T]] = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, run in contenders.items():
             results[name].append(run())
@@ -119,12 +71,13 @@ def median(values: Sequence[float]) -> float:
 
 
 def start_uvicorn(
-    app: str, env: Mapping[str, str], *, factory: bool = True
+    app: str, env: Mapping[str, str], *, factory: bool = True, args: Sequence[str] = ()
 ) -> tuple[subprocess.Popen[bytes], str]:
     """One uvicorn process on a free port (no access log), ready when this returns."""
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", *(["--factory"] if factory else []), app,
-           "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+           "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+           *args]  # fmt: skip
     proc = subprocess.Popen(cmd, env={**env}, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     wait_until_up(base + "/healthz", proc)

@@ -1,0 +1,219 @@
+"""From the result dicts of the benchmark modules to table rows and notes.
+
+Everything in bench/results.md comes from here and bench/report.py, computed from the
+archived result dicts: a figure or a note is never typed. Each figure carries what it is
+(median of N, p95 of N, best of N, one run, peak) in its own cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bench.loadgen import SATURATED, load_check, verdicts
+
+MEMORY_TARGET_MB = 150.0
+DECIMALS = {"req/s": 0, "beacons/s": 0, "views": 0, "ms": 1, "s": 1, "MB": 1}
+
+
+@dataclass(frozen=True)
+class Figure:
+    value: float
+    unit: str
+    label: str  # whose figure: "page server", "target" ...
+    stat: str = ""  # what it is: "median of 5", "p95 of 60", "best of 2", "peak" ...
+
+    @property
+    def number(self) -> str:
+        return f"{self.value:,.{DECIMALS.get(self.unit, 1)}f} {self.unit}"
+
+    def text(self) -> str:
+        return f"{self.number} ({self.label}{', ' + self.stat if self.stat else ''})"
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    ours: Figure
+    anchor: Figure
+    target: str
+    met: bool
+    comparison: str  # the "ours / anchor" cell
+    ratio: float | None = None  # for the chart; None when the row is not a ratio
+    load: str = ""  # the load-generator check, for rows measured with wrk
+
+
+def ratio_row(name: str, ours: Figure, anchor: Figure, target: str, load: str = "") -> Row:
+    """A row judged by ours / anchor against a target such as ">= 1.5x" or "<= 1.0x"."""
+    op, limit = target.split()
+    value = ours.value / anchor.value if anchor.value else float("nan")
+    bound = float(limit.rstrip("x"))
+    met = value >= bound if op == ">=" else value <= bound
+    return Row(name, ours, anchor, target, met, f"{value:.2f}x", value, load)
+
+
+def load_pair(ours: Sequence[Mapping[str, Any]], anchor: Sequence[Mapping[str, Any]]) -> str:
+    """The load-generator check of a row, from the runs of both sides: CPU seconds of wrk
+    and of each server per run, and what they say."""
+    o, a = load_check(ours), load_check(anchor)
+    text = (
+        f"wrk -t{o['threads']} -c{o['connections']}, per {o['wall_s']:.0f} s run (medians): "
+        f"ours wrk {o['wrk_cpu_s']:.1f} / server {o['server_cpu_s']:.1f} CPU-s; "
+        f"anchor wrk {a['wrk_cpu_s']:.1f} / server {a['server_cpu_s']:.1f} CPU-s"
+    )
+    said = verdicts({"ours": o, "anchor": a})
+    if not any("limited by the load generator" in v for v in said):
+        said.insert(0, f"wrk below {SATURATED:.0%} busy in every run")
+    return "; ".join([text, *said])
+
+
+def page_rows(r: Mapping[str, Any]) -> list[Row]:
+    f, runs = r["req_per_s"], r["runs"]
+    stat = f"median of {r['rounds']}"
+
+    def fig(name: str) -> Figure:
+        return Figure(f[name], "req/s", name, stat)
+
+    return [
+        ratio_row("Page reads: nginx gateway", fig("nginx gateway"), fig("bare nginx"),
+                  ">= 0.9x", load_pair(runs["nginx gateway"], runs["bare nginx"])),
+        ratio_row("Page reads: embedded page server", fig("page server"),
+                  fig("FastAPI FileResponse"), ">= 1.5x",
+                  load_pair(runs["page server"], runs["FastAPI FileResponse"])),
+        ratio_row("Page reads: embedded page server vs StaticFiles", fig("page server"),
+                  fig("Starlette StaticFiles"), ">= 1.5x",
+                  load_pair(runs["page server"], runs["Starlette StaticFiles"])),
+    ]  # fmt: skip
+
+
+def page_notes(r: Mapping[str, Any]) -> list[str]:
+    sent = "; ".join(
+        f"{name} {s['content_encoding']}, {s['body_bytes']:,} B" for name, s in r["served"].items()
+    )
+    runs = "; ".join(
+        f"{name} " + ", ".join(f"{x['requests_per_second']:,.0f}" for x in rs)
+        for name, rs in r["runs"].items()
+    )
+    return [
+        f"Page reads: one article page, {r['page_bytes']:,} bytes of HTML, "
+        f"{r['gzip_bytes']:,} gzipped; wrk sends Accept-Encoding: gzip. Answer body as sent: "
+        f"{sent}. {r['rounds']} interleaved rounds of {r['seconds_per_run']} s.",
+        f"Page reads, every run in round order (req/s): {runs}.",
+    ]
+
+
+def beacon_rows(r: Mapping[str, Any]) -> list[Row]:
+    f, runs = r["beacons_per_s"], r["runs"]
+    stat = f"median of {r['rounds']}"
+    throughput = ratio_row(
+        "View beacons, one process",
+        Figure(f["views API"], "beacons/s", "views API", stat),
+        Figure(f["FastAPI + HINCRBY"], "beacons/s", "FastAPI + HINCRBY", stat),
+        ">= 2.0x",
+        load_pair(runs["views API"], runs["FastAPI + HINCRBY"]),
+    )
+    runs = f"total of {r['views_runs_with_warmups']} runs"
+    difference = r["counted"] - r["accepted"]
+    exact = Row(
+        "Views accepted (client) vs counted (database)",
+        Figure(r["counted"], "views", "counted in the views DB after the last flush", runs),
+        Figure(r["accepted"], "views", "accepted: answers saying counted, seen by wrk", runs),
+        "counted == accepted",
+        bool(r["exact"]),
+        f"difference {difference:+,}"
+        + ("; per article: equal" if r["per_article_checked"] and r["exact"] else "")
+        + (f"; {len(r['articles_differing'])} articles differ" if r["articles_differing"] else ""),
+    )
+    return [throughput, exact]
+
+
+def beacon_notes(r: Mapping[str, Any]) -> list[str]:
+    return [
+        f"View beacons: {r['rounds']} round(s) of {r['seconds_per_run']} s, the two servers "
+        "alternating, each fresh process warmed up for 1 s first; views / baseline per round: "
+        + ", ".join(f"{x:.2f}x" for x in r["round_ratios"])
+        + ".",
+        f"Exactness: {r['exactness']}. Beacons sent {r['beacons_sent']:,}, answered other "
+        f"than counted {r['answers_not_counted']:,}, unanswered {r['beacons_unanswered']:,}; "
+        f"the views service's own accepted counter: {r['server_accepted_counter']:,}.",
+    ]
+
+
+def publish_rows(r: Mapping[str, Any]) -> list[Row]:
+    return [
+        ratio_row(
+            f"Publish-to-live p95, {int(r['articles']):,} articles",
+            Figure(r["p95_ms"], "ms", "publish to page served", f"p95 of {int(r['publishes'])}"),
+            Figure(150.0, "ms", "target"),
+            "<= 1.0x",
+        )
+    ]
+
+
+def publish_notes(r: Mapping[str, Any]) -> list[str]:
+    return [
+        f"Publish-to-live: {int(r['publishes'])} publishes, p50 {r['p50_ms']:,} ms, "
+        f"p95 {r['p95_ms']:,} ms, max {r['max_ms']:,} ms; site built in {r['site_build_s']} s."
+    ]
+
+
+def rerender_rows(r: Mapping[str, Any]) -> list[Row]:
+    procs = sorted(
+        int(k.split("_")[2].removesuffix("proc")) for k in r if k.startswith("render_rerender_")
+    )
+    best = procs[-1]
+    return [
+        ratio_row(
+            f"Full re-render, {int(r['articles']):,} articles ({best} proc)",
+            Figure(r[f"render_rerender_{best}proc_s"], "s", "re-render", "one run"),
+            Figure(r["hugo_s"], "s", "Hugo build", "best of 2"),
+            "<= 1.0x",
+        )
+    ]
+
+
+def rerender_notes(r: Mapping[str, Any]) -> list[str]:
+    return ["Re-render figures: " + ", ".join(f"{k} {v}" for k, v in r.items())]
+
+
+def memory_rows(peaks: Mapping[str, float]) -> list[Row]:
+    return [
+        ratio_row(
+            f"Peak memory: {role}",
+            Figure(mb, "MB", role, "peak RSS"),
+            Figure(MEMORY_TARGET_MB, "MB", "target"),
+            "<= 1.0x",
+        )
+        for role, mb in sorted(peaks.items())
+    ]
+
+
+def memory_notes(peaks: Mapping[str, float]) -> list[str]:
+    if not peaks:
+        return []
+    return [
+        "Peak memory: RSS of every platform process sampled every 0.5 s during the beacon, "
+        "publish-to-live and re-render rows; a worker's pool processes count as the worker."
+    ]
+
+
+BUILDERS = {
+    "pages": (page_rows, page_notes),
+    "beacons": (beacon_rows, beacon_notes),
+    "publish_to_live": (publish_rows, publish_notes),
+    "render_vs_hugo": (rerender_rows, rerender_notes),
+    "memory": (memory_rows, memory_notes),
+}
+
+
+def build(results: Mapping[str, Any]) -> tuple[list[Row], list[str]]:
+    """Rows and notes of every benchmark that produced a result, in the suite's order."""
+    rows: list[Row] = []
+    notes: list[str] = []
+    for name, (make_rows, make_notes) in BUILDERS.items():
+        result = results.get(name)
+        if result is not None:
+            rows += make_rows(result)
+            notes += make_notes(result)
+    return rows, notes

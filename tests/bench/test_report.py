@@ -1,0 +1,127 @@
+"""bench/results.md is computed from an archived run: every figure says what it is, the
+exactness row fails on any difference, a saturated load generator is named."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from bench.report import render_markdown
+
+STAT = re.compile(r"\((?:[^()]*, )?(median of \d+|p95 of \d+|best of \d+|one run|peak RSS|"
+                  r"total of \d+ runs|target)\)$")  # fmt: skip
+
+
+def runs(n: int = 5, limited: int = 0, rate: float = 100.0) -> list[dict[str, Any]]:
+    """Per-run figures as bench/loadgen.py archives them; the first `limited` runs had wrk
+    saturated."""
+    return [
+        {"requests_per_second": rate, "beacons_per_s": rate, "threads": 1, "connections": 32,
+         "wall_s": 5.0, "wrk_cpu_s": 4.8 if i < limited else 1.2, "server_cpu_s": 4.9,
+         "wrk_busy": 0.96 if i < limited else 0.24, "limited_by_load_generator": i < limited}
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def archive(*, accepted: int = 1000, counted: int = 1000, limited_runs: int = 0) -> dict[str, Any]:
+    names = ["page server", "FastAPI FileResponse", "Starlette StaticFiles", "nginx gateway",
+             "bare nginx"]  # fmt: skip
+    pages = {
+        "page_bytes": 14_000, "gzip_bytes": 5_000, "rounds": 5, "seconds_per_run": 5,
+        "served": {n: {"content_encoding": "gzip", "body_bytes": 5_000} for n in names},
+        "runs": {n: runs(limited=limited_runs if n == "bare nginx" else 0) for n in names},
+        "req_per_s": dict(zip(names, [20_000.0, 1_300.0, 900.0, 50_000.0, 52_000.0], strict=True)),
+    }  # fmt: skip
+    beacons = {
+        "rounds": 5, "seconds_per_run": 5, "round_ratios": [2.1, 2.3],
+        "beacons_per_s": {"views API": 9_000.0, "FastAPI + HINCRBY": 4_000.0},
+        "runs": {"views API": runs(), "FastAPI + HINCRBY": runs()},
+        "accepted": accepted, "counted": counted, "exact": accepted == counted,
+        "exactness": "...", "per_article_checked": True, "articles_differing": {},
+        "views_runs_with_warmups": 10, "beacons_sent": accepted, "answers_not_counted": 0,
+        "beacons_unanswered": 0, "server_accepted_counter": accepted,
+    }  # fmt: skip
+    results = {
+        "pages": pages,
+        "beacons": beacons,
+        "publish_to_live": {"articles": 1000.0, "publishes": 20.0, "site_build_s": 12.0,
+                            "p50_ms": 25.0, "p95_ms": 64.0, "max_ms": 80.0},
+        "render_vs_hugo": {"articles": 1000.0, "render_rerender_2proc_s": 1.6, "hugo_s": 3.1},
+        "memory": {"pages": 70.2, "render-worker": 300.1},
+    }  # fmt: skip
+    conditions = {
+        "started_utc": "2026-11-25T17:35:00+00:00", "finished_utc": "2026-11-25T17:53:00+00:00",
+        "cpu_model": "AMD EPYC", "cores": 2, "machine": "x86_64", "commit": "abc123",
+        "dirty": False, "load_average_before": [0.5, 0.4, 0.3],
+        "load_average_after": [1.5, 1.0, 0.5], "python": "3.11.7",
+        "tools": {"wrk": "wrk 4.1.0", "nginx": "nginx/1.22.1", "hugo": "hugo v0.111.3"},
+    }  # fmt: skip
+    # Through JSON, as the archive is read back.
+    saved: dict[str, Any] = json.loads(json.dumps({
+        "name": "2026-11-25T1735Z-abc123", "quick": False, "elapsed_s": 1080.0,
+        "conditions": conditions, "results": results, "errors": [],
+    }))  # fmt: skip
+    return saved
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    lines = [line for line in markdown.splitlines() if line.startswith("| ")]
+    return [[c.strip() for c in line.strip("|").split(" | ")] for line in lines[1:]]
+
+
+def test_every_figure_says_what_it_is() -> None:
+    rows = table_rows(render_markdown(archive()))
+    assert len(rows) == 9
+    for row in rows:
+        for cell in row[1:3]:
+            assert STAT.search(cell), cell
+
+
+def test_no_claim_that_every_figure_is_a_median() -> None:
+    assert "every figure is a median" not in render_markdown(archive()).lower()
+
+
+def test_the_conditions_of_the_run_are_written() -> None:
+    text = render_markdown(archive())
+    for expected in ("AMD EPYC, 2 cores", "before 0.50, 0.40, 0.30", "after 1.50, 1.00, 0.50",
+                     "commit `abc123`", "nginx/1.22.1", "2026-11-25 17:35 to 2026-11-25 17:53 UTC"):  # fmt: skip
+        assert expected in text
+
+
+def test_an_exact_count_passes_and_one_view_more_fails() -> None:
+    exact = {r[0]: r for r in table_rows(render_markdown(archive()))}
+    row = exact["Views accepted (client) vs counted (database)"]
+    assert row[5] == "yes"
+    off = {r[0]: r for r in table_rows(render_markdown(archive(counted=1001)))}
+    row = off["Views accepted (client) vs counted (database)"]
+    assert row[5] == "**no**"
+    assert "1,001 views" in row[1]
+    assert "1,000 views" in row[2]
+    assert "difference +1" in row[3]
+
+
+def test_a_saturated_load_generator_is_named_in_its_row() -> None:
+    rows = {r[0]: r for r in table_rows(render_markdown(archive(limited_runs=3)))}
+    assert "limited by the load generator" in rows["Page reads: nginx gateway"][6]
+    assert "anchor in 3 of 5 runs" in rows["Page reads: nginx gateway"][6]
+    assert "anchor wrk 4.8 / server 4.9 CPU-s" in rows["Page reads: nginx gateway"][6]
+    assert "limited by the load generator" not in rows["Page reads: embedded page server"][6]
+    assert "ours wrk 1.2 / server 4.9 CPU-s" in rows["Page reads: embedded page server"][6]
+
+
+def test_a_quick_run_says_so() -> None:
+    quick = archive()
+    quick["quick"] = True
+    assert "**Quick run**" in render_markdown(quick)
+    assert "**Quick run**" not in render_markdown(archive())
+
+
+def test_a_run_where_the_server_had_no_full_core_says_so() -> None:
+    starved = archive()
+    for run in starved["results"]["pages"]["runs"]["page server"][:2]:
+        run["server_cpu_s"] = 2.0  # of a 5 s run, wrk not saturated either
+    rows = {r[0]: r for r in table_rows(render_markdown(starved))}
+    check = rows["Page reads: embedded page server"][6]
+    assert "neither wrk nor the server used 90% of a core: ours in 2 of 5 runs" in check
+    assert "wrk below 90% busy in every run" in check
