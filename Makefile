@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: venv up test lint format bench clean
+.PHONY: venv up test lint format bench bench-large clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 ...)."; exit 1; }
@@ -39,6 +39,10 @@ format: venv
 ## make bench [QUICK=1]: the benchmark suite; writes bench/results.md
 bench: venv
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)
+
+## make bench-large: render at scale with 100,000 articles (about 40 min); writes bench/results-large.md
+bench-large: venv
+	$(BIN)/python -m bench.large
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -274,14 +274,17 @@ def run(
     quick: bool = False,
     sizes: tuple[int, ...] | None = None,
     publishes: int | None = None,
-    backends: tuple[str, ...] = ("sqlite",),
+    backends: tuple[str, ...] = ("sqlite", "postgresql"),
     burst: bool = True,
 ) -> dict[str, Any]:
     """The figures, for printing or for a `make bench` runner."""
-    chosen = sizes or ((1_000,) if quick else (1_000, 10_000))
     m = publishes or (15 if quick else 30)
     runs = []
     for backend in backends:
+        # SQLite at two sizes (size independence); PostgreSQL at the larger one.
+        chosen = sizes or ((1_000,) if quick else (1_000, 10_000))
+        if sizes is None and backend != "sqlite":
+            chosen = chosen[-1:]
         for n in chosen:
             print(f"   publish-to-live: {n:,} articles on {backend} …", flush=True)
             runs.append(run_size(n, m, backend, burst=burst and n == max(chosen)))

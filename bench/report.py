@@ -15,7 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench.rows import Row, build
+from bench.rows import Row
+from bench.table import build
 
 OUT = Path(__file__).resolve().parent
 ARCHIVE = OUT / "results"
@@ -106,13 +107,13 @@ def write_chart(rows: Sequence[Row], path: Path, title: str) -> Path:
     return path
 
 
-def write(archive: Mapping[str, Any], out: Path = OUT) -> tuple[Path, Path]:
-    md = out / "results.md"
+def write(archive: Mapping[str, Any], out: Path = OUT, stem: str = "results") -> tuple[Path, Path]:
+    md = out / f"{stem}.md"
     md.write_text(render_markdown(archive))
     rows, _ = build(archive["results"])
     kind = "quick run" if archive["quick"] else "full run"
-    title = f"HealthHub Publish benchmarks, {kind} {archive['name']} (bench/results.md)"
-    return md, write_chart(rows, out / "results.png", title)
+    title = f"HealthHub Publish benchmarks, {kind} {archive['name']} (bench/{stem}.md)"
+    return md, write_chart(rows, out / f"{stem}.png", title)
 
 
 def main() -> None:

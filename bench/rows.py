@@ -14,7 +14,7 @@ from typing import Any
 from bench.loadgen import SATURATED, load_check, verdicts
 
 MEMORY_TARGET_MB = 150.0
-DECIMALS = {"req/s": 0, "beacons/s": 0, "views": 0, "ms": 1, "s": 1, "MB": 1}
+DECIMALS = {"req/s": 0, "beacons/s": 0, "views": 0, "ms": 1, "s": 1, "MB": 1, "pages": 1}
 
 
 @dataclass(frozen=True)
@@ -140,43 +140,6 @@ def beacon_notes(r: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def publish_rows(r: Mapping[str, Any]) -> list[Row]:
-    return [
-        ratio_row(
-            f"Publish-to-live p95, {int(r['articles']):,} articles",
-            Figure(r["p95_ms"], "ms", "publish to page served", f"p95 of {int(r['publishes'])}"),
-            Figure(150.0, "ms", "target"),
-            "<= 1.0x",
-        )
-    ]
-
-
-def publish_notes(r: Mapping[str, Any]) -> list[str]:
-    return [
-        f"Publish-to-live: {int(r['publishes'])} publishes, p50 {r['p50_ms']:,} ms, "
-        f"p95 {r['p95_ms']:,} ms, max {r['max_ms']:,} ms; site built in {r['site_build_s']} s."
-    ]
-
-
-def rerender_rows(r: Mapping[str, Any]) -> list[Row]:
-    procs = sorted(
-        int(k.split("_")[2].removesuffix("proc")) for k in r if k.startswith("render_rerender_")
-    )
-    best = procs[-1]
-    return [
-        ratio_row(
-            f"Full re-render, {int(r['articles']):,} articles ({best} proc)",
-            Figure(r[f"render_rerender_{best}proc_s"], "s", "re-render", "one run"),
-            Figure(r["hugo_s"], "s", "Hugo build", "best of 2"),
-            "<= 1.0x",
-        )
-    ]
-
-
-def rerender_notes(r: Mapping[str, Any]) -> list[str]:
-    return ["Re-render figures: " + ", ".join(f"{k} {v}" for k, v in r.items())]
-
-
 def memory_rows(peaks: Mapping[str, float]) -> list[Row]:
     return [
         ratio_row(
@@ -196,24 +159,3 @@ def memory_notes(peaks: Mapping[str, float]) -> list[str]:
         "Peak memory: RSS of every platform process sampled every 0.5 s during the beacon, "
         "publish-to-live and re-render rows; a worker's pool processes count as the worker."
     ]
-
-
-BUILDERS = {
-    "pages": (page_rows, page_notes),
-    "beacons": (beacon_rows, beacon_notes),
-    "publish_to_live": (publish_rows, publish_notes),
-    "render_vs_hugo": (rerender_rows, rerender_notes),
-    "memory": (memory_rows, memory_notes),
-}
-
-
-def build(results: Mapping[str, Any]) -> tuple[list[Row], list[str]]:
-    """Rows and notes of every benchmark that produced a result, in the suite's order."""
-    rows: list[Row] = []
-    notes: list[str] = []
-    for name, (make_rows, make_notes) in BUILDERS.items():
-        result = results.get(name)
-        if result is not None:
-            rows += make_rows(result)
-            notes += make_notes(result)
-    return rows, notes

@@ -1,0 +1,69 @@
+"""`make bench-large`: the render-at-scale figures at 100,000 articles, beside 1,000, and
+bulk publishing. Too long for `make bench` (about 40 minutes here), so run on its own:
+archives bench/results/large/<UTC date>-<commit>.json and writes bench/results-large.md
+(and its chart) from that archive, like `make bench` does.
+
+    python -m bench.large [--articles 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+from bench import bulk_publish, conditions, publish_to_live, render_vs_hugo, report
+from bench.memory import PeakMemory
+from bench.run import archive, run_row
+
+ARCHIVE = report.ARCHIVE / "large"
+
+
+def run_large(articles: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    before = conditions.before()
+    errors: list[str] = []
+    results: dict[str, Any] = {}
+    with PeakMemory() as memory:
+        live = run_row(
+            "publish-to-live at scale",
+            lambda: publish_to_live.run(
+                sizes=(1_000, articles), publishes=30, backends=("sqlite", "postgresql")
+            ),
+            errors,
+        )
+        bulk = run_row("bulk publishing", bulk_publish.run, errors)
+        if live is not None:
+            results["publish_to_live"] = {**live, **({"bulk": bulk} if bulk else {})}
+        results["render_vs_hugo"] = run_row(
+            "cold build vs Hugo", lambda: render_vs_hugo.run(articles=articles), errors
+        )
+    results["memory"] = {role: round(mb, 1) for role, mb in memory.peaks.items()}
+    after = conditions.after(before)
+    stamp = datetime.fromisoformat(after["started_utc"]).strftime("%Y-%m-%dT%H%MZ")
+    return {
+        "name": f"{stamp}-{after['commit']}{'-dirty' if after['dirty'] else ''}",
+        "quick": False,
+        "elapsed_s": round(time.perf_counter() - started, 1),
+        "conditions": after,
+        "results": {k: v for k, v in results.items() if v is not None},
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    run = run_large(parser.parse_args().articles)
+    raw = archive(run, ARCHIVE)
+    md, png = report.write(json.loads(raw.read_text()), stem="results-large")
+    print("\n" + md.read_text())
+    print(f"Archived {raw}; wrote {md} and {png} in {run['elapsed_s'] / 60:.1f} min.")
+    if run["errors"]:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

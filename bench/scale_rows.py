@@ -1,0 +1,144 @@
+"""Rows and notes of the render-at-scale benchmarks: publish-to-live at several site sizes
+and backends, listings freshness, pages written per publish, bursts, bulk publishing, and
+the cold build against Hugo. Computed from the result dicts, never typed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bench.rows import MEMORY_TARGET_MB, Figure, Row, ratio_row
+
+LIVE_TARGET_MS = 150.0
+FRESH_TARGET_MS = 2000.0
+BURST_TARGET_MS = 1000.0
+BULK_TARGET_S = 120.0
+
+
+def _where(run: Mapping[str, Any]) -> str:
+    return f"{int(run['articles']):,} articles, {run['backend']}"
+
+
+def publish_rows(r: Mapping[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    runs = r["runs"]
+    for run in runs:
+        live, fresh = run["live_ms"], run["listings_fresh_ms"]
+        n = int(live["n"])
+        rows.append(ratio_row(
+            f"Publish-to-live p95, {_where(run)}",
+            Figure(live["p95"], "ms", "publish request to page served", f"p95 of {n}"),
+            Figure(LIVE_TARGET_MS, "ms", "target"), "<= 1.0x",
+        ))  # fmt: skip
+        rows.append(ratio_row(
+            f"Listings fresh p95, {_where(run)}",
+            Figure(fresh["p95"], "ms", "publish request to home, category, feed, sitemap showing it", f"p95 of {n}"),
+            Figure(FRESH_TARGET_MS, "ms", "target"), "<= 1.0x",
+        ))  # fmt: skip
+        if "burst_live_ms" in run:
+            burst = run["burst_live_ms"]
+            rows.append(ratio_row(
+                f"Burst of 50 publishes in 10 s, p95 live, {_where(run)}",
+                Figure(burst["p95"], "ms", "each publish request to its page served", f"p95 of {int(burst['n'])}"),
+                Figure(BURST_TARGET_MS, "ms", "target"), "<= 1.0x",
+            ))  # fmt: skip
+    for backend in sorted({run["backend"] for run in runs}):
+        mine = sorted(
+            (run for run in runs if run["backend"] == backend), key=lambda x: x["articles"]
+        )
+        if len(mine) < 2:
+            continue
+        small, large = mine[0], mine[-1]
+        rows.append(ratio_row(
+            f"Size independence, {backend}: p95 at {int(large['articles']):,} / at {int(small['articles']):,}",
+            Figure(large["live_ms"]["p95"], "ms", f"p95 at {int(large['articles']):,}", f"p95 of {int(large['live_ms']['n'])}"),
+            Figure(small["live_ms"]["p95"], "ms", f"p95 at {int(small['articles']):,}", f"p95 of {int(small['live_ms']['n'])}"),
+            "<= 1.5x",
+        ))  # fmt: skip
+        rows.append(ratio_row(
+            f"Pages written per publish, {backend}: at {int(large['articles']):,} / at {int(small['articles']):,}",
+            Figure(large["pages_written_per_publish"]["p50"], "pages", f"at {int(large['articles']):,}", f"median of {int(large['pages_written_per_publish']['n'])}"),
+            Figure(small["pages_written_per_publish"]["p50"], "pages", f"at {int(small['articles']):,}", f"median of {int(small['pages_written_per_publish']['n'])}"),
+            "<= 1.0x",
+        ))  # fmt: skip
+    if "bulk" in r:
+        bulk = r["bulk"]
+        rows.append(ratio_row(
+            f"Bulk: {int(bulk['publishes']):,} publishes by {int(bulk['clients'])} clients, last page live after the last publish",
+            Figure(bulk["last_live_after_s"], "s", "last publish answered to last page served", "one run"),
+            Figure(BULK_TARGET_S, "s", "target"), "<= 1.0x",
+        ))  # fmt: skip
+        after = bulk["after_live_ms"]
+        rows.append(ratio_row(
+            "Publish-to-live p95 right after the bulk",
+            Figure(after["p95"], "ms", "publish request to page served", f"p95 of {int(after['n'])}"),
+            Figure(LIVE_TARGET_MS, "ms", "target"), "<= 1.0x",
+        ))  # fmt: skip
+    return rows
+
+
+def publish_notes(r: Mapping[str, Any]) -> list[str]:
+    notes = []
+    for run in r["runs"]:
+        live, fresh, pages = (
+            run["live_ms"],
+            run["listings_fresh_ms"],
+            run["pages_written_per_publish"],
+        )
+        text = (
+            f"Publish-to-live, {_where(run)}: site built by `healthhub render --all` through the "
+            f"workers in {run['site_build_s']} s; {int(live['n'])} publishes one at a time: live "
+            f"p50 {live['p50']} / p95 {live['p95']} / max {live['max']} ms; listings fresh p50 "
+            f"{fresh['p50']} / p95 {fresh['p95']} / max {fresh['max']} ms; pages written per "
+            f"publish (each with its .gz copy) p50 {pages['p50']} / max {pages['max']}."
+        )
+        if "burst_live_ms" in run:
+            b = run["burst_live_ms"]
+            text += f" Burst: {int(b['n'])} of 50 pages live, p50 {b['p50']} / p95 {b['p95']} / max {b['max']} ms."
+        notes.append(text)
+    if "bulk" in r:
+        b = r["bulk"]
+        notes.append(
+            f"Bulk: {int(b['publishes']):,} articles created and published through the API by "
+            f"{int(b['clients'])} clients in {b['publishing_s']} s on the embedded set-up "
+            f"(SQLite); every page live {b['last_live_after_s']} s after the last publish "
+            f"answered; then {int(b['after_live_ms']['n'])} publishes: p50 "
+            f"{b['after_live_ms']['p50']} / p95 {b['after_live_ms']['p95']} ms."
+        )
+    return notes
+
+
+def build_rows(r: Mapping[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for p in sorted(
+        int(k.split("_")[2].removesuffix("proc"))
+        for k in r
+        if k.startswith("render_cold_") and k.endswith("proc_s")
+    ):
+        n = int(r["articles"])
+        rows.append(ratio_row(
+            f"Cold build, {n:,} articles ({p} processes) vs Hugo cold build",
+            Figure(r[f"render_cold_{p}proc_s"], "s", "render --all, empty store and caches", "one run"),
+            Figure(r["hugo_s"], "s", "Hugo build, same corpus", "one run"), "<= 1.0x",
+        ))  # fmt: skip
+        rows.append(ratio_row(
+            f"Warm re-render, {n:,} articles ({p} processes) vs Hugo cold build",
+            Figure(r[f"render_warm_{p}proc_s"], "s", "render --all again, related lists stored", "one run"),
+            Figure(r["hugo_s"], "s", "Hugo build, same corpus", "one run"), "<= 1.0x",
+        ))  # fmt: skip
+        rows.append(ratio_row(
+            f"Peak RSS of a render process, cold build of {n:,} articles",
+            Figure(r[f"render_cold_{p}proc_peak_rss_mb"], "MB", "largest of the render processes", "peak RSS"),
+            Figure(MEMORY_TARGET_MB, "MB", "target"), "<= 1.0x",
+        ))  # fmt: skip
+    return rows
+
+
+def build_notes(r: Mapping[str, Any]) -> list[str]:
+    return [
+        f"Full build, {int(r['articles']):,} articles: files written by ours "
+        f"{int(r['render_files']):,} (each with a .gz copy), by Hugo {int(r['hugo_files']):,}; "
+        "ours and Hugo in the same invocation, one run each: "
+        + ", ".join(f"{k} {v}" for k, v in r.items())
+        + "."
+    ]

@@ -1,0 +1,30 @@
+"""Which builder turns which benchmark's result dict into rows and notes, in table order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bench import rows, scale_rows
+from bench.rows import Row
+
+Builder = tuple[Callable[[Any], list[Row]], Callable[[Any], list[str]]]
+BUILDERS: dict[str, Builder] = {
+    "pages": (rows.page_rows, rows.page_notes),
+    "beacons": (rows.beacon_rows, rows.beacon_notes),
+    "publish_to_live": (scale_rows.publish_rows, scale_rows.publish_notes),
+    "render_vs_hugo": (scale_rows.build_rows, scale_rows.build_notes),
+    "memory": (rows.memory_rows, rows.memory_notes),
+}
+
+
+def build(results: Mapping[str, Any]) -> tuple[list[Row], list[str]]:
+    """Rows and notes of every benchmark that produced a result, in the suite's order."""
+    found: list[Row] = []
+    notes: list[str] = []
+    for name, (make_rows, make_notes) in BUILDERS.items():
+        result = results.get(name)
+        if result is not None:
+            found += make_rows(result)
+            notes += make_notes(result)
+    return found, notes
