@@ -79,6 +79,49 @@ def make_renderer(session: Session, site: Site) -> Renderer:
     return Renderer(site, nav)
 
 
+@dataclass(frozen=True)
+class PreparedPage:
+    """An article page rendered from a read snapshot, to be written if still current."""
+
+    article_id: int
+    version: int
+    rel: str
+    html: bytes
+    related: list[tuple[int, int, datetime | None]]
+
+
+def prepare_article(session: Session, site: Site, article_id: int) -> PreparedPage | None:
+    row = repository.get_snapshot(session, article_id)
+    if row is None or row.status != "published":
+        return None
+    snapshot = snapshot_of(row)
+    ranked = repository.related_ranked(session, row, RELATED_LIMIT)
+    html = make_renderer(session, site).article(
+        snapshot,
+        views=repository.view_count(session, article_id),
+        related=[card_of(snapshot_of(r)) for r, _ in ranked],
+        body=md.render_markdown(snapshot.body),
+    )
+    return PreparedPage(
+        article_id=article_id,
+        version=row.version,
+        rel=article_page(row.category_slug, row.slug),
+        html=html,
+        related=[(r.article_id, n, r.published_at) for r, n in ranked],
+    )
+
+
+def write_prepared(session: Session, store: PageStore, page: PreparedPage) -> list[str]:
+    """Write the page and store its related list, unless the article changed since it was
+    read (whoever changed it wrote the newer page); the caller holds the article's lock."""
+    row = repository.get_snapshot(session, page.article_id)
+    if row is None or row.version != page.version or row.status != "published":
+        return []
+    repository.set_related_links(session, page.article_id, page.related)
+    store.write(page.rel, page.html)
+    return [page.rel]
+
+
 def render_article(session: Session, store: PageStore, renderer: Renderer, row: Snapshot) -> str:
     snapshot = snapshot_of(row)
     ranked = repository.related_ranked(session, row, RELATED_LIMIT)
@@ -262,8 +305,11 @@ def render_dirty(db: Database, store: PageStore, site: Site, *, now: datetime) -
         marks = repository.dirty_marks(session)
     for key in sorted(k for k in marks if k.startswith(RELATED_KEY_PREFIX)):
         article_id, _, flag = key.removeprefix(RELATED_KEY_PREFIX).partition(":")
-        with db.transaction() as session:
+        # Worked out from a read snapshot (the queries scan the pages sharing a tag), then
+        # recorded in a short write: a publish never waits for this on SQLite's write lock.
+        with db.reading() as session:
             pages = related.pages_to_refresh(session, int(article_id), flag == "card")
+        with db.transaction() as session:
             repository.mark_dirty(session, {article_key(p) for p in pages}, now)
             repository.clear_dirty(session, key, marks[key])
         run.keys.append(key)
@@ -297,12 +343,15 @@ def _render_article_keys(
     written: list[str] = []
     for marked_at, key in due[: related.RELATED_PAGES_PER_RUN]:
         raw_id = key.removeprefix(ARTICLE_KEY_PREFIX)
+        article_id = int(raw_id) if raw_id.isdigit() else None
+        page = None
+        if article_id is not None:
+            with db.reading() as session:
+                page = prepare_article(session, site, article_id)
         with db.transaction() as session:
-            if raw_id.isdigit():  # the same lock as a publish: never write an older place
-                repository.lock_article(session, int(raw_id))
-            row = repository.get_snapshot(session, int(raw_id)) if raw_id.isdigit() else None
-            if row is not None and row.status == "published":
-                written.append(render_article(session, store, make_renderer(session, site), row))
+            if page is not None and article_id is not None:
+                repository.lock_article(session, article_id)  # as a publish does
+                written += write_prepared(session, store, page)
             repository.clear_dirty(session, key, marked_at)
         run.keys.append(key)
     run.pending = max(0, len(due) - related.RELATED_PAGES_PER_RUN)
