@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
-from services.views import beacon, metrics, readers, service
+from services.views import beacon, buffer, metrics, readers, service
 from services.views.fastpath import ViewsAPI
 from services.views.routes import router
 from services.views.settings import ViewsSettings, get_settings
@@ -26,6 +26,15 @@ from shared.problems import Problem, install_problem_handlers
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def limits_of(settings: ViewsSettings) -> buffer.Limits:
+    return buffer.Limits(
+        window_seconds=settings.dedupe_window_seconds,
+        reader_per_minute=settings.rate_limit_per_minute,
+        address_per_minute=settings.address_rate_limit_per_minute,
+        readers_per_address=settings.readers_per_address,
+    )
 
 
 def create_app(
@@ -50,11 +59,7 @@ def create_app(
             clock=clock,
             salt=service.DailySalt(),
             client_address=readers.ClientAddress(settings.trusted_proxies),
-            recorder=service.ViewRecorder(
-                app.state.redis,
-                window_seconds=settings.dedupe_window_seconds,
-                rate_per_minute=settings.rate_limit_per_minute,
-            ),
+            recorder=service.ViewRecorder(app.state.redis, limits=limits_of(settings)),
         )
         yield
         await app.state.redis.aclose()

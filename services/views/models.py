@@ -45,6 +45,19 @@ class DailyCount(Base):
     count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class DailyDimension(Base):
+    """Views of one article on one UTC day by one value of one dimension (referrer class,
+    referring domain, device class, utm_source/medium/campaign): a counter, nothing more."""
+
+    __tablename__ = "daily_dimensions"
+
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class AppliedBatch(Base):
     """A flush batch that has been applied; makes applying it a second time a no-op."""
 

@@ -35,6 +35,7 @@ async def _record(request: Request, article_id: int) -> service.Outcome:
         article_id=article_id,
         peer=request.client.host if request.client else None,
         raw_headers=request.scope["headers"],
+        query=request.scope.get("query_string", b""),
     )
 
 
@@ -72,7 +73,9 @@ async def read_top(
     response_model=BeaconOut,
     summary="Count a page view (the article page's beacon)",
     responses={
-        204: {"description": "A bot or a prefetch: answered, not counted."},
+        204: {
+            "description": "A bot, a prefetch, or sent from another site: answered, not counted."
+        },
         404: {"description": "No published article with this id."},
         429: {"description": "Too many beacons from this client."},
     },

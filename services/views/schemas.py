@@ -30,7 +30,7 @@ class CountsOut(BaseModel):
 
 
 class BeaconOut(BaseModel):
-    status: str = Field(description="counted, duplicate or ignored")
+    status: str = Field(description="counted, duplicate or capped (answered, not counted)")
 
 
 class DayCount(BaseModel):

@@ -27,7 +27,8 @@ class Outcome(Enum):
     DUPLICATE = "duplicate"
     UNKNOWN = "unknown"
     RATE_LIMITED = "rate_limited"
-    IGNORED = "ignored"  # bot or prefetch
+    CAPPED = "capped"  # over the cap of readers per address per article: answered, not counted
+    IGNORED = "ignored"  # bot, prefetch, or sent from another site
 
 
 _OUTCOMES = {
@@ -35,6 +36,7 @@ _OUTCOMES = {
     buffer.DUPLICATE: Outcome.DUPLICATE,
     buffer.UNKNOWN: Outcome.UNKNOWN,
     buffer.RATE_LIMITED: Outcome.RATE_LIMITED,
+    buffer.CAPPED: Outcome.CAPPED,
 }
 
 
@@ -56,7 +58,7 @@ class DailySalt:
         return self._salt
 
 
-Pending = tuple[list[str | int], "asyncio.Future[int]"]
+Pending = tuple[tuple[list[str], list[str | int]], "asyncio.Future[int]"]
 
 
 # A few pipelines may be in flight at once, so one slow round trip (Redis descheduled on a
@@ -74,27 +76,31 @@ class ViewRecorder:
     outcome is exactly what it would be alone.
     """
 
-    def __init__(self, r: aioredis.Redis, *, window_seconds: int, rate_per_minute: int) -> None:
+    def __init__(self, r: aioredis.Redis, *, limits: buffer.Limits) -> None:
         self.r = r
-        self.window = window_seconds
-        self.rate = rate_per_minute
+        self.limits = limits
         self.sha = hashlib.sha1(buffer.RECORD_VIEW_LUA.encode()).hexdigest()  # noqa: S324 - Redis' script id
         self._pending: list[Pending] = []
         self._senders: set[asyncio.Task[None]] = set()
 
-    async def record(self, *, article_id: int, reader: str, now: datetime) -> Outcome:
-        minute = int(now.timestamp()) // 60
-        call: list[str | int] = [
-            buffer.LIVE_KEY,
-            buffer.seen_key(reader, article_id),
-            buffer.BUFFER_KEY,
-            buffer.rate_key(reader, minute),
-            buffer.ACCEPTED_KEY,
-            article_id,
-            self.window,
-            buffer.buffer_field(article_id, now.date()),
-            self.rate,
-        ]
+    async def record(
+        self,
+        *,
+        article_id: int,
+        reader: str,
+        address: str,
+        now: datetime,
+        dimensions: tuple[buffer.Dimension, ...] = (),
+    ) -> Outcome:
+        call = buffer.record_call(
+            article_id=article_id,
+            reader=reader,
+            address=address,
+            day=now.date(),
+            minute=int(now.timestamp()) // 60,
+            limits=self.limits,
+            dimensions=dimensions,
+        )
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending.append((call, future))
         if len(self._senders) < MAX_PIPELINES_IN_FLIGHT:
@@ -132,8 +138,8 @@ class ViewRecorder:
 
     async def _pipeline(self, batch: list[Pending]) -> list[Any]:
         pipe = self.r.pipeline(transaction=False)
-        for call, _ in batch:
-            pipe.evalsha(self.sha, 5, *call)
+        for (keys, args), _ in batch:
+            pipe.evalsha(self.sha, len(keys), *keys, *args)
         results: list[Any] = await pipe.execute(raise_on_error=False)
         return results
 
