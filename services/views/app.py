@@ -15,6 +15,7 @@ from sqlalchemy import text
 from services.views import beacon, buffer, metrics, readers, service
 from services.views.fastpath import ViewsAPI
 from services.views.routes import router
+from services.views.routes_analytics import router as analytics_router
 from services.views.settings import ViewsSettings, get_settings
 from shared.db import Database
 from shared.health import add_health_routes
@@ -80,6 +81,7 @@ def create_app(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST"],
+        allow_headers=["Authorization"],
         max_age=3600,
     )
     install_problem_handlers(app, {service.UnknownArticle: lambda e: Problem(404, str(e))})
@@ -95,5 +97,7 @@ def create_app(
     install_observability(
         app, "views", metrics.producer(lambda: app.state.db, settings.views_redis_url)
     )
+    # Analytics first: /{id}/breakdown and /{id}/daily.csv before the counts' /{id} routes.
+    app.include_router(analytics_router)
     app.include_router(router)
     return app

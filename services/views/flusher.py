@@ -18,7 +18,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import redis
 from redis.exceptions import ResponseError
@@ -96,3 +96,15 @@ def sync_live_set(r: redis.Redis, db: Database) -> int:
         pipe.sadd(buffer.LIVE_KEY, *ids)
     pipe.execute()
     return len(ids)
+
+
+PRUNED_PREFIX = "hh:views:pruned:"
+
+
+def prune_dimensions(r: redis.Redis, db: Database, *, today: date, retention_days: int) -> int:
+    """Once per UTC day: delete the per-day dimension counters older than the retention
+    (the view counts themselves are kept). Rows deleted; 0 when another run did it today."""
+    if not r.set(PRUNED_PREFIX + today.isoformat(), "1", nx=True, ex=2 * 24 * 3600):
+        return 0
+    with db.transaction() as session:
+        return repository.delete_dimensions_before(session, today - timedelta(days=retention_days))

@@ -43,6 +43,9 @@ class DailyCount(Base):
     article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The part of count imported from a previous platform (a dated import row), kept apart
+    # so importing the file again replaces it instead of adding to it.
+    imported: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class DailyDimension(Base):

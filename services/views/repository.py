@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -74,9 +74,28 @@ def set_imported(session: Session, article_id: int, n: int, now: datetime) -> No
 
 
 def add_to_day(session: Session, article_id: int, day: date, n: int) -> None:
-    ins = _insert(session)(DailyCount).values(article_id=article_id, day=day, count=n)
+    ins = _insert(session)(DailyCount).values(article_id=article_id, day=day, count=n, imported=0)
     stmt = ins.on_conflict_do_update(
         index_elements=["article_id", "day"], set_={"count": DailyCount.count + ins.excluded.count}
+    )
+    session.execute(stmt)
+
+
+def clear_imported_days(session: Session, article_id: int) -> None:
+    """Take an earlier dated import out of an article's daily counts."""
+    session.execute(
+        update(DailyCount)
+        .where(DailyCount.article_id == article_id, DailyCount.imported != 0)
+        .values(count=DailyCount.count - DailyCount.imported, imported=0)
+    )
+
+
+def set_imported_day(session: Session, article_id: int, day: date, n: int) -> None:
+    """Add an imported day (after clear_imported_days) to the counted views of that day."""
+    ins = _insert(session)(DailyCount).values(article_id=article_id, day=day, count=n, imported=n)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["article_id", "day"],
+        set_={"count": DailyCount.count + ins.excluded.count, "imported": ins.excluded.imported},
     )
     session.execute(stmt)
 
@@ -141,6 +160,28 @@ def totals(session: Session, ids: Sequence[int]) -> dict[int, int]:
         ArticleTotal.article_id.in_(ids)
     )
     return {row[0]: row[1] for row in session.execute(stmt)}
+
+
+def sums_since(session: Session, ids: Sequence[int], first_day: date) -> dict[int, int]:
+    """Views since first_day (today included) of each article in ids; absent: none."""
+    if not ids:
+        return {}
+    stmt = (
+        select(DailyCount.article_id, func.sum(DailyCount.count))
+        .where(DailyCount.article_id.in_(ids), DailyCount.day >= first_day)
+        .group_by(DailyCount.article_id)
+    )
+    return {row[0]: int(row[1]) for row in session.execute(stmt)}
+
+
+def viewed_since(session: Session, first_day: date) -> list[int]:
+    stmt = (
+        select(DailyCount.article_id)
+        .where(DailyCount.day >= first_day, DailyCount.count > 0)
+        .distinct()
+        .order_by(DailyCount.article_id)
+    )
+    return list(session.scalars(stmt))
 
 
 def total(session: Session, article_id: int) -> int:

@@ -181,9 +181,16 @@ class UnknownArticle(Exception):
         super().__init__(f"No article {ref!r} is known to the views service.")
 
 
-def counts(session: Session, *, article_id: int, today: date) -> Counts:
-    if repository.get_known(session, article_id) is None:
+def _visible(session: Session, article_id: int, *, withdrawn: bool) -> None:
+    """Raise UnknownArticle unless the article is known, and live or ``withdrawn`` allowed
+    (editors see the counts of unpublished, archived and deleted articles; readers do not)."""
+    known = repository.get_known(session, article_id)
+    if known is None or not (known.live or withdrawn):
         raise UnknownArticle(article_id)
+
+
+def counts(session: Session, *, article_id: int, today: date, withdrawn: bool = False) -> Counts:
+    _visible(session, article_id, withdrawn=withdrawn)
     return Counts(
         article_id=article_id,
         total=repository.total(session, article_id),
@@ -193,10 +200,11 @@ def counts(session: Session, *, article_id: int, today: date) -> Counts:
     )
 
 
-def daily(session: Session, *, article_id: int, today: date, days: int) -> list[tuple[date, int]]:
+def daily(
+    session: Session, *, article_id: int, today: date, days: int, withdrawn: bool = False
+) -> list[tuple[date, int]]:
     """The last ``days`` days up to today, oldest first, days without views as 0."""
-    if repository.get_known(session, article_id) is None:
-        raise UnknownArticle(article_id)
+    _visible(session, article_id, withdrawn=withdrawn)
     first = today - timedelta(days=days - 1)
     found = repository.daily(session, article_id, first)
     return [(d, found.get(d, 0)) for d in (first + timedelta(days=i) for i in range(days))]
@@ -227,19 +235,35 @@ def top(
     return [TopEntry(*row) for row in rows]
 
 
-def import_totals(
-    session: Session, rows: list[tuple[str, int]], *, now: datetime
-) -> dict[int, int]:
-    """Set historic totals by article slug, for a site moving here. Idempotent: importing
-    the same file twice leaves the same totals. Unknown slugs raise before anything is
-    written. Returns the new totals by article id."""
-    resolved: list[tuple[int, int]] = []
-    for slug, n in rows:
+def recent_views(session: Session, ids: list[int], *, today: date) -> dict[int, int]:
+    """Views in the last 7 days (today included) of each article in ids, 0 when none."""
+    found = repository.sums_since(session, ids, today - timedelta(days=6))
+    return {a: found.get(a, 0) for a in ids}
+
+
+ImportRow = tuple[str, int, date | None]
+
+
+def import_totals(session: Session, rows: list[ImportRow], *, now: datetime) -> dict[int, int]:
+    """Set historic views by article slug, for a site moving here: each row adds to the
+    article's total and, when it has a date, to that day's count (so "most viewed" over
+    recent days sees it). Idempotent: importing a file again replaces what the earlier
+    import of the same articles set. Unknown slugs raise before anything is written.
+    Returns the new totals by article id."""
+    per_article: dict[int, int] = {}
+    per_day: dict[tuple[int, date], int] = {}
+    for slug, n, day in rows:
         known = repository.known_by_slug(session, slug)
         if known is None:
             raise UnknownArticle(slug)
-        resolved.append((known.article_id, n))
-    for article_id, n in resolved:
+        aid = known.article_id
+        per_article[aid] = per_article.get(aid, 0) + n
+        if day is not None:
+            per_day[(aid, day)] = per_day.get((aid, day), 0) + n
+    for article_id, n in per_article.items():
         repository.set_imported(session, article_id, n, now)
+        repository.clear_imported_days(session, article_id)
+    for (article_id, day), n in sorted(per_day.items()):
+        repository.set_imported_day(session, article_id, day, n)
     session.flush()
-    return repository.totals(session, [aid for aid, _ in resolved])
+    return repository.totals(session, list(per_article))

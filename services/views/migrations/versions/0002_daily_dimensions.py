@@ -1,4 +1,7 @@
-"""daily dimensions: per article, per UTC day, views by referrer, domain, device and utm_*
+"""daily dimensions and imported days
+
+Per article, per UTC day: views by referrer class, referring domain, device class and
+utm_*; and the imported part of a day's count (history imported with a date column).
 
 Revision ID: 0002
 Revises: 0001
@@ -28,9 +31,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('daily_dimensions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_daily_dimensions_day'), ['day'], unique=False)
+    with op.batch_alter_table('daily_counts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('imported', sa.BigInteger(), nullable=False, server_default='0'))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('daily_counts', schema=None) as batch_op:
+        batch_op.drop_column('imported')
     with op.batch_alter_table('daily_dimensions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_daily_dimensions_day'))
     op.drop_table('daily_dimensions')
