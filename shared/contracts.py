@@ -128,7 +128,7 @@ class ViewCounts(Contract):
     as_of: datetime
     # Views in the last 7 days (today, UTC, and the six days before) by article id, for
     # "most viewed" lists. Sent for the articles in ``totals``, and once a day for every
-    # article viewed in the last 8 days (its 7-day figure changes as a day drops out).
+    # article viewed in the last 9 days (its 7-day figure changes as days drop out).
     # Empty in messages from older senders.
     recent: dict[int, int] = {}
 

@@ -112,14 +112,16 @@ def send_due(
 
 
 def refresh_recent(celery_app: Celery, r: redis.Redis, db: Database, *, now: datetime) -> int:
-    """Once per UTC day: the 7-day figure of every article viewed in the last 8 days, so an
+    """Once per UTC day: the 7-day figure of every article viewed in the last 9 days, so an
     article nobody reads any more drops out of "most viewed" instead of keeping last
     week's figure. The number of articles sent (0 when another run did it today)."""
     today = now.date()
     if not claim_daily_refresh(r, today):
         return 0
     with db.transaction() as session:
-        ids = repository.viewed_since(session, today - timedelta(days=RECENT_DAYS))
+        # Eight days back, one more than the window: a day whose refresh was missed (the
+        # service down all day) is caught up the next day.
+        ids = repository.viewed_since(session, today - timedelta(days=RECENT_DAYS + 1))
         chunks = [ids[i : i + REFRESH_CHUNK] for i in range(0, len(ids), REFRESH_CHUNK)]
         messages = [
             (

@@ -20,7 +20,9 @@ DEFAULT_DAYS = 30
 From = Annotated[
     date | None, Query(alias="from", description="First UTC day (default: 29 days before `to`).")
 ]
-To = Annotated[date | None, Query(description="Last UTC day, included (default: today).")]
+To = Annotated[
+    date | None, Query(alias="to", description="Last UTC day, included (default: today).")
+]
 EDITOR_ONLY: dict[int | str, dict[str, Any]] = {
     401: {"description": "No editor token."},
     404: {"description": "Unknown article."},
