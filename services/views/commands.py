@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -52,7 +53,7 @@ def _day(text: str, lineno: int, today: date) -> date:
     return day
 
 
-def import_totals(rows: list[service.ImportRow]) -> dict[int, int]:
+def import_totals(rows: Sequence[service.ImportRow]) -> dict[int, int]:
     """Set imported totals and tell the render service, so pages show them."""
     settings = get_settings()
     db = Database(settings.views_database_url)

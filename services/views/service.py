@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -241,10 +242,11 @@ def recent_views(session: Session, ids: list[int], *, today: date) -> dict[int, 
     return {a: found.get(a, 0) for a in ids}
 
 
-ImportRow = tuple[str, int, date | None]
+# (slug, views) or (slug, views, day or None)
+ImportRow = tuple[str, int] | tuple[str, int, date | None]
 
 
-def import_totals(session: Session, rows: list[ImportRow], *, now: datetime) -> dict[int, int]:
+def import_totals(session: Session, rows: Sequence[ImportRow], *, now: datetime) -> dict[int, int]:
     """Set historic views by article slug, for a site moving here: each row adds to the
     article's total and, when it has a date, to that day's count (so "most viewed" over
     recent days sees it). Idempotent: importing a file again replaces what the earlier
@@ -252,7 +254,9 @@ def import_totals(session: Session, rows: list[ImportRow], *, now: datetime) -> 
     Returns the new totals by article id."""
     per_article: dict[int, int] = {}
     per_day: dict[tuple[int, date], int] = {}
-    for slug, n, day in rows:
+    for row in rows:
+        slug, n = row[0], row[1]
+        day = row[2] if len(row) == 3 else None
         known = repository.known_by_slug(session, slug)
         if known is None:
             raise UnknownArticle(slug)
