@@ -115,7 +115,7 @@ def measure(quick: bool = False) -> dict[str, Any]:
         server.stop()
         shutil.rmtree(server.data_dir, ignore_errors=True)
     return {
-        "beacons": beacons,
+        "beacons": per_slice * SLICES,
         "counted": counted,
         "articles": articles,
         "baseline_mb": round(baseline / 2**20, 1),

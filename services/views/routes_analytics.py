@@ -31,9 +31,11 @@ EDITOR_ONLY: dict[int | str, dict[str, Any]] = {
 
 def _range(request: Request, first: date | None, last: date | None) -> tuple[date, date]:
     last = last or request.app.state.clock().date()
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
     try:
+        first = first or last - timedelta(days=DEFAULT_DAYS - 1)
         analytics.check_range(first, last)
+    except OverflowError as exc:  # `to` in the first days of year 1
+        raise Problem(422, "`to` is too early for a default `from`.") from exc
     except analytics.BadRange as exc:
         raise Problem(422, str(exc)) from exc
     return first, last

@@ -143,7 +143,13 @@ def test_analytics_need_an_editor_token(settings: ViewsSettings, path: str) -> N
 
 @pytest.mark.parametrize(
     "query",
-    ["from=2026-03-10&to=2026-03-01", "from=2025-01-01&to=2026-03-10", "from=yesterday", "to=3"],
+    [
+        "from=2026-03-10&to=2026-03-01",
+        "from=2025-01-01&to=2026-03-10",
+        "from=yesterday",
+        "to=3",
+        "to=0001-01-02",
+    ],
 )
 def test_a_bad_date_range_is_a_422(settings: ViewsSettings, query: str) -> None:
     with views_client(settings) as client:
