@@ -8,6 +8,7 @@ is counted once.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,11 +29,13 @@ class BeaconContext:
     client_address: readers.ClientAddress
     recorder: service.ViewRecorder
 
-    @property
+    # Worked out once per process (cached_property writes the instance's __dict__, which a
+    # frozen dataclass allows): parsing the URL on every beacon cost more than hashing.
+    @functools.cached_property
     def site_origin(self) -> str:
         return sources.origin_of(self.settings.site_url) or self.settings.site_url
 
-    @property
+    @functools.cached_property
     def site_host(self) -> str:
         host = self.site_origin.split("://", 1)[-1].rsplit(":", 1)[0]
         return host.removeprefix("www.")
