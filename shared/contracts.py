@@ -132,6 +132,11 @@ class ViewCounts(Contract):
 
     totals: dict[int, int]
     as_of: datetime
+    # Views in the last 7 days (today, UTC, and the six days before) by article id, for
+    # "most viewed" lists. Sent for the articles in ``totals``, and once a day for every
+    # article viewed in the last 9 days (its 7-day figure changes as days drop out).
+    # Empty in messages from older senders.
+    recent: dict[int, int] = {}
 
 
 class RebuildBatch(Contract):

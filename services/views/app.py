@@ -12,9 +12,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
-from services.views import beacon, metrics, readers, service
+from services.views import beacon, buffer, metrics, readers, service
 from services.views.fastpath import ViewsAPI
 from services.views.routes import router
+from services.views.routes_analytics import router as analytics_router
 from services.views.settings import ViewsSettings, get_settings
 from shared.db import Database
 from shared.health import add_health_routes
@@ -26,6 +27,15 @@ from shared.problems import Problem, install_problem_handlers
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def limits_of(settings: ViewsSettings) -> buffer.Limits:
+    return buffer.Limits(
+        window_seconds=settings.dedupe_window_seconds,
+        reader_per_minute=settings.rate_limit_per_minute,
+        address_per_minute=settings.address_rate_limit_per_minute,
+        readers_per_address=settings.readers_per_address,
+    )
 
 
 def create_app(
@@ -50,11 +60,7 @@ def create_app(
             clock=clock,
             salt=service.DailySalt(),
             client_address=readers.ClientAddress(settings.trusted_proxies),
-            recorder=service.ViewRecorder(
-                app.state.redis,
-                window_seconds=settings.dedupe_window_seconds,
-                rate_per_minute=settings.rate_limit_per_minute,
-            ),
+            recorder=service.ViewRecorder(app.state.redis, limits=limits_of(settings)),
         )
         yield
         await app.state.redis.aclose()
@@ -75,6 +81,7 @@ def create_app(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST"],
+        allow_headers=["Authorization"],
         max_age=3600,
     )
     install_problem_handlers(app, {service.UnknownArticle: lambda e: Problem(404, str(e))})
@@ -90,5 +97,7 @@ def create_app(
     install_observability(
         app, "views", metrics.producer(lambda: app.state.db, settings.views_redis_url)
     )
+    # Analytics first: /{id}/breakdown and /{id}/daily.csv before the counts' /{id} routes.
+    app.include_router(analytics_router)
     app.include_router(router)
     return app

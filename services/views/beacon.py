@@ -1,13 +1,19 @@
 """One function that turns a beacon request into an outcome, shared by the FastAPI routes and
-the pure-ASGI fast path (fastpath.py), so both count a view by exactly the same rules."""
+the pure-ASGI fast path (fastpath.py), so both count a view by exactly the same rules.
+
+The JavaScript beacon (POST) and the no-JavaScript pixel (GET .../pixel.gif) go through the
+same rules and the same dedupe key (reader hash + article), so a reader whose page sends both
+is counted once.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.views import readers, service
+from services.views import bots, buffer, devices, readers, service, sources
 from services.views.settings import ViewsSettings
 
 RawHeaders = Iterable[tuple[bytes, bytes]]
@@ -23,6 +29,17 @@ class BeaconContext:
     client_address: readers.ClientAddress
     recorder: service.ViewRecorder
 
+    # Worked out once per process (cached_property writes the instance's __dict__, which a
+    # frozen dataclass allows): parsing the URL on every beacon cost more than hashing.
+    @functools.cached_property
+    def site_origin(self) -> str:
+        return sources.origin_of(self.settings.site_url) or self.settings.site_url
+
+    @functools.cached_property
+    def site_host(self) -> str:
+        host = self.site_origin.split("://", 1)[-1].rsplit(":", 1)[0]
+        return host.removeprefix("www.")
+
 
 def header_map(raw: RawHeaders) -> dict[str, str]:
     """ASGI headers as a dict of lower-case names. A repeated header is joined with ", ", as
@@ -36,15 +53,42 @@ def header_map(raw: RawHeaders) -> dict[str, str]:
     return out
 
 
+def dimensions_of(
+    source: sources.Source, device: str, settings: ViewsSettings
+) -> tuple[buffer.Dimension, ...]:
+    """The dimension triples of one view: closed sets uncapped, open-ended values capped."""
+    dims: list[buffer.Dimension] = [("referrer", source.referrer_class, 0), ("device", device, 0)]
+    if source.domain is not None:
+        dims.append(("domain", source.domain, settings.referrer_domains_per_day))
+    dims += [(field, value, settings.utm_values_per_day) for field, value in source.utm]
+    return tuple(dims)
+
+
 async def record_view(
-    ctx: BeaconContext, *, article_id: int, peer: str | None, raw_headers: RawHeaders
+    ctx: BeaconContext,
+    *,
+    article_id: int,
+    peer: str | None,
+    raw_headers: RawHeaders,
+    query: bytes = b"",
 ) -> service.Outcome:
     headers = header_map(raw_headers)
     user_agent = headers.get("user-agent", "")
-    if readers.is_bot(user_agent) or readers.is_prefetch(headers):
+    if bots.is_bot(user_agent) or bots.is_prefetch(headers):
+        return service.Outcome.IGNORED
+    if sources.is_foreign(headers, ctx.site_origin):
         return service.Outcome.IGNORED
     now = ctx.clock()
-    address = ctx.client_address.resolve(peer, headers.get("x-forwarded-for"))
+    address = readers.address_group(
+        ctx.client_address.resolve(peer, headers.get("x-forwarded-for"))
+    )
     salt = await ctx.salt.get(ctx.recorder.r, now.date())
-    reader = readers.reader_hash(salt, ctx.settings.salt_secret, address, user_agent)
-    return await ctx.recorder.record(article_id=article_id, reader=reader, now=now)
+    secret = ctx.settings.salt_secret
+    source = sources.source_of(query, headers, ctx.site_host)
+    return await ctx.recorder.record(
+        article_id=article_id,
+        reader=readers.reader_hash(salt, secret, address, user_agent),
+        address=readers.address_hash(salt, secret, address),
+        now=now,
+        dimensions=dimensions_of(source, devices.device_class(user_agent), ctx.settings),
+    )

@@ -31,6 +31,7 @@ _JSON = (b"content-type", b"application/json")
 _BODIES = {
     service.Outcome.COUNTED: b'{"status":"counted"}',
     service.Outcome.DUPLICATE: b'{"status":"duplicate"}',
+    service.Outcome.CAPPED: b'{"status":"capped"}',
 }
 _PIXEL_HEADERS = [
     (b"content-type", b"image/gif"),
@@ -75,6 +76,7 @@ class ViewsAPI(FastAPI):
                 article_id=int(match[1]),
                 peer=client[0] if client else None,
                 raw_headers=scope["headers"],
+                query=scope.get("query_string", b""),
             )
         except RedisError as exc:  # down, restarting (LOADING), out of memory, ...
             log.warning("beacon: Redis is not answering: %s", exc)

@@ -7,6 +7,9 @@
 Killed after 1: the batch key is still there and is applied on the next run. Killed after
 2 but before 3: the batch id is already recorded, so the next run only deletes the key.
 Either way every view is counted once.
+
+The per-day dimensions (referrer, device, utm_*) are fields of the same buffer hash, so they
+ride in the same batch and the same transaction: exactly once, like the counts.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import redis
 from redis.exceptions import ResponseError
@@ -40,8 +43,12 @@ def _apply_batch(
     raw: dict[bytes, bytes] = r.hgetall(key)  # type: ignore[assignment]
     per_article: dict[int, int] = defaultdict(int)
     per_day: dict[tuple[int, date], int] = defaultdict(int)
+    per_dim: dict[tuple[int, date, str, str], int] = {}
     for f, v in raw.items():
-        article_id, day = buffer.parse_field(f.decode())
+        article_id, day, dim, value = buffer.parse_field(f.decode())
+        if dim is not None and value is not None:
+            per_dim[(article_id, day, dim, value)] = int(v)
+            continue
         per_article[article_id] += int(v)
         per_day[(article_id, day)] += int(v)
     with db.transaction() as session:
@@ -54,6 +61,10 @@ def _apply_batch(
                 per_day.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))
             ):
                 repository.add_to_day(session, article_id, day, n)
+            for (article_id, day, dim, value), n in sorted(
+                per_dim.items(), key=lambda kv: (kv[0][0], str(kv[0][1]), kv[0][2], kv[0][3])
+            ):
+                repository.add_to_dimension(session, article_id, day, dim, value, n)
             repository.record_batch(session, batch_id, sum(per_article.values()), now)
             result.views += sum(per_article.values())
             result.touched |= set(per_article)
@@ -85,3 +96,15 @@ def sync_live_set(r: redis.Redis, db: Database) -> int:
         pipe.sadd(buffer.LIVE_KEY, *ids)
     pipe.execute()
     return len(ids)
+
+
+PRUNED_PREFIX = "hh:views:pruned:"
+
+
+def prune_dimensions(r: redis.Redis, db: Database, *, today: date, retention_days: int) -> int:
+    """Once per UTC day: delete the per-day dimension counters older than the retention
+    (the view counts themselves are kept). Rows deleted; 0 when another run did it today."""
+    if not r.set(PRUNED_PREFIX + today.isoformat(), "1", nx=True, ex=2 * 24 * 3600):
+        return 0
+    with db.transaction() as session:
+        return repository.delete_dimensions_before(session, today - timedelta(days=retention_days))

@@ -43,6 +43,22 @@ class DailyCount(Base):
     article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The part of count imported from a previous platform (a dated import row), kept apart
+    # so importing the file again replaces it instead of adding to it.
+    imported: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class DailyDimension(Base):
+    """Views of one article on one UTC day by one value of one dimension (referrer class,
+    referring domain, device class, utm_source/medium/campaign): a counter, nothing more."""
+
+    __tablename__ = "daily_dimensions"
+
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class AppliedBatch(Base):

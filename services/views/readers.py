@@ -1,50 +1,22 @@
-"""Who is reading: bots and prefetches are dropped, readers are recognised without cookies.
+"""Who is reading: readers are recognised without cookies (bots are bots.py's business).
 
 A reader is a salted hash of client address and user agent. The salt is random per day
 (kept in Redis for two days) and mixed with a server secret, so yesterday's hashes cannot be
 linked to today's and no address is ever stored.
+
+An IPv6 client is known by its /64, not its full address: one household or phone holds a
+whole /64 and may rotate within it (privacy addresses), as one IPv4 NAT address is shared.
+The address alone (without the agent) is hashed the same way for the per-address limits.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import re
-from collections.abc import Mapping
+import ipaddress
 
 from shared.clients import ClientAddress
 
-__all__ = ["ClientAddress", "is_bot", "is_prefetch", "reader_hash"]
-
-# Matched against the lower-cased user agent: a case-sensitive search is several times faster
-# than re.IGNORECASE over this many alternatives.
-BOT_PATTERN = re.compile(
-    r"bot\b|bot/|crawl|spider|slurp|scrape|headless|lighthouse|pagespeed|preview|facebookexternalhit|"
-    r"embedly|quora link|whatsapp|telegram|discord|curl/|wget/|python-requests|python-httpx|aiohttp|"
-    r"go-http-client|java/|okhttp|libwww|httpclient|phantomjs|puppeteer|playwright|selenium|"
-    r"monitor|uptime|pingdom|statuscake|check_http|feedfetcher|archive\.org"
-)
-PREFETCH_HEADERS = (
-    ("sec-purpose", "prefetch"),
-    ("purpose", "prefetch"),
-    ("x-moz", "prefetch"),
-    ("x-purpose", "preview"),
-)
-
-
-@functools.lru_cache(maxsize=4096)
-def is_bot(user_agent: str) -> bool:
-    """Cached: real traffic comes from a few thousand distinct user agents at most, so the
-    regular expression runs once per agent, not once per beacon."""
-    return not user_agent.strip() or BOT_PATTERN.search(user_agent.lower()) is not None
-
-
-def is_prefetch(headers: Mapping[str, str]) -> bool:
-    for name, marker in PREFETCH_HEADERS:
-        value = headers.get(name)
-        if value is not None and marker in value.lower():
-            return True
-    return False
+__all__ = ["ClientAddress", "address_group", "address_hash", "reader_hash"]
 
 
 def reader_hash(salt: str, secret: str, address: str, user_agent: str) -> str:
@@ -54,4 +26,27 @@ def reader_hash(salt: str, secret: str, address: str, user_agent: str) -> str:
     digest.update(address.encode())
     digest.update(b"\x00")
     digest.update(user_agent.encode())
+    return digest.hexdigest()
+
+
+def address_group(address: str) -> str:
+    """The unit a client is known by: an IPv4 address, or the /64 of an IPv6 address
+    (an IPv4-mapped IPv6 address is its IPv4 address)."""
+    if ":" not in address:
+        return address
+    try:
+        ip = ipaddress.IPv6Address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
+
+
+def address_hash(salt: str, secret: str, address: str) -> str:
+    """Like reader_hash, for the address alone; a distinct prefix keeps the two apart."""
+    digest = hashlib.blake2b(digest_size=12, key=secret.encode()[:64], person=b"hh-address")
+    digest.update(salt.encode())
+    digest.update(b"\x00")
+    digest.update(address.encode())
     return digest.hexdigest()

@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from services.views.models import AppliedBatch, ArticleTotal, DailyCount, KnownArticle
+from services.views.models import (
+    AppliedBatch,
+    ArticleTotal,
+    DailyCount,
+    DailyDimension,
+    KnownArticle,
+)
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]
@@ -68,11 +74,83 @@ def set_imported(session: Session, article_id: int, n: int, now: datetime) -> No
 
 
 def add_to_day(session: Session, article_id: int, day: date, n: int) -> None:
-    ins = _insert(session)(DailyCount).values(article_id=article_id, day=day, count=n)
+    ins = _insert(session)(DailyCount).values(article_id=article_id, day=day, count=n, imported=0)
     stmt = ins.on_conflict_do_update(
         index_elements=["article_id", "day"], set_={"count": DailyCount.count + ins.excluded.count}
     )
     session.execute(stmt)
+
+
+def clear_imported_days(session: Session, article_id: int) -> None:
+    """Take an earlier dated import out of an article's daily counts."""
+    session.execute(
+        update(DailyCount)
+        .where(DailyCount.article_id == article_id, DailyCount.imported != 0)
+        .values(count=DailyCount.count - DailyCount.imported, imported=0)
+    )
+
+
+def set_imported_day(session: Session, article_id: int, day: date, n: int) -> None:
+    """Add an imported day (after clear_imported_days) to the counted views of that day."""
+    ins = _insert(session)(DailyCount).values(article_id=article_id, day=day, count=n, imported=n)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["article_id", "day"],
+        set_={"count": DailyCount.count + ins.excluded.count, "imported": ins.excluded.imported},
+    )
+    session.execute(stmt)
+
+
+def add_to_dimension(
+    session: Session, article_id: int, day: date, dimension: str, value: str, n: int
+) -> None:
+    ins = _insert(session)(DailyDimension).values(
+        article_id=article_id, day=day, dimension=dimension, value=value[:255], count=n
+    )
+    stmt = ins.on_conflict_do_update(
+        index_elements=["article_id", "day", "dimension", "value"],
+        set_={"count": DailyDimension.count + ins.excluded.count},
+    )
+    session.execute(stmt)
+
+
+def dimension_sums(
+    session: Session, article_id: int, first_day: date, last_day: date
+) -> list[tuple[str, str, int]]:
+    """(dimension, value, views) of one article over a range of days, most viewed first."""
+    views = func.sum(DailyDimension.count).label("views")
+    stmt = (
+        select(DailyDimension.dimension, DailyDimension.value, views)
+        .where(
+            DailyDimension.article_id == article_id,
+            DailyDimension.day >= first_day,
+            DailyDimension.day <= last_day,
+        )
+        .group_by(DailyDimension.dimension, DailyDimension.value)
+        .order_by(DailyDimension.dimension, views.desc(), DailyDimension.value)
+    )
+    return [(r[0], r[1], int(r[2])) for r in session.execute(stmt)]
+
+
+def daily_dimensions(
+    session: Session, article_id: int, first_day: date, last_day: date
+) -> list[tuple[date, str, str, int]]:
+    stmt = (
+        select(
+            DailyDimension.day, DailyDimension.dimension, DailyDimension.value, DailyDimension.count
+        )
+        .where(
+            DailyDimension.article_id == article_id,
+            DailyDimension.day >= first_day,
+            DailyDimension.day <= last_day,
+        )
+        .order_by(DailyDimension.day, DailyDimension.dimension, DailyDimension.value)
+    )
+    return [(r[0], r[1], r[2], int(r[3])) for r in session.execute(stmt)]
+
+
+def delete_dimensions_before(session: Session, first_kept: date) -> int:
+    result = session.execute(delete(DailyDimension).where(DailyDimension.day < first_kept))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def totals(session: Session, ids: Sequence[int]) -> dict[int, int]:
@@ -82,6 +160,28 @@ def totals(session: Session, ids: Sequence[int]) -> dict[int, int]:
         ArticleTotal.article_id.in_(ids)
     )
     return {row[0]: row[1] for row in session.execute(stmt)}
+
+
+def sums_since(session: Session, ids: Sequence[int], first_day: date) -> dict[int, int]:
+    """Views since first_day (today included) of each article in ids; absent: none."""
+    if not ids:
+        return {}
+    stmt = (
+        select(DailyCount.article_id, func.sum(DailyCount.count))
+        .where(DailyCount.article_id.in_(ids), DailyCount.day >= first_day)
+        .group_by(DailyCount.article_id)
+    )
+    return {row[0]: int(row[1]) for row in session.execute(stmt)}
+
+
+def viewed_since(session: Session, first_day: date) -> list[int]:
+    stmt = (
+        select(DailyCount.article_id)
+        .where(DailyCount.day >= first_day, DailyCount.count > 0)
+        .distinct()
+        .order_by(DailyCount.article_id)
+    )
+    return list(session.scalars(stmt))
 
 
 def total(session: Session, article_id: int) -> int:
@@ -96,12 +196,16 @@ def sum_since(session: Session, article_id: int, first_day: date) -> int:
     return int(session.scalar(stmt) or 0)
 
 
-def daily(session: Session, article_id: int, first_day: date) -> dict[date, int]:
+def daily(
+    session: Session, article_id: int, first_day: date, last_day: date | None = None
+) -> dict[date, int]:
     stmt = (
         select(DailyCount.day, DailyCount.count)
         .where(DailyCount.article_id == article_id, DailyCount.day >= first_day)
         .order_by(DailyCount.day)
     )
+    if last_day is not None:
+        stmt = stmt.where(DailyCount.day <= last_day)
     return {row[0]: row[1] for row in session.execute(stmt)}
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from services.views import beacon, service
+from services.views.auth import is_editor
 from services.views.pixel import PIXEL
 from services.views.schemas import (
     BeaconOut,
@@ -35,6 +36,7 @@ async def _record(request: Request, article_id: int) -> service.Outcome:
         article_id=article_id,
         peer=request.client.host if request.client else None,
         raw_headers=request.scope["headers"],
+        query=request.scope.get("query_string", b""),
     )
 
 
@@ -72,7 +74,9 @@ async def read_top(
     response_model=BeaconOut,
     summary="Count a page view (the article page's beacon)",
     responses={
-        204: {"description": "A bot or a prefetch: answered, not counted."},
+        204: {
+            "description": "A bot, a prefetch, or sent from another site: answered, not counted."
+        },
         404: {"description": "No published article with this id."},
         429: {"description": "Too many beacons from this client."},
     },
@@ -102,17 +106,29 @@ async def pixel(article_id: ArticleId, request: Request) -> Response:
     return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
 
 
-@router.get("/{article_id}", response_model=CountsOut, summary="View counts of one article")
+def _cache(response: Response, editor: bool, public: str) -> None:
+    # An editor's answer may hold a withdrawn article's counts: never in a shared cache.
+    response.headers["Cache-Control"] = "private, no-store" if editor else public
+    response.headers["Vary"] = "Authorization"
+
+
+@router.get(
+    "/{article_id}",
+    response_model=CountsOut,
+    summary="View counts of one article",
+    responses={404: {"description": "Unknown, or withdrawn and no editor token."}},
+)
 async def read_counts(article_id: ArticleId, request: Request, response: Response) -> CountsOut:
     state = request.app.state
     today = state.clock().date()
+    editor = is_editor(request)
 
     def query() -> service.Counts:
         with state.db.transaction() as session:
-            return service.counts(session, article_id=article_id, today=today)
+            return service.counts(session, article_id=article_id, today=today, withdrawn=editor)
 
     counts = await run_in_threadpool(query)
-    response.headers["Cache-Control"] = "public, max-age=5"
+    _cache(response, editor, "public, max-age=5")
     return CountsOut(**counts.__dict__)
 
 
@@ -125,11 +141,14 @@ async def read_daily(
 ) -> DailyOut:
     state = request.app.state
     today = state.clock().date()
+    editor = is_editor(request)
 
     def query() -> list[tuple[date, int]]:
         with state.db.transaction() as session:
-            return service.daily(session, article_id=article_id, today=today, days=days)
+            return service.daily(
+                session, article_id=article_id, today=today, days=days, withdrawn=editor
+            )
 
     rows = await run_in_threadpool(query)
-    response.headers["Cache-Control"] = "public, max-age=30"
+    _cache(response, editor, "public, max-age=30")
     return DailyOut(article_id=article_id, days=[DayCount(day=d, views=n) for d, n in rows])

@@ -30,7 +30,7 @@ class CountsOut(BaseModel):
 
 
 class BeaconOut(BaseModel):
-    status: str = Field(description="counted, duplicate or ignored")
+    status: str = Field(description="counted, duplicate or capped (answered, not counted)")
 
 
 class DayCount(BaseModel):
@@ -54,3 +54,28 @@ class TopOut(BaseModel):
     window: str
     category: str | None
     articles: list[TopArticle]
+
+
+class ValueCount(BaseModel):
+    value: str
+    views: int
+
+
+class BreakdownOut(BaseModel):
+    article_id: int
+    first_day: date = Field(serialization_alias="from")
+    last_day: date = Field(serialization_alias="to")
+    views: int = Field(description="Views in the range (the daily counts, imported days included).")
+    referrers: dict[str, int] = Field(
+        description="Views by referrer class: search, social, direct, internal, other."
+    )
+    devices: dict[str, int] = Field(description="Views by device class: desktop, phone, tablet.")
+    domains: list[ValueCount] = Field(
+        description="Referring domains, most viewed first; `(other)` holds views from domains "
+        "beyond the daily cap."
+    )
+    utm_source: list[ValueCount]
+    utm_medium: list[ValueCount]
+    utm_campaign: list[ValueCount]
+
+    model_config = {"populate_by_name": True}

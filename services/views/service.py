@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -27,7 +28,8 @@ class Outcome(Enum):
     DUPLICATE = "duplicate"
     UNKNOWN = "unknown"
     RATE_LIMITED = "rate_limited"
-    IGNORED = "ignored"  # bot or prefetch
+    CAPPED = "capped"  # over the cap of readers per address per article: answered, not counted
+    IGNORED = "ignored"  # bot, prefetch, or sent from another site
 
 
 _OUTCOMES = {
@@ -35,6 +37,7 @@ _OUTCOMES = {
     buffer.DUPLICATE: Outcome.DUPLICATE,
     buffer.UNKNOWN: Outcome.UNKNOWN,
     buffer.RATE_LIMITED: Outcome.RATE_LIMITED,
+    buffer.CAPPED: Outcome.CAPPED,
 }
 
 
@@ -56,7 +59,7 @@ class DailySalt:
         return self._salt
 
 
-Pending = tuple[list[str | int], "asyncio.Future[int]"]
+Pending = tuple[tuple[list[str], list[str | int]], "asyncio.Future[int]"]
 
 
 # A few pipelines may be in flight at once, so one slow round trip (Redis descheduled on a
@@ -74,27 +77,31 @@ class ViewRecorder:
     outcome is exactly what it would be alone.
     """
 
-    def __init__(self, r: aioredis.Redis, *, window_seconds: int, rate_per_minute: int) -> None:
+    def __init__(self, r: aioredis.Redis, *, limits: buffer.Limits) -> None:
         self.r = r
-        self.window = window_seconds
-        self.rate = rate_per_minute
+        self.limits = limits
         self.sha = hashlib.sha1(buffer.RECORD_VIEW_LUA.encode()).hexdigest()  # noqa: S324 - Redis' script id
         self._pending: list[Pending] = []
         self._senders: set[asyncio.Task[None]] = set()
 
-    async def record(self, *, article_id: int, reader: str, now: datetime) -> Outcome:
-        minute = int(now.timestamp()) // 60
-        call: list[str | int] = [
-            buffer.LIVE_KEY,
-            buffer.seen_key(reader, article_id),
-            buffer.BUFFER_KEY,
-            buffer.rate_key(reader, minute),
-            buffer.ACCEPTED_KEY,
-            article_id,
-            self.window,
-            buffer.buffer_field(article_id, now.date()),
-            self.rate,
-        ]
+    async def record(
+        self,
+        *,
+        article_id: int,
+        reader: str,
+        address: str,
+        now: datetime,
+        dimensions: tuple[buffer.Dimension, ...] = (),
+    ) -> Outcome:
+        call = buffer.record_call(
+            article_id=article_id,
+            reader=reader,
+            address=address,
+            day=now.date(),
+            minute=int(now.timestamp()) // 60,
+            limits=self.limits,
+            dimensions=dimensions,
+        )
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending.append((call, future))
         if len(self._senders) < MAX_PIPELINES_IN_FLIGHT:
@@ -132,8 +139,8 @@ class ViewRecorder:
 
     async def _pipeline(self, batch: list[Pending]) -> list[Any]:
         pipe = self.r.pipeline(transaction=False)
-        for call, _ in batch:
-            pipe.evalsha(self.sha, 5, *call)
+        for (keys, args), _ in batch:
+            pipe.evalsha(self.sha, len(keys), *keys, *args)
         results: list[Any] = await pipe.execute(raise_on_error=False)
         return results
 
@@ -175,9 +182,16 @@ class UnknownArticle(Exception):
         super().__init__(f"No article {ref!r} is known to the views service.")
 
 
-def counts(session: Session, *, article_id: int, today: date) -> Counts:
-    if repository.get_known(session, article_id) is None:
+def _visible(session: Session, article_id: int, *, withdrawn: bool) -> None:
+    """Raise UnknownArticle unless the article is known, and live or ``withdrawn`` allowed
+    (editors see the counts of unpublished, archived and deleted articles; readers do not)."""
+    known = repository.get_known(session, article_id)
+    if known is None or not (known.live or withdrawn):
         raise UnknownArticle(article_id)
+
+
+def counts(session: Session, *, article_id: int, today: date, withdrawn: bool = False) -> Counts:
+    _visible(session, article_id, withdrawn=withdrawn)
     return Counts(
         article_id=article_id,
         total=repository.total(session, article_id),
@@ -187,10 +201,11 @@ def counts(session: Session, *, article_id: int, today: date) -> Counts:
     )
 
 
-def daily(session: Session, *, article_id: int, today: date, days: int) -> list[tuple[date, int]]:
+def daily(
+    session: Session, *, article_id: int, today: date, days: int, withdrawn: bool = False
+) -> list[tuple[date, int]]:
     """The last ``days`` days up to today, oldest first, days without views as 0."""
-    if repository.get_known(session, article_id) is None:
-        raise UnknownArticle(article_id)
+    _visible(session, article_id, withdrawn=withdrawn)
     first = today - timedelta(days=days - 1)
     found = repository.daily(session, article_id, first)
     return [(d, found.get(d, 0)) for d in (first + timedelta(days=i) for i in range(days))]
@@ -221,19 +236,38 @@ def top(
     return [TopEntry(*row) for row in rows]
 
 
-def import_totals(
-    session: Session, rows: list[tuple[str, int]], *, now: datetime
-) -> dict[int, int]:
-    """Set historic totals by article slug, for a site moving here. Idempotent: importing
-    the same file twice leaves the same totals. Unknown slugs raise before anything is
-    written. Returns the new totals by article id."""
-    resolved: list[tuple[int, int]] = []
-    for slug, n in rows:
+def recent_views(session: Session, ids: list[int], *, today: date) -> dict[int, int]:
+    """Views in the last 7 days (today included) of each article in ids, 0 when none."""
+    found = repository.sums_since(session, ids, today - timedelta(days=6))
+    return {a: found.get(a, 0) for a in ids}
+
+
+# (slug, views) or (slug, views, day or None)
+ImportRow = tuple[str, int] | tuple[str, int, date | None]
+
+
+def import_totals(session: Session, rows: Sequence[ImportRow], *, now: datetime) -> dict[int, int]:
+    """Set historic views by article slug, for a site moving here: each row adds to the
+    article's total and, when it has a date, to that day's count (so "most viewed" over
+    recent days sees it). Idempotent: importing a file again replaces what the earlier
+    import of the same articles set. Unknown slugs raise before anything is written.
+    Returns the new totals by article id."""
+    per_article: dict[int, int] = {}
+    per_day: dict[tuple[int, date], int] = {}
+    for row in rows:
+        slug, n = row[0], row[1]
+        day = row[2] if len(row) == 3 else None
         known = repository.known_by_slug(session, slug)
         if known is None:
             raise UnknownArticle(slug)
-        resolved.append((known.article_id, n))
-    for article_id, n in resolved:
+        aid = known.article_id
+        per_article[aid] = per_article.get(aid, 0) + n
+        if day is not None:
+            per_day[(aid, day)] = per_day.get((aid, day), 0) + n
+    for article_id, n in per_article.items():
         repository.set_imported(session, article_id, n, now)
+        repository.clear_imported_days(session, article_id)
+    for (article_id, day), n in sorted(per_day.items()):
+        repository.set_imported_day(session, article_id, day, n)
     session.flush()
-    return repository.totals(session, [aid for aid, _ in resolved])
+    return repository.totals(session, list(per_article))

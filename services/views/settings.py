@@ -18,6 +18,39 @@ class ViewsSettings(BaseServiceSettings):
     salt_secret: str = "development-only-salt"  # noqa: S105 - refused in production
     trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     rate_limit_per_minute: int = Field(default=120, ge=1)
+    address_rate_limit_per_minute: int = Field(
+        default=600,
+        ge=1,
+        description="Beacons per client address (an IPv6 /64) per minute, all agents together, before 429.",
+    )
+    readers_per_address: int = Field(
+        default=8,
+        ge=1,
+        description="Distinct readers counted per address (IPv6 /64) per article per dedupe window; more are answered, not counted.",
+    )
+    site_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public base URL of the site (render: links, sitemap, feed; views: beacons from any other origin are not counted).",
+    )
+    referrer_domains_per_day: int = Field(
+        default=20,
+        ge=1,
+        description="Referring domains kept per article per day; views from others are filed under (other).",
+    )
+    utm_values_per_day: int = Field(
+        default=10,
+        ge=1,
+        description="Values of each utm_* parameter kept per article per day; the rest are filed under (other).",
+    )
+    analytics_retention_days: int = Field(
+        default=400,
+        ge=1,
+        description="Days the per-day source and device counters are kept (view counts themselves are kept for good).",
+    )
+    editor_token_hashes: list[str] = Field(
+        default_factory=list,
+        description="SHA-256 digests (hex, JSON list) of the tokens that may read analytics and withdrawn articles' counts.",
+    )
     max_beacon_bytes: int = Field(default=2048, ge=0)
     flush_interval_seconds: float = Field(default=5.0, gt=0)
     # An article's total is sent to render (which re-renders its page) at most this often.
@@ -31,6 +64,8 @@ class ViewsSettings(BaseServiceSettings):
         self.views_database_url = normalise_database_url(
             self.views_database_url or self.default_sqlite_url("views")
         )
+        self.site_url = self.site_url.rstrip("/")
+        self.editor_token_hashes = [h.strip().lower() for h in self.editor_token_hashes]
         if self.environment == "production":
             require_secret("HEALTHHUB_SALT_SECRET", self.salt_secret)
             require_database_password("HEALTHHUB_VIEWS_DATABASE_URL", self.views_database_url)

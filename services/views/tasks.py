@@ -10,7 +10,7 @@ from celery import current_app, shared_task
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import OperationalError
 
-from services.views import buffer, flusher, notify, repository, service
+from services.views import buffer, flusher, notify, service
 from services.views.runtime import get_runtime
 from shared.contracts import VIEWS_ARTICLE_CHANGED_TASK, VIEWS_FLUSH_TASK, ArticleEvent
 
@@ -41,12 +41,13 @@ def flush() -> int:
     result = flusher.flush(rt.redis, rt.db, now=now)
     if result.views:
         log.info("flushed %d view(s) in %d batch(es)", result.views, result.batches)
-    due = notify.due_articles(
-        rt.redis, result.touched, now=now, interval_seconds=rt.settings.page_count_interval_seconds
+    settings = rt.settings
+    notify.send_due(
+        current_app, rt.redis, rt.db, result.touched, now=now,
+        interval_seconds=settings.page_count_interval_seconds,
+    )  # fmt: skip
+    notify.refresh_recent(current_app, rt.redis, rt.db, now=now)
+    flusher.prune_dimensions(
+        rt.redis, rt.db, today=now.date(), retention_days=settings.analytics_retention_days
     )
-    if due:
-        with rt.db.transaction() as session:
-            totals = repository.totals(session, due)
-        if notify.send_totals(current_app, totals, now=now):
-            notify.mark_sent(rt.redis, due, now=now)
     return result.views

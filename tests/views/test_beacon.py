@@ -37,10 +37,11 @@ def settings(views_settings: ViewsSettings) -> ViewsSettings:
 
 
 def buffered(settings: ViewsSettings) -> dict[str, int]:
+    """The buffered view counts (``article:day``), without the dimension fields."""
     r: redis.Redis = views_redis(settings)
     try:
         raw: dict[bytes, bytes] = r.hgetall(buffer.BUFFER_KEY)  # type: ignore[assignment]
-        return {k.decode(): int(v) for k, v in raw.items()}
+        return {k.decode(): int(v) for k, v in raw.items() if k.count(b":") == 1}
     finally:
         r.close()
 

@@ -19,13 +19,16 @@ import redis
 from sqlalchemy import func, select
 
 from services.views import buffer
-from services.views.models import AppliedBatch, ArticleTotal, DailyCount
+from services.views.models import AppliedBatch, ArticleTotal, DailyCount, DailyDimension
 from services.views.settings import ViewsSettings
 from shared.db import Database
 from tests.views.builders import T0, flush, learn, snapshot, views_redis
 
 ROOT = Path(__file__).resolve().parents[2]
 DAY1, DAY2 = date(2026, 3, 9), date(2026, 3, 10)
+LIMITS = buffer.Limits(
+    window_seconds=1800, reader_per_minute=1000, address_per_minute=1000, readers_per_address=8
+)
 
 
 class Views:
@@ -41,18 +44,42 @@ class Views:
     def record(self, article_id: int, day: date) -> None:
         self.n += 1
         reader = f"reader-{self.n}"
-        code = self.script(
-            keys=[
-                buffer.LIVE_KEY,
-                buffer.seen_key(reader, article_id),
-                buffer.BUFFER_KEY,
-                buffer.rate_key(reader, 0),
-                buffer.ACCEPTED_KEY,
-            ],
-            args=[article_id, 1800, buffer.buffer_field(article_id, day), 1000],
+        # Every view carries its dimensions, some of them open-ended (capped) values, so the
+        # drills prove the counts stay exact with dimensions riding in the same buffer.
+        keys, args = buffer.record_call(
+            article_id=article_id,
+            reader=reader,
+            address=reader,
+            day=day,
+            minute=0,
+            limits=LIMITS,
+            dimensions=(
+                ("referrer", "search", 0),
+                ("device", "phone", 0),
+                ("domain", f"site{self.n % 5}.example", 3),
+            ),
         )
+        code = self.script(keys=keys, args=args)
         assert code == buffer.COUNTED
         self.accepted[(article_id, day)] += 1
+
+
+def dimension_sums(settings: ViewsSettings) -> dict[tuple[int, date, str], int]:
+    """Views per article, day and dimension, summed over the dimension's values."""
+    db = Database(settings.views_database_url)
+    try:
+        with db.transaction() as s:
+            rows = s.execute(
+                select(
+                    DailyDimension.article_id,
+                    DailyDimension.day,
+                    DailyDimension.dimension,
+                    func.sum(DailyDimension.count),
+                ).group_by(DailyDimension.article_id, DailyDimension.day, DailyDimension.dimension)
+            )
+            return {(a, d, dim): int(n) for a, d, dim, n in rows}
+    finally:
+        db.dispose()
 
 
 def db_state(settings: ViewsSettings) -> tuple[dict[int, int], dict[tuple[int, date], int], int]:
@@ -107,6 +134,12 @@ def assert_exact(settings: ViewsSettings, views: Views) -> None:
     assert days == dict(views.accepted)
     assert totals == dict(expected_totals)
     assert sum(totals.values()) == int(views.r.get(buffer.ACCEPTED_KEY) or 0)
+    # Each dimension of every accepted view was counted exactly once too.
+    assert dimension_sums(settings) == {
+        (a, d, dim): n
+        for (a, d), n in views.accepted.items()
+        for dim in ("device", "domain", "referrer")
+    }
 
 
 @pytest.fixture

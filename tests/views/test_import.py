@@ -88,9 +88,11 @@ def test_importing_again_replaces_the_import_and_keeps_counted_views(
     ("content", "message"),
     [
         ("first,100\nmissing,5\n", "No article 'missing'"),
-        ("first,many\n", "line 1: expected `slug,total`"),
-        ("first,100,extra\n", "line 1: expected `slug,total`"),
-        ("first,-5\n", "line 1: expected `slug,total`"),
+        ("first,many\n", "line 1: expected `slug,total[,date]`"),
+        ("first,100,extra\n", "line 1: `extra` is not a date"),
+        ("first,100,2026-03-10,x\n", "line 1: expected `slug,total[,date]`"),
+        ("first,100,2999-01-01\n", "line 1: 2999-01-01 is in the future"),
+        ("first,-5\n", "line 1: expected `slug,total[,date]`"),
     ],
 )
 def test_a_bad_file_imports_nothing_and_says_why(
@@ -109,4 +111,4 @@ def test_a_bad_file_imports_nothing_and_says_why(
 def test_read_totals_csv_skips_a_header_and_blank_lines(tmp_path: Path) -> None:
     csv = tmp_path / "t.csv"
     csv.write_text("Slug,Total\n\n a ,1\nb, 22 \n")
-    assert commands.read_totals_csv(csv) == [("a", 1), ("b", 22)]
+    assert commands.read_totals_csv(csv) == [("a", 1, None), ("b", 22, None)]

@@ -17,6 +17,12 @@ from tests.views.builders import BROWSER, T0, accepted, learn, snapshot, views_c
 from tests.views.builders import views_redis as redis_of
 
 
+def limits(rate: int) -> buffer.Limits:
+    return buffer.Limits(
+        window_seconds=1800, reader_per_minute=rate, address_per_minute=10**6, readers_per_address=8
+    )
+
+
 @pytest.fixture
 def settings(views_settings: ViewsSettings) -> ViewsSettings:
     learn(views_settings, snapshot(1), snapshot(2))
@@ -27,11 +33,14 @@ async def record_all(
     settings: ViewsSettings, calls: list[tuple[int, str]], *, rate: int = 1000
 ) -> list[service.Outcome]:
     r = aioredis.Redis.from_url(settings.views_redis_url)
-    recorder = service.ViewRecorder(r, window_seconds=1800, rate_per_minute=rate)
+    recorder = service.ViewRecorder(r, limits=limits(rate))
     try:
         return list(
             await asyncio.gather(
-                *(recorder.record(article_id=a, reader=who, now=T0) for a, who in calls)
+                *(
+                    recorder.record(article_id=a, reader=who, address=who, now=T0)
+                    for a, who in calls
+                )
             )
         )
     finally:
@@ -56,12 +65,14 @@ def test_beacons_spread_over_several_pipelines_count_each_reader_once(
 
     async def staggered() -> list[service.Outcome]:
         r = aioredis.Redis.from_url(settings.views_redis_url)
-        recorder = service.ViewRecorder(r, window_seconds=1800, rate_per_minute=1000)
+        recorder = service.ViewRecorder(r, limits=limits(1000))
 
         async def one(i: int) -> service.Outcome:
             for _ in range(i % 7):
                 await asyncio.sleep(0)
-            return await recorder.record(article_id=1 + i % 2, reader=f"r{i % 30}", now=T0)
+            return await recorder.record(
+                article_id=1 + i % 2, reader=f"r{i % 30}", address=f"r{i % 30}", now=T0
+            )
 
         try:
             return list(await asyncio.gather(*(one(i) for i in range(300))))
@@ -110,16 +121,16 @@ def test_redis_down_gives_503_for_a_beacon_and_the_pixel_still_answers(
 def test_views_of_two_days_go_to_two_day_buckets(settings: ViewsSettings) -> None:
     async def two_days() -> None:
         r = aioredis.Redis.from_url(settings.views_redis_url)
-        recorder = service.ViewRecorder(r, window_seconds=1800, rate_per_minute=100)
-        await recorder.record(article_id=1, reader="a", now=T0)
-        await recorder.record(article_id=1, reader="b", now=T0 + timedelta(days=1))
+        recorder = service.ViewRecorder(r, limits=limits(100))
+        await recorder.record(article_id=1, reader="a", address="a", now=T0)
+        await recorder.record(article_id=1, reader="b", address="b", now=T0 + timedelta(days=1))
         await r.aclose()
 
     asyncio.run(two_days())
     r = redis_of(settings)
     raw: dict[bytes, bytes] = r.hgetall(buffer.BUFFER_KEY)  # type: ignore[assignment]
     r.close()
-    assert {k.decode(): int(v) for k, v in raw.items()} == {
+    assert {k.decode(): int(v) for k, v in raw.items() if k.count(b":") == 1} == {
         "1:2026-03-10": 1,
         "1:2026-03-11": 1,
     }

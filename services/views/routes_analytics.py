@@ -1,0 +1,119 @@
+"""Analytics for editors (token): an article's breakdown over a date range and its daily
+series as CSV. Site-wide "most viewed" over 1/7/30 days is the public /top in routes.py."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from services.views import analytics
+from services.views.auth import Editor
+from services.views.routes import ArticleId
+from services.views.schemas import BreakdownOut, ValueCount
+from shared.problems import Problem
+
+router = APIRouter(prefix="/api/v1/views", tags=["analytics"])
+DEFAULT_DAYS = 30
+From = Annotated[
+    date | None, Query(alias="from", description="First UTC day (default: 29 days before `to`).")
+]
+To = Annotated[
+    date | None, Query(alias="to", description="Last UTC day, included (default: today).")
+]
+EDITOR_ONLY: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No editor token."},
+    404: {"description": "Unknown article."},
+}
+
+
+def _range(request: Request, first: date | None, last: date | None) -> tuple[date, date]:
+    last = last or request.app.state.clock().date()
+    try:
+        first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+        analytics.check_range(first, last)
+    except OverflowError as exc:  # `to` in the first days of year 1
+        raise Problem(422, "`to` is too early for a default `from`.") from exc
+    except analytics.BadRange as exc:
+        raise Problem(422, str(exc)) from exc
+    return first, last
+
+
+@router.get(
+    "/{article_id}/breakdown",
+    response_model=BreakdownOut,
+    response_model_by_alias=True,
+    summary="Where an article's readers came from and on what devices, over a date range",
+    responses=EDITOR_ONLY,
+)
+async def read_breakdown(
+    article_id: ArticleId,
+    request: Request,
+    response: Response,
+    _editor: Editor,
+    first: From = None,
+    last: To = None,
+) -> BreakdownOut:
+    first_day, last_day = _range(request, first, last)
+    db = request.app.state.db
+
+    def query() -> analytics.Breakdown:
+        with db.transaction() as session:
+            return analytics.breakdown(
+                session, article_id=article_id, first=first_day, last=last_day
+            )
+
+    found = await run_in_threadpool(query)
+    response.headers["Cache-Control"] = "private, no-store"
+
+    def listed(dim: str) -> list[ValueCount]:
+        return [ValueCount(value=v, views=n) for v, n in found.listed[dim]]
+
+    return BreakdownOut(
+        article_id=article_id,
+        first_day=found.first,
+        last_day=found.last,
+        views=found.views,
+        referrers=found.referrers,
+        devices=found.devices,
+        domains=listed("domain"),
+        utm_source=listed("utm_source"),
+        utm_medium=listed("utm_medium"),
+        utm_campaign=listed("utm_campaign"),
+    )
+
+
+@router.get(
+    "/{article_id}/daily.csv",
+    summary="An article's daily series as CSV: views, by referrer class and by device",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}, **EDITOR_ONLY},
+)
+async def export_daily_csv(
+    article_id: ArticleId,
+    request: Request,
+    _editor: Editor,
+    first: From = None,
+    last: To = None,
+) -> Response:
+    first_day, last_day = _range(request, first, last)
+    db = request.app.state.db
+
+    def query() -> str:
+        with db.transaction() as session:
+            return analytics.daily_csv(
+                session, article_id=article_id, first=first_day, last=last_day
+            )
+
+    body = await run_in_threadpool(query)
+    name = f"views-{article_id}-{first_day}-{last_day}.csv"
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
