@@ -200,7 +200,7 @@ def _home(session: Session, store: PageStore, renderer: Renderer) -> list[str]:
         description="Clear, medically reviewed health information.",
         sections=[
             Section("Latest articles", _cards(session, latest)),
-            Section("Most read", [card_from_data(r.data, n) for r, n in ranked]),
+            Section("Most read this week", [card_from_data(r.data, n) for r, n in ranked]),
         ],
     )
     store.write("index.html", renderer.listing(listing))

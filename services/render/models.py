@@ -76,10 +76,12 @@ class ViewCount(Base):
     """The latest total the views service reported for an article."""
 
     __tablename__ = "view_counts"
-    __table_args__ = (Index("ix_view_counts_total", "total"),)
+    __table_args__ = (Index("ix_view_counts_recent", "recent"),)
 
     article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     total: Mapped[int] = mapped_column(Integer, default=0)
+    # Views in the last 7 days, as the views service last reported them: "most read" lists.
+    recent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -57,11 +57,12 @@ def latest_live(session: Session, limit: int) -> Sequence[Snapshot]:
 
 
 def most_viewed_live(session: Session, limit: int) -> Sequence[tuple[Snapshot, int]]:
+    """The most read live articles of the last 7 days (ties: the lower id), with that count."""
     stmt = (
-        select(Snapshot, ViewCount.total)
+        select(Snapshot, ViewCount.recent)
         .join(ViewCount, ViewCount.article_id == Snapshot.article_id)
-        .where(Snapshot.status == "published", ViewCount.total > 0)
-        .order_by(ViewCount.total.desc(), Snapshot.article_id)
+        .where(Snapshot.status == "published", ViewCount.recent > 0)
+        .order_by(ViewCount.recent.desc(), Snapshot.article_id)
         .limit(limit)
     )
     return [(row[0], row[1]) for row in session.execute(stmt)]
@@ -93,6 +94,19 @@ def upsert_view_count(session: Session, article_id: int, total: int, now: dateti
     if row.total == total:
         return False
     row.total = total
+    row.updated_at = now
+    return True
+
+
+def upsert_recent_count(session: Session, article_id: int, recent: int, now: datetime) -> bool:
+    """Store a reported 7-day count; True when it changed."""
+    row = session.get(ViewCount, article_id)
+    if row is None:
+        session.add(ViewCount(article_id=article_id, total=0, recent=recent, updated_at=now))
+        return True
+    if row.recent == recent:
+        return False
+    row.recent = recent
     row.updated_at = now
     return True
 

@@ -241,8 +241,10 @@ def apply_view_counts(
     *,
     now: datetime,
     may_render: Callable[[int], bool] = lambda _id: True,
+    recent: dict[int, int] | None = None,
 ) -> ApplyResult:
-    """Store reported totals and re-render the live article pages whose count changed.
+    """Store reported totals (and 7-day counts) and re-render the live article pages whose
+    total changed; the home page's "most read" list follows the 7-day counts.
 
     A hot article's count changes on every flush; ``may_render`` says whether its page may be
     rendered now (at most once per few seconds) or waits for the next index run. The page
@@ -253,6 +255,13 @@ def apply_view_counts(
         for aid, total in sorted(totals.items())
         if repository.upsert_view_count(session, aid, total, now)
     ]
+    recent_changed = [
+        aid
+        for aid, count in sorted((recent or {}).items())
+        if repository.upsert_recent_count(session, aid, count, now)
+    ]
+    if recent_changed:
+        result.dirty.add(HOME)
     if not changed:
         return result
     session.flush()
@@ -266,7 +275,6 @@ def apply_view_counts(
             result.pages_written.append(render_article(session, store, renderer, row))
         else:
             result.deferred.add(article_key(aid))
-    result.dirty.add(HOME)
     return result
 
 

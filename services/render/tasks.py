@@ -127,6 +127,7 @@ def view_counts(payload: dict[str, Any]) -> int:
             counts.totals,
             now=now,
             may_render=lambda aid: coalesce.claim_view_render(rt, aid),
+            recent=counts.recent,
         )
         repository.mark_dirty(session, result.dirty | result.deferred, now)
     if result.dirty:

@@ -142,14 +142,27 @@ def test_a_slug_or_category_change_moves_the_page_and_redirects_the_old_url(
 def test_view_counts_update_the_article_page_and_the_home_page(rt: RenderRuntime) -> None:
     apply(rt, snapshot(version=2))
     with rt.db.transaction() as session:
-        result = service.apply_view_counts(session, rt.store, rt.site, {1: 4617, 999: 3}, now=NOW)
+        result = service.apply_view_counts(
+            session, rt.store, rt.site, {1: 4617, 999: 3}, now=NOW, recent={1: 40, 999: 3}
+        )
     assert result.pages_written == [ARTICLE]
     assert result.dirty == {"home"} and result.deferred == set()
+    indexes(rt)
+    home = page(rt, "index.html")
+    assert home is not None and "Most read this week" in home
+    most_read = home.split("Most read this week", 1)[1]
+    assert "Is osteoporosis an autoimmune disease?" in most_read and "· 40 views" in most_read
     html = page(rt, ARTICLE)
     assert html is not None and ">4,617</span> views" in html
     with rt.db.transaction() as session:
         again = service.apply_view_counts(session, rt.store, rt.site, {1: 4617}, now=NOW)
-    assert again.pages_written == []  # unchanged totals re-render nothing
+    assert again.pages_written == [] and again.dirty == set()  # nothing changed, nothing to do
+    with rt.db.transaction() as session:
+        # A new 7-day figure with an unchanged total: the home page only.
+        daily = service.apply_view_counts(
+            session, rt.store, rt.site, {1: 4617}, now=NOW, recent={1: 12}
+        )
+    assert daily.pages_written == [] and daily.dirty == {"home"}
 
 
 def test_an_edited_body_reaches_the_page_and_a_full_rerender_shows_the_same_page(

@@ -1,5 +1,6 @@
 """listings at scale: listing membership (stable pagination, sitemap shards), listing names,
-snapshot updated_at; the rendered-body cache goes (Markdown renders faster than it reads)
+snapshot updated_at, 7-day view counts; the rendered-body cache goes (Markdown renders
+faster than it reads)
 
 Revision ID: 0003
 Revises: 0002
@@ -36,7 +37,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('snapshots') as batch:
         batch.add_column(sa.Column('updated_at', shared.db.UTCDateTime(timezone=True), nullable=True))
-    op.create_index('ix_view_counts_total', 'view_counts', ['total'], unique=False)
+    with op.batch_alter_table('view_counts') as batch:
+        batch.add_column(sa.Column('recent', sa.Integer(), server_default='0', nullable=False))
+    op.create_index('ix_view_counts_recent', 'view_counts', ['recent'], unique=False)
     op.create_index('ix_snapshots_applied_at', 'snapshots', ['applied_at'], unique=False)
     op.drop_table('rendered_bodies')
     # Related lists are ranked differently from now on (the longest-standing of equal matches
@@ -57,7 +60,9 @@ def downgrade() -> None:
     sa.PrimaryKeyConstraint('article_id', name=op.f('pk_rendered_bodies'))
     )
     op.drop_index('ix_snapshots_applied_at', table_name='snapshots')
-    op.drop_index('ix_view_counts_total', table_name='view_counts')
+    op.drop_index('ix_view_counts_recent', table_name='view_counts')
+    with op.batch_alter_table('view_counts') as batch:
+        batch.drop_column('recent')
     with op.batch_alter_table('snapshots') as batch:
         batch.drop_column('updated_at')
     op.drop_table('listing_names')
