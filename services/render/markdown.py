@@ -85,8 +85,34 @@ def _anchor_headings(raw_html: str) -> tuple[str, list[TocEntry]]:
     return _HEADING.sub(anchor, raw_html), toc
 
 
+# Deeper block nesting than any article needs. markdown-it-pyrs has no nesting limit: a body
+# of tens of thousands of nested quotes or list markers crashes it (and nh3 takes seconds
+# over the result), so such a body is parsed by markdown-it-py, which stops nesting at 20.
+MAX_NESTING = 16
+_BLOCK_MARKERS = re.compile(r"(?:[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$)))+")
+_MARKER = re.compile(r">|[-*+]|\d{1,9}[.)]")
+
+
+def _too_deep(source: str) -> bool:
+    for line in source.splitlines():
+        found = _BLOCK_MARKERS.match(line)
+        indent = len(line) - len(line.lstrip(" \t"))
+        depth = len(_MARKER.findall(found.group(0))) if found else 0
+        if depth + indent // 2 > MAX_NESTING:
+            return True
+    return False
+
+
+def _render_limited(source: str) -> str:
+    from markdown_it import MarkdownIt as LimitedMarkdownIt  # the slow path, rarely taken
+
+    md = LimitedMarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING})
+    return str(md.enable(["table", "strikethrough"]).render(source))
+
+
 def render_markdown(source: str) -> RenderedBody:
-    raw_html, toc = _anchor_headings(_MD.render(source))
+    rendered = _render_limited(source) if _too_deep(source) else _MD.render(source)
+    raw_html, toc = _anchor_headings(rendered)
     clean = nh3.clean(
         raw_html,
         tags=ALLOWED_TAGS,

@@ -31,7 +31,7 @@ def own_redis() -> Iterator[RedisServer]:
 
 
 def render_queue(server: RedisServer) -> int:
-    return int(redis.Redis.from_url(f"{server.url}/0").llen("render"))
+    return int(redis.Redis.from_url(f"{server.url}/0").llen("render-pages"))
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -96,55 +95,3 @@ def test_the_sample_article_in_a_real_browser(stack: Stack, chromium: Any) -> No
         assert errors == []
     finally:
         context.close()
-
-
-# Readers other than the first test's (a reader is counted once per 30 minutes).
-JS_READER_UA = (
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/129.0.0.0 Safari/537.36"
-)
-OTHER_READER_UA = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/130.0.0.0 Safari/537.36"
-)
-
-
-def test_readers_with_and_without_javascript_are_each_counted_once(
-    stack: Stack, chromium: Any
-) -> None:
-    """Two loads by one reader with JavaScript (beacon) count once; one load by another
-    reader without JavaScript (the noscript pixel) counts once: exactly +2."""
-    stack.cli("seed")
-    wait_for(
-        "the sample article",
-        lambda: httpx.get(stack.pages + SAMPLE, timeout=5).status_code == 200,
-        timeout=60,
-    )
-    html = httpx.get(stack.pages + SAMPLE, timeout=5).text
-    article_id = html.split('data-article-id="', 1)[1].split('"', 1)[0]
-    api = f"{stack.views}/api/v1/views/{article_id}"
-    before = int(httpx.get(api, timeout=5).json()["total"])
-
-    with_js = chromium.new_context(user_agent=JS_READER_UA)
-    no_js = chromium.new_context(user_agent=OTHER_READER_UA, java_script_enabled=False)
-    pixels: list[str] = []
-    try:
-        page = with_js.new_page()
-        page.goto(stack.pages + SAMPLE, wait_until="load")
-        page.reload(wait_until="load")
-        bare = no_js.new_page()
-        bare.on("request", lambda r: pixels.append(r.url) if "pixel.gif" in r.url else None)
-        bare.goto(stack.pages + SAMPLE, wait_until="load")
-        wait_for("the pixel request", lambda: pixels, timeout=10)
-        wait_for(
-            "both readers counted",
-            lambda: int(httpx.get(api, timeout=5).json()["total"]) >= before + 2,
-            timeout=30,
-        )
-        # Let a further flush pass: nothing more may arrive (no double count of either).
-        time.sleep(2.5)
-        assert int(httpx.get(api, timeout=5).json()["total"]) == before + 2
-        assert len(pixels) == 1
-    finally:
-        with_js.close()
-        no_js.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -106,3 +107,16 @@ def test_markdown_keeps_structure_and_demotes_h1() -> None:
 def test_repeated_headings_get_distinct_anchors() -> None:
     body = render_markdown("## Symptoms\n\n## Symptoms\n")
     assert [t.anchor for t in body.toc] == ["symptoms", "symptoms-2"]
+
+
+@pytest.mark.parametrize(
+    "source", [">" * 100_000 + "x", "- " * 60_000 + "x", "1. " * 30_000, "  " * 5_000 + "- x"]
+)
+def test_absurdly_deep_nesting_renders_quickly_and_safely(source: str) -> None:
+    """The Rust parser has no nesting limit (such a body crashed the worker process): deep
+    bodies take the nesting-limited parser, and the result is still sanitised HTML."""
+    started = time.perf_counter()
+    body = render_markdown(source)
+    assert time.perf_counter() - started < 5
+    assert body.html.count("<blockquote>") <= 20 and body.html.count("<ul>") <= 20
+    assert "<script" not in body.html
