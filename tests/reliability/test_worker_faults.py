@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -70,16 +71,27 @@ def test_killing_render_workers_mid_render_loses_no_page_and_leaves_no_partial_f
     headers = editor(stack)
     articles = [create(stack, headers, f"kill-{i}") for i in range(30)]
     worker = next(r for r in stack.supervisor.running if r.spec.name == "render-pages-worker")
-    for article in articles:
-        r = httpx.post(
-            f"{stack.articles}/api/v1/articles/{article['id']}/publish", headers=headers, timeout=10
-        )
-        assert r.status_code == 200
+    answers: list[int] = []
+
+    def publish_all() -> None:
+        # Published while the kills go on: a page renders in milliseconds, so publishing
+        # everything first would leave nothing in flight to kill.
+        for article in articles:
+            r = httpx.post(
+                f"{stack.articles}/api/v1/articles/{article['id']}/publish",
+                headers=headers,
+                timeout=10,
+            )
+            answers.append(r.status_code)
+            time.sleep(0.05)
+
+    publisher = threading.Thread(target=publish_all)
+    publisher.start()
     # SIGKILL the pool process only while it runs a render: with acks_late and prefetch 1 a
     # message is in the broker's `unacked` hash exactly while a task holds it.
     broker = stack.redis_client(0)
     in_flight_kills = 0
-    deadline = time.monotonic() + 6
+    deadline = time.monotonic() + 10
     while time.monotonic() < deadline and in_flight_kills < 5:
         if not rendering(broker):
             time.sleep(0.02)
@@ -91,6 +103,8 @@ def test_killing_render_workers_mid_render_loses_no_page_and_leaves_no_partial_f
             except ProcessLookupError:
                 pass
         time.sleep(0.3)
+    publisher.join(60)
+    assert answers == [200] * len(articles)
     assert in_flight_kills > 0, "no render was in flight to kill"
     assert worker.proc.poll() is None  # the worker itself lives on and forks new pool processes
     for article in articles:
