@@ -8,7 +8,6 @@ import os
 import platform
 import shutil
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,7 +63,6 @@ def before() -> dict[str, Any]:
         "machine": platform.machine(),
         "load_average_before": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
-        "python_executable": sys.executable,
         **commit(),
     }
 

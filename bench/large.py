@@ -11,12 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from datetime import datetime
 from typing import Any
 
 from bench import bulk_publish, conditions, publish_to_live, render_vs_hugo, report
 from bench.memory import PeakMemory
-from bench.run import archive, run_row
+from bench.run import archive, envelope, run_row
 
 ARCHIVE = report.ARCHIVE / "large"
 
@@ -41,16 +40,7 @@ def run_large(articles: int) -> dict[str, Any]:
             "cold build vs Hugo", lambda: render_vs_hugo.run(articles=articles), errors
         )
     results["memory"] = {role: round(mb, 1) for role, mb in memory.peaks.items()}
-    after = conditions.after(before)
-    stamp = datetime.fromisoformat(after["started_utc"]).strftime("%Y-%m-%dT%H%MZ")
-    return {
-        "name": f"{stamp}-{after['commit']}{'-dirty' if after['dirty'] else ''}",
-        "quick": False,
-        "elapsed_s": round(time.perf_counter() - started, 1),
-        "conditions": after,
-        "results": {k: v for k, v in results.items() if v is not None},
-        "errors": errors,
-    }
+    return envelope(results, errors, before, started, quick=False)
 
 
 def main() -> None:

@@ -56,6 +56,17 @@ def run_suite(quick: bool) -> dict[str, Any]:
             "full re-render vs Hugo", lambda: render_vs_hugo.run(quick=quick), errors
         )
     results["memory"] = {role: round(mb, 1) for role, mb in memory.peaks.items()}
+    return envelope(results, errors, before, started, quick)
+
+
+def envelope(
+    results: dict[str, Any],
+    errors: list[str],
+    before: dict[str, Any],
+    started: float,
+    quick: bool,
+) -> dict[str, Any]:
+    """What an archive holds: the results with the run's name, conditions and errors."""
     after = conditions.after(before)
     stamp = datetime.fromisoformat(after["started_utc"]).strftime("%Y-%m-%dT%H%MZ")
     return {
@@ -69,7 +80,7 @@ def run_suite(quick: bool) -> dict[str, Any]:
 
 
 def archive(run: dict[str, Any], directory: Path = report.ARCHIVE) -> Path:
-    directory.mkdir(exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{run['name']}.json"
     path.write_text(json.dumps(run, indent=1) + "\n")
     return path

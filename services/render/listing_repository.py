@@ -6,7 +6,7 @@ article_id), so their cost follows the page asked for, not the size of the site.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -143,12 +143,6 @@ def listing_keys(session: Session) -> list[str]:
 
 def clear_all(session: Session) -> None:
     session.execute(delete(ListingMember))
-
-
-def insert_members(session: Session, rows: Iterable[dict[str, Any]]) -> None:
-    batch = list(rows)
-    if batch:
-        session.execute(insert(ListingMember), batch)
 
 
 def cards(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:

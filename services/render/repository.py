@@ -46,16 +46,6 @@ def snapshots_by_id(session: Session, ids: Iterable[int]) -> Sequence[Snapshot]:
     return session.scalars(stmt).all()
 
 
-def latest_live(session: Session, limit: int) -> Sequence[Snapshot]:
-    stmt = (
-        select(Snapshot)
-        .where(Snapshot.status == "published")
-        .order_by(Snapshot.published_at.desc(), Snapshot.article_id.desc())
-        .limit(limit)
-    )
-    return session.scalars(stmt).all()
-
-
 def most_viewed_live(session: Session, limit: int) -> Sequence[tuple[Snapshot, int]]:
     """The most read live articles of the last 7 days (ties: the lower id), with that count."""
     stmt = (
