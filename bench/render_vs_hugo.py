@@ -74,7 +74,7 @@ def _render_batch(args: tuple[str, str, list[int], list[str]]) -> tuple[int, flo
     # (autoretry on OperationalError); a retry redoes the batch, which is idempotent.
     for attempt in range(20):
         try:
-            written = rebuild.run_batch(_db, _store, SITE, ids, keys, now=NOW)
+            written = rebuild.run_batch(_db, _store, SITE, ids, keys, now=NOW).written
             return written, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         except OperationalError:
             if attempt == 19:

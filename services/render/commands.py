@@ -31,6 +31,14 @@ def render(
     timeout: Annotated[
         float, typer.Option(min=1, help="Give up after this many seconds without progress.")
     ] = 120.0,
+    reindex: Annotated[
+        bool,
+        typer.Option(
+            "--reindex",
+            help="Rebuild listing membership from the snapshots first (done anyway when a "
+            "read model from before listings at scale has none).",
+        ),
+    ] = False,
 ) -> None:
     """Re-render the site across all running render workers (after a template or setting
     change), with a progress bar. Needs the render workers running (`healthhub up`)."""
@@ -38,14 +46,14 @@ def render(
         raise typer.BadParameter("say what to render: --all")
     rt = RenderRuntime.from_settings(get_settings())
     try:
-        with rt.db.transaction() as session:
-            reindexed = rebuild.reindex(session)
+        if reindex or rebuild.needs_reindex(rt.db):
+            reindexed = rebuild.reindex(rt.db)
+            console.print(f"Listing index rebuilt from {reindexed} live article(s).")
         with rt.db.reading() as session:
             work = rebuild.Work(
                 article_ids=repository.live_ids(session),
                 index_keys=sorted(service.full_listing_keys(session)),
             )
-        console.print(f"Listing index rebuilt from {reindexed} live article(s).")
         job_id = rebuild.new_job_id()
         batches = rebuild.plan(
             work.article_ids, work.index_keys, job_id=job_id, batch_size=batch_size

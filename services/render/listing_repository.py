@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.render.listings import ALL, Position
@@ -42,16 +44,26 @@ def set_members(
 
 
 def remember_names(session: Session, names: dict[str, str], roots: set[str]) -> None:
-    """Store display names; an unchanged name writes nothing (no row lock on PostgreSQL)."""
+    """Store display names; an unchanged name writes nothing (no row lock on PostgreSQL).
+
+    A listing seen for the first time is inserted with ON CONFLICT DO NOTHING: two workers
+    publishing the first articles of one new tag at once must not fail each other's commit."""
     held = {
         row.listing: row
         for row in session.scalars(select(ListingName).where(ListingName.listing.in_(names)))
     }
+    new = [
+        {"listing": listing, "name": name, "is_root": listing in roots}
+        for listing, name in sorted(names.items())
+        if listing not in held
+    ]
+    if new:
+        dialect = session.get_bind().dialect.name
+        ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(ListingName).values(new)
+        session.execute(ins.on_conflict_do_nothing(index_elements=["listing"]))
     for listing, name in sorted(names.items()):
         row = held.get(listing)
-        if row is None:
-            session.add(ListingName(listing=listing, name=name, is_root=listing in roots))
-        elif row.name != name or (listing in roots and not row.is_root):
+        if row is not None and (row.name != name or (listing in roots and not row.is_root)):
             session.execute(
                 update(ListingName)
                 .where(ListingName.listing == listing)
@@ -141,8 +153,28 @@ def listing_keys(session: Session) -> list[str]:
     return list(session.scalars(select(ListingMember.listing).distinct()))
 
 
-def clear_all(session: Session) -> None:
-    session.execute(delete(ListingMember))
+def live_ids_after(session: Session, after: int, limit: int) -> list[int]:
+    stmt = (
+        select(Snapshot.article_id)
+        .where(Snapshot.status == "published", Snapshot.article_id > after)
+        .order_by(Snapshot.article_id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def drop_members_not_live(session: Session) -> None:
+    live = select(Snapshot.article_id).where(Snapshot.status == "published")
+    session.execute(delete(ListingMember).where(ListingMember.article_id.not_in(live)))
+
+
+def unindexed(session: Session) -> bool:
+    """Live articles exist, yet no listing has a member."""
+    member = session.scalar(select(ListingMember.article_id).limit(1))
+    live = session.scalar(
+        select(Snapshot.article_id).where(Snapshot.status == "published").limit(1)
+    )
+    return member is None and live is not None
 
 
 def cards(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UTCDateTime, make_metadata
@@ -96,6 +96,20 @@ class DirtyIndex(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Bumped by every mark: a render clears the key only if the generation it read is still
+    # there. (Times cannot do this: two workers' clocks, or a time taken before a lock, may
+    # put a later mark at an earlier time.)
+    generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class RenderState(Base):
+    """Small named facts the listings renderer keeps between runs (the navigation it last
+    rendered every page with)."""
+
+    __tablename__ = "render_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class RelatedLink(Base):

@@ -17,11 +17,8 @@ from datetime import datetime
 
 import redis
 from celery import Celery
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from services.render import batch_pages, listing_repository, listings, service
-from services.render.models import Snapshot
+from services.render import batch_pages, listing_repository, listings, repository, service
 from services.render.renderer import Site
 from services.render.store import PageStore
 from shared.contracts import (
@@ -58,6 +55,14 @@ def plan(
     return batches
 
 
+@dataclass(frozen=True)
+class BatchDone:
+    written: int
+    # Pages that changes made during the batch may have outdated, left dirty for the
+    # listings worker: the caller schedules a listings run when there are any.
+    recheck: int = 0
+
+
 def run_batch(
     db: Database,
     store: PageStore,
@@ -66,61 +71,75 @@ def run_batch(
     index_keys: Sequence[str],
     *,
     now: datetime,
-) -> int:
-    """Render one batch; returns the number of files written.
+) -> BatchDone:
+    """Render one batch.
 
     Everything is read from a read snapshot and rendered outside any write transaction: on
     SQLite a transaction holds the database write lock, and rendering is most of the time.
-    Pages are then written in one short write transaction, only where the article has not
-    changed since (batch_pages.write_current), with the related lists ranked here.
+    Pages are then written in one short write transaction, only where the article and its
+    stored related list have not changed since (batch_pages.write_current), with the
+    related lists ranked here; pages a concurrent change may concern are marked dirty.
     Listing keys are rendered from a read snapshot; the caller makes sure no other listing
     renderer runs at the same time (the Celery task takes the listings lock)."""
-    written = 0
+    written = recheck = 0
     if article_ids:
+        read_at = service.utcnow()
         with db.reading() as session:
-            jobs, ranked = batch_pages.prepare(session, article_ids)
+            batch = batch_pages.prepare(session, article_ids, read_at=read_at)
             renderer = service.make_renderer(session, site)
-        rendered = batch_pages.render(renderer, jobs)
+        rendered = batch_pages.render(renderer, batch.jobs)
         with db.transaction() as session:
-            written += len(batch_pages.write_current(session, store, rendered))
-            if ranked:
-                batch_pages.store_related(session, ranked)
+            done = batch_pages.write_current(session, store, batch, rendered)
+            repository.mark_dirty(session, {service.article_key(i) for i in done.recheck}, now)
+        written, recheck = len(done.pages), len(done.recheck)
     if index_keys:
         with db.reading() as session:
             written += len(service.render_keys(session, store, site, index_keys, now=now))
-    return written
+    return BatchDone(written=written, recheck=recheck)
 
 
-def reindex(session: Session) -> int:
-    """Rebuild listing membership and names from the snapshots, streaming: after an upgrade
-    from a read model without them (migration 0003), and a cheap safety net on every full
-    re-render. Returns the number of live articles indexed."""
-    listing_repository.clear_all(session)
+REINDEX_CHUNK = 200
+
+
+def reindex(db: Database) -> int:
+    """Rebuild listing membership and names from the snapshots (after an upgrade from a read
+    model without them, migration 0003, or on request). Returns the live articles indexed.
+
+    Safe beside publishes: each chunk is a short transaction that takes every article's lock
+    (the one a publish takes) and re-reads it, and nothing is cleared wholesale, so a listing
+    never misses an article while this runs."""
     count, after = 0, -1
     while True:
-        stmt = (
-            select(Snapshot)
-            .where(Snapshot.status == "published", Snapshot.article_id > after)
-            .order_by(Snapshot.article_id)
-            .limit(500)
-        )
-        rows = session.scalars(stmt).all()
-        if not rows:
-            return count
-        for row in rows:
-            snapshot = ArticleSnapshot.model_validate(row.data)
-            row.updated_at = snapshot.updated_at
-            listing_repository.set_members(
-                session,
-                snapshot.id,
-                listings.position_of(snapshot),
-                listings.listings_of(snapshot),
-                listings.root_listing(snapshot),
-            )
-        session.flush()
-        session.expunge_all()
-        count += len(rows)
-        after = rows[-1].article_id
+        with db.reading() as session:
+            ids = listing_repository.live_ids_after(session, after, REINDEX_CHUNK)
+        if not ids:
+            break
+        with db.transaction() as session:
+            for article_id in ids:
+                repository.lock_article(session, article_id)
+            for row in repository.snapshots_by_id(session, ids):
+                if row.status != "published":
+                    continue  # withdrawn meanwhile: its publish cleared its membership
+                snapshot = ArticleSnapshot.model_validate(row.data)
+                row.updated_at = snapshot.updated_at
+                listing_repository.set_members(
+                    session,
+                    snapshot.id,
+                    listings.position_of(snapshot),
+                    listings.listings_of(snapshot),
+                    listings.root_listing(snapshot),
+                )
+                count += 1
+        after = ids[-1]
+    with db.transaction() as session:
+        listing_repository.drop_members_not_live(session)
+    return count
+
+
+def needs_reindex(db: Database) -> bool:
+    """Live articles but no listing membership: a read model from before migration 0003."""
+    with db.reading() as session:
+        return listing_repository.unindexed(session)
 
 
 def new_job_id() -> str:

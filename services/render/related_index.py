@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.render import repository
 from services.render.models import Snapshot, SnapshotTag
 from services.render.related import RELATED_LIMIT
 
@@ -79,13 +80,8 @@ class RelatedIndex:
                 yield i
 
 
-def fingerprint(session: Session) -> tuple[object, ...]:
-    """Changes whenever the read model does (every apply stamps ``applied_at``)."""
-    return (session.scalar(select(func.max(Snapshot.applied_at))),)
-
-
 def load(session: Session) -> RelatedIndex:
-    index = RelatedIndex(fingerprint=fingerprint(session))
+    index = RelatedIndex(fingerprint=repository.read_model_fingerprint(session))
     live = select(Snapshot.article_id, Snapshot.category_slug, Snapshot.published_at).where(
         Snapshot.status == "published"
     )
@@ -115,6 +111,6 @@ _cached: RelatedIndex | None = None
 def current(session: Session) -> RelatedIndex:
     """This process's index, loaded again only when the read model changed."""
     global _cached
-    if _cached is None or _cached.fingerprint != fingerprint(session):
+    if _cached is None or _cached.fingerprint != repository.read_model_fingerprint(session):
         _cached = load(session)
     return _cached

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from services.render.models import (
     DirtyIndex,
     RelatedLink,
+    RenderState,
     Snapshot,
     SnapshotTag,
     ViewCount,
@@ -102,27 +104,46 @@ def upsert_recent_count(session: Session, article_id: int, recent: int, now: dat
 
 
 def mark_dirty(session: Session, keys: Iterable[str], now: datetime) -> None:
-    rows = [{"key": k, "marked_at": now} for k in sorted(set(keys))]
+    rows = [{"key": k, "marked_at": now, "generation": 1} for k in sorted(set(keys))]
     if not rows:
         return
-    # A key marked again moves its mark forward: a render that read the read model before
-    # this change then sees its mark changed and leaves the key dirty (see clear_dirty).
+    # A key marked again gets a new generation: a render that read the read model before
+    # this change then finds another generation and leaves the key dirty (see clear_dirty).
     ins = _insert(session)(DirtyIndex).values(rows)
     stmt = ins.on_conflict_do_update(
-        index_elements=["key"], set_={"marked_at": ins.excluded.marked_at}
+        index_elements=["key"],
+        set_={"marked_at": ins.excluded.marked_at, "generation": DirtyIndex.generation + 1},
     )
     session.execute(stmt)
 
 
-def dirty_marks(session: Session) -> dict[str, datetime]:
-    """Every dirty key with the time it was last marked."""
-    return {row[0]: row[1] for row in session.execute(select(DirtyIndex.key, DirtyIndex.marked_at))}
+@dataclass(frozen=True)
+class DirtyMark:
+    """When a key was last marked (for ordering) and which mark that was (for clearing)."""
+
+    marked_at: datetime
+    generation: int
 
 
-def clear_dirty(session: Session, key: str, marked_at: datetime) -> bool:
-    """Forget a rendered key, unless it was marked again after the render read its data."""
-    stmt = delete(DirtyIndex).where(DirtyIndex.key == key, DirtyIndex.marked_at <= marked_at)
+def dirty_marks(session: Session) -> dict[str, DirtyMark]:
+    """Every dirty key with its last mark."""
+    stmt = select(DirtyIndex.key, DirtyIndex.marked_at, DirtyIndex.generation)
+    return {row[0]: DirtyMark(row[1], row[2]) for row in session.execute(stmt)}
+
+
+def clear_dirty(session: Session, key: str, seen: DirtyMark) -> bool:
+    """Forget a rendered key, unless it was marked again after the render read its mark."""
+    stmt = delete(DirtyIndex).where(DirtyIndex.key == key, DirtyIndex.generation == seen.generation)
     return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def state_value(session: Session, key: str) -> str | None:
+    return session.scalar(select(RenderState.value).where(RenderState.key == key))
+
+
+def set_state_value(session: Session, key: str, value: str) -> None:
+    ins = _insert(session)(RenderState).values(key=key, value=value)
+    session.execute(ins.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
 
 
 def count_dirty(session: Session) -> int:
@@ -270,6 +291,27 @@ def related_links_of(session: Session, article_ids: Iterable[int]) -> dict[int, 
         for link in session.scalars(stmt):
             found[link.article_id].append(link)
     return found
+
+
+def read_model_fingerprint(session: Session) -> tuple[object, ...]:
+    """Changes with every apply: a new article adds a row, a new version raises the sum.
+    (The newest ``applied_at`` alone would not: it is taken before the article's lock, so a
+    later apply can carry an earlier time.)"""
+    row = session.execute(select(func.count(), func.sum(Snapshot.version))).one()
+    return (row[0], row[1])
+
+
+def applied_since(session: Session, since: datetime) -> Sequence[Snapshot]:
+    """Articles applied at or after ``since`` (an index range read on ``applied_at``)."""
+    return session.scalars(select(Snapshot).where(Snapshot.applied_at >= since)).all()
+
+
+def tags_of(session: Session, ids: Iterable[int]) -> set[str]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return set()
+    stmt = select(SnapshotTag.tag_slug).where(SnapshotTag.article_id.in_(wanted))
+    return set(session.scalars(stmt))
 
 
 def lock_article(session: Session, article_id: int) -> None:

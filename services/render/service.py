@@ -11,6 +11,7 @@ Plain functions; the caller owns the transaction and the page store. Two kinds o
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -42,10 +43,10 @@ from shared.db import Database
 log = logging.getLogger("healthhub.render")
 
 RELATED_LIMIT = related.RELATED_LIMIT
-# The top-level categories changed: every page's navigation did, so the listings worker
-# starts a full re-render (rare: a first article in a new top-level category, or a last one
-# withdrawn).
+# A key of earlier releases (the navigation changed); the listings run now compares the
+# navigation with the one it last rendered every page with (see render_dirty).
 NAV = "nav"
+NAV_STATE = "navigation"
 ARTICLE_KEY_PREFIX = "article:"
 RELATED_KEY_PREFIX = "relatedof:"
 
@@ -180,7 +181,6 @@ def apply_snapshot(
         )
         return ApplyResult(applied=False)
     old = snapshot_of(row) if row is not None else None
-    nav_before = lists.navigation(session)
     if row is None:
         row = Snapshot(article_id=snapshot.id)
         session.add(row)
@@ -207,8 +207,6 @@ def apply_snapshot(
         result.dirty |= marks_for_change(old, snapshot) | {HOME, FEED}
         card_changed = old is None or card_text(old) != card_text(snapshot) or not was_live
         result.dirty.add(related_key(snapshot.id, card_changed or not snapshot.is_live))
-    if renderer.nav != [NavCategory(slug=s, name=n) for s, n in nav_before]:
-        result.dirty.add(NAV)
     return result
 
 
@@ -297,8 +295,10 @@ class RenderRun:
     written: list[str] = field(default_factory=list)
     # Article pages left for the next run (more than RELATED_PAGES_PER_RUN were dirty).
     pending: int = 0
-    # The navigation changed: every page must be rendered again (a full re-render).
+    # The navigation changed: every page must be rendered again (a full re-render); once
+    # that is queued, the caller records ``navigation`` (remember_navigation).
     rebuild: bool = False
+    navigation: str = ""
 
 
 def render_dirty(db: Database, store: PageStore, site: Site, *, now: datetime) -> RenderRun:
@@ -307,7 +307,11 @@ def render_dirty(db: Database, store: PageStore, site: Site, *, now: datetime) -
     Listings are read and rendered from a read snapshot, without the database write lock, so
     a big listing never makes a publish wait. A key is forgotten only if nobody marked it
     again meanwhile; a failure leaves it dirty. The caller makes sure only one listing
-    renderer runs at a time (two could otherwise write an older listing last)."""
+    renderer runs at a time (two could otherwise write an older listing last).
+
+    The navigation (top-level categories with live articles) is on every page. Each run
+    compares it with the one every page was last rendered with (stored in render_state), so
+    a change is seen whatever order concurrent publishes committed in."""
     run = RenderRun()
     with db.reading() as session:
         marks = repository.dirty_marks(session)
@@ -322,20 +326,32 @@ def render_dirty(db: Database, store: PageStore, site: Site, *, now: datetime) -
             repository.clear_dirty(session, key, marks[key])
         run.keys.append(key)
     listing_work = {
-        k: t for k, t in marks.items() if not k.startswith((RELATED_KEY_PREFIX, ARTICLE_KEY_PREFIX))
+        k: m for k, m in marks.items() if not k.startswith((RELATED_KEY_PREFIX, ARTICLE_KEY_PREFIX))
     }
-    if listing_work:
-        with db.reading() as session:
-            renderer = make_renderer(session, site)
-            keys = set(listing_work) | ({STATIC} if NAV in listing_work else set())
+    with db.reading() as session:
+        renderer = make_renderer(session, site)
+        run.navigation = _navigation_text(renderer.nav)
+        run.rebuild = run.navigation != repository.state_value(session, NAV_STATE)
+        if listing_work:
+            keys = set(listing_work) | ({STATIC} if run.rebuild else set())
             run.written += listing_pages.render_keys(session, store, renderer, keys, now)
+    if listing_work:
         with db.transaction() as session:
-            for key, marked_at in listing_work.items():
-                repository.clear_dirty(session, key, marked_at)
+            for key, seen in listing_work.items():
+                repository.clear_dirty(session, key, seen)
         run.keys += sorted(listing_work)
-        run.rebuild = NAV in listing_work
     run.written += _render_article_keys(db, store, site, now, run)
     return run
+
+
+def _navigation_text(nav: list[NavCategory]) -> str:
+    return json.dumps([[c.slug, c.name] for c in nav])
+
+
+def remember_navigation(db: Database, navigation: str) -> None:
+    """Every page is (being) rendered with this navigation: later runs compare with it."""
+    with db.transaction() as session:
+        repository.set_state_value(session, NAV_STATE, navigation)
 
 
 def _render_article_keys(
@@ -346,10 +362,11 @@ def _render_article_keys(
     with db.reading() as session:
         marks = repository.dirty_marks(session)
     due = sorted(
-        ((t, k) for k, t in marks.items() if k.startswith(ARTICLE_KEY_PREFIX)),
+        ((m.marked_at, k, m) for k, m in marks.items() if k.startswith(ARTICLE_KEY_PREFIX)),
+        key=lambda item: (item[0], item[1]),
     )
     written: list[str] = []
-    for marked_at, key in due[: related.RELATED_PAGES_PER_RUN]:
+    for _, key, seen in due[: related.RELATED_PAGES_PER_RUN]:
         raw_id = key.removeprefix(ARTICLE_KEY_PREFIX)
         article_id = int(raw_id) if raw_id.isdigit() else None
         page = None
@@ -360,7 +377,7 @@ def _render_article_keys(
             if page is not None and article_id is not None:
                 repository.lock_article(session, article_id)  # as a publish does
                 written += write_prepared(session, store, page)
-            repository.clear_dirty(session, key, marked_at)
+            repository.clear_dirty(session, key, seen)
         run.keys.append(key)
     run.pending = max(0, len(due) - related.RELATED_PAGES_PER_RUN)
     return written

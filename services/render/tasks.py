@@ -9,7 +9,7 @@ from typing import Any
 import redis
 from celery import current_app, shared_task
 from redis.exceptions import ConnectionError as RedisConnectionError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from services.render import coalesce, metrics, rebuild, repository, service
 from services.render.preview import render_preview
@@ -35,7 +35,9 @@ class ListingsBusy(Exception):
     """Another listings renderer held the lock for its whole allowed time: try again."""
 
 
-RETRYABLE = (OperationalError, RedisConnectionError, ListingsBusy)
+# IntegrityError: a conflict with a concurrent worker's commit (PostgreSQL); the retry reads
+# what that worker committed.
+RETRYABLE = (OperationalError, IntegrityError, RedisConnectionError, ListingsBusy)
 RETRY = {
     "autoretry_for": RETRYABLE,
     "retry_backoff": 1,
@@ -92,7 +94,10 @@ def render_indexes() -> int:
         # More related-list pages than one run renders: come back for the rest.
         coalesce.schedule_indexes(rt, current_app)
     if run.rebuild:
+        # Queued first, recorded second: a worker that dies in between leaves the old
+        # navigation recorded, so the next run queues the re-render again.
         _rebuild_everything(rt)
+        service.remember_navigation(rt.db, run.navigation)
     if run.keys:
         metrics.record_render(rt.redis, len(run.written), None)
         log.info(
@@ -141,7 +146,10 @@ def rebuild_batch(payload: dict[str, Any]) -> int:
     batch = RebuildBatch.model_validate(payload)
     rt = get_runtime()
     now = service.utcnow()
-    written = rebuild.run_batch(rt.db, rt.store, rt.site, batch.article_ids, (), now=now)
+    done = rebuild.run_batch(rt.db, rt.store, rt.site, batch.article_ids, (), now=now)
+    written = done.written
+    if done.recheck:
+        coalesce.schedule_indexes(rt, current_app)
     if batch.index_keys:
         # Listing pages are written by one renderer at a time, or an older read could land
         # last: wait for the listings lock as long as a listings run may hold it.
@@ -149,7 +157,8 @@ def rebuild_batch(payload: dict[str, Any]) -> int:
         if not lock.acquire(blocking=True, blocking_timeout=INDEX_LOCK_SECONDS):
             raise ListingsBusy(batch.job_id)
         try:
-            written += rebuild.run_batch(rt.db, rt.store, rt.site, (), batch.index_keys, now=now)
+            keys = batch.index_keys
+            written += rebuild.run_batch(rt.db, rt.store, rt.site, (), keys, now=now).written
         finally:
             with contextlib.suppress(Exception):
                 lock.release()

@@ -49,6 +49,14 @@ def test_a_key_marked_again_during_its_render_stays_dirty(render_settings: Rende
             assert not repository.clear_dirty(session, "home", seen)
         with db.reading() as session:
             again = repository.dirty_marks(session)["home"]
+        # A worker whose time was taken earlier (before waiting for a lock, or on a slower
+        # clock) marks it again with an older time: still a new mark, still not cleared.
+        with db.transaction() as session:
+            repository.mark_dirty(session, ["home"], first - timedelta(seconds=5))
+        with db.transaction() as session:
+            assert not repository.clear_dirty(session, "home", again)
+        with db.reading() as session:
+            again = repository.dirty_marks(session)["home"]
         with db.transaction() as session:
             assert repository.clear_dirty(session, "home", again)
         with db.reading() as session:

@@ -125,9 +125,9 @@ def rebuild_into(rt: RenderRuntime, root: Path) -> PageStore:
     with rt.db.reading() as session:
         ids = repository.live_ids(session)
         service.render_keys(session, store, rt.site, service.full_listing_keys(session), now=START)
-        jobs, _ = batch_pages.prepare(session, ids, rank_all=True)
+        batch = batch_pages.prepare(session, ids, rank_all=True, read_at=START)
         renderer = service.make_renderer(session, rt.site)
-    batch_pages.write(store, renderer, jobs)
+    batch_pages.write(store, renderer, batch.jobs)
     return store
 
 

@@ -6,13 +6,16 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlalchemy import delete, select
 
-from services.render import rebuild, repository, service
+from services.render import batch_pages, rebuild, repository, service
+from services.render.models import ListingMember
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
-from shared.contracts import CategoryRef
+from shared.contracts import ArticleSnapshot, CategoryRef
 from tests.render.builders import bones, snapshot
 from tests.render.workers import render_env, render_workers
 
@@ -80,3 +83,97 @@ def test_render_without_all_is_refused(render_settings: RenderSettings) -> None:
     )  # fmt: skip
     assert out.returncode == 2
     assert "--all" in out.stderr
+
+
+def members(rt: RenderRuntime) -> list[tuple[str, int]]:
+    with rt.db.reading() as session:
+        rows = session.execute(select(ListingMember.listing, ListingMember.article_id))
+        return sorted((row[0], row[1]) for row in rows)
+
+
+def test_reindex_rebuilds_listing_membership_in_short_chunks(
+    rt: RenderRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read model from before listings at scale (no membership) is indexed again by
+    `render --all`; a member left by an article that is no longer live goes."""
+    for aid in range(1, 8):
+        snap = snapshot(
+            id=aid, slug=f"article-{aid}", tags=(f"tag-{aid % 3}",),
+            category=bones() if aid % 2 else CategoryRef(slug="nutrition", name="Nutrition"),
+        )  # fmt: skip
+        with rt.db.transaction() as session:
+            service.apply_snapshot(session, rt.store, rt.site, snap, now=NOW)
+    with rt.db.transaction() as session:
+        service.apply_snapshot(
+            session, rt.store, rt.site, snapshot(id=7, slug="article-7", version=3,
+            status="unpublished"), now=NOW,
+        )  # fmt: skip
+    indexed = members(rt)
+    assert ("all", 6) in indexed and ("all", 7) not in indexed
+    assert not rebuild.needs_reindex(rt.db)
+    with rt.db.transaction() as session:
+        session.execute(delete(ListingMember))
+    assert rebuild.needs_reindex(rt.db)
+    with rt.db.transaction() as session:  # a stale member of the withdrawn article
+        session.add(ListingMember(listing="all", sort_at=NOW, article_id=7))
+    monkeypatch.setattr(rebuild, "REINDEX_CHUNK", 2)  # several chunks, as on a big site
+    assert rebuild.reindex(rt.db) == 6
+    assert members(rt) == indexed
+    assert not rebuild.needs_reindex(rt.db)
+
+
+def _batch(rt: RenderRuntime, ids: list[int]) -> tuple[batch_pages.Batch, list[Any]]:
+    with rt.db.reading() as session:
+        batch = batch_pages.prepare(session, ids, rank_all=True, read_at=service.utcnow())
+        renderer = service.make_renderer(session, rt.site)
+    return batch, batch_pages.render(renderer, batch.jobs)
+
+
+def _apply(rt: RenderRuntime, snap: ArticleSnapshot, now: datetime = NOW) -> None:
+    with rt.db.transaction() as session:
+        repository.lock_article(session, snap.id)
+        result = service.apply_snapshot(session, rt.store, rt.site, snap, now=now)
+        repository.mark_dirty(session, result.dirty, NOW)
+
+
+def test_a_batch_never_writes_over_a_fresher_related_list(rt: RenderRuntime) -> None:
+    """A full re-render read page 1; then article 3 was published and the listings worker
+    gave page 1 a list with it. The batch must not put back its older page and list."""
+    _apply(rt, snapshot(id=1, slug="one", tags=("sleep", "diet")))
+    _apply(rt, snapshot(id=2, slug="two", tags=("sleep",)))
+    service.render_dirty(rt.db, rt.store, rt.site, now=NOW)
+    batch, rendered = _batch(rt, [1])
+    better = snapshot(id=3, slug="three", tags=("sleep", "diet"), title="A better match")
+    _apply(rt, better, service.utcnow())
+    service.render_dirty(rt.db, rt.store, rt.site, now=NOW)  # relatedof:3 → page 1 again
+    fresh = rt.store.read("health/one/index.html")
+    assert fresh is not None and b"A better match" in fresh
+    with rt.db.transaction() as session:
+        done = batch_pages.write_current(session, rt.store, batch, rendered)
+    assert done.pages == []
+    assert rt.store.read("health/one/index.html") == fresh
+    with rt.db.reading() as session:
+        shown = repository.related_links_of(session, [1])[1]
+        assert min(shown, key=lambda link: link.position).related_id == 3
+
+
+def test_a_batch_marks_the_pages_a_change_made_during_it_may_concern(rt: RenderRuntime) -> None:
+    """Article 3 is published while a cold build's batch is between its read and its write,
+    and before any listings run: the batch writes its pages, and names for a second look
+    exactly those that share a tag or the category with article 3."""
+    nutrition = CategoryRef(slug="nutrition", name="Nutrition")
+    _apply(rt, snapshot(id=1, slug="one", tags=("sleep",), category=nutrition))
+    _apply(rt, snapshot(id=2, slug="two", tags=("diet",), category=bones()))
+    _apply(rt, snapshot(id=4, slug="four", tags=("diet",), category=nutrition))
+    with rt.db.transaction() as session:
+        for aid in (1, 2, 4):
+            repository.set_related_links(session, aid, [])
+    batch, rendered = _batch(rt, [1, 2, 4])
+    _apply(rt, snapshot(id=3, slug="three", tags=("sleep",), category=bones()), service.utcnow())
+    with rt.db.transaction() as session:
+        done = batch_pages.write_current(session, rt.store, batch, rendered)
+    assert len(done.pages) == 3
+    assert done.recheck == {1, 2}  # 1 shares "sleep", 2 the category; 4 shares nothing
+    quiet, rendered = _batch(rt, [1, 2, 4])
+    with rt.db.transaction() as session:
+        assert batch_pages.write_current(session, rt.store, quiet, rendered).recheck == set()

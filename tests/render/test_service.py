@@ -11,7 +11,7 @@ import pytest
 from services.render import batch_pages, coalesce, repository, service
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
-from shared.contracts import ArticleSnapshot
+from shared.contracts import ArticleSnapshot, CategoryRef
 from tests.render.builders import WHEN, bones, snapshot
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -56,7 +56,7 @@ def test_publish_writes_the_article_and_marks_exactly_its_indexes(rt: RenderRunt
         "bones-and-joints/is-osteoporosis-an-autoimmune-disease/index.html"
     ]
     assert result.dirty == {
-        "home", "feed", "relatedof:1:card", "nav",
+        "home", "feed", "relatedof:1:card",
         at("all"), at("category:bones-and-joints"), at("category:health"),
         at("tag:osteoporosis"),
     }  # fmt: skip
@@ -84,6 +84,38 @@ def test_publish_writes_the_article_and_marks_exactly_its_indexes(rt: RenderRunt
         )
         in shard
     )
+
+
+def test_the_listings_run_sees_every_navigation_change_against_what_pages_show(
+    rt: RenderRuntime,
+) -> None:
+    """The navigation is compared with the one recorded when the last full re-render was
+    queued, not inside one publish's transaction (which concurrent publishes can hide)."""
+
+    def run() -> service.RenderRun:
+        done = service.render_dirty(rt.db, rt.store, rt.site, now=NOW)
+        if done.rebuild:
+            service.remember_navigation(rt.db, done.navigation)
+        return done
+
+    apply(rt, snapshot(category=bones(), tags=("osteoporosis",)))
+    first = run()
+    assert first.rebuild and first.navigation == '[["health", "Health"]]'
+    apply(rt, snapshot(id=2, slug="second", category=bones()))
+    assert not run().rebuild  # same top-level category: no full re-render
+    sleep = CategoryRef(slug="sleep", name="Sleep")
+    apply(rt, snapshot(id=3, slug="third", category=sleep))
+    grown = run()
+    assert grown.rebuild and grown.navigation == '[["health", "Health"], ["sleep", "Sleep"]]'
+    apply(rt, snapshot(id=3, slug="third", category=sleep, version=3, status="unpublished"))
+    shrunk = run()
+    assert shrunk.rebuild and shrunk.navigation == '[["health", "Health"]]'
+    # Not recorded (the worker died before queueing the re-render): the next run sees it again.
+    apply(rt, snapshot(id=3, slug="third", category=sleep, version=4))
+    assert service.render_dirty(rt.db, rt.store, rt.site, now=NOW).rebuild
+    assert service.render_dirty(rt.db, rt.store, rt.site, now=NOW).rebuild
+    assert run().rebuild
+    assert not run().rebuild
 
 
 def test_the_newest_version_wins_whatever_the_order_and_duplicates_change_nothing(
@@ -176,9 +208,9 @@ def test_an_edited_body_reaches_the_page_and_a_full_rerender_shows_the_same_page
     # A full re-render (related lists as held) writes the same page.
     rt.store.remove(ARTICLE)
     with rt.db.reading() as session:
-        jobs, _ = batch_pages.prepare(session, [1])
+        batch = batch_pages.prepare(session, [1], read_at=NOW)
         renderer = service.make_renderer(session, rt.site)
-    assert batch_pages.write(rt.store, renderer, jobs) == [ARTICLE]
+    assert batch_pages.write(rt.store, renderer, batch.jobs) == [ARTICLE]
     assert page(rt, ARTICLE) == html
 
 
