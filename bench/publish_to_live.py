@@ -42,8 +42,8 @@ import redis as redis_py
 from bench.corpus import TAGS, load_read_model, make_corpus, percentile
 from services.render import repository
 from services.render.listing_pages import sitemap_shard
-from services.render.listings import SHARD_SIZE
 from services.render.metrics import PAGES_WRITTEN_KEY
+from services.render.renderer import SHARD_SIZE
 from shared.contracts import RENDER_LISTINGS_QUEUE, RENDER_PAGES_QUEUE
 from shared.db import Database
 from shared.settings import sqlite_url

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -19,8 +19,6 @@ from services.render import repository
 from services.render.listings import (
     ALL,
     FROM,
-    PAGE_SIZE,
-    SHARD_SIZE,
     Position,
     page_of,
     pages_for,
@@ -121,7 +119,8 @@ def _listing(
     from_ranks: set[int],
 ) -> list[str]:
     size = lists.size(session, listing)
-    last = pages_for(size, PAGE_SIZE)
+    per_page = renderer.site.page_size
+    last = pages_for(size, per_page)
     _remove_from(store, lambda page: archive_path(listing, page), last + 1)
     if size == 0:
         store.remove(landing_path(listing))
@@ -131,9 +130,9 @@ def _listing(
     is_category = listing.startswith("category:")
     heading = name if is_category else f"Tagged “{name}”"
     description = f"Articles about {name.lower()}." if is_category else f"Articles tagged {name}."
-    newest = lists.newest_ids(session, listing, PAGE_SIZE)
+    newest = lists.newest_ids(session, listing, per_page)
     crumbs = _crumbs(session, listing, newest[0] if newest else None)
-    older = f"{base}/page/{page_of(size - PAGE_SIZE - 1, PAGE_SIZE)}" if last else None
+    older = f"{base}/page/{page_of(size - per_page - 1, per_page)}" if last else None
     written = [landing_path(listing)]
     store.write(
         written[0],
@@ -148,8 +147,8 @@ def _listing(
             )
         ),
     )
-    for page in sorted(pages_to_render(size, PAGE_SIZE, at_ranks, from_ranks)):
-        ids = lists.slice_ids(session, listing, (page - 1) * PAGE_SIZE, PAGE_SIZE)
+    for page in sorted(pages_to_render(size, per_page, at_ranks, from_ranks)):
+        ids = lists.slice_ids(session, listing, (page - 1) * per_page, per_page)
         url = f"{base}/page/{page}"
         pager = Pager(
             label=f"Page {page}",
@@ -173,13 +172,14 @@ def _sitemap(
     session: Session, store: PageStore, renderer: Renderer, at_ranks: set[int], from_ranks: set[int]
 ) -> list[str]:
     size = lists.size(session, ALL)
-    shards = max(1, math.ceil(size / SHARD_SIZE))
-    touched = {min(page_of(r, SHARD_SIZE), shards) for r in at_ranks}
+    per_shard = renderer.site.shard_size
+    shards = max(1, math.ceil(size / per_shard))
+    touched = {min(page_of(r, per_shard), shards) for r in at_ranks}
     if from_ranks:
-        touched |= set(range(min(page_of(min(from_ranks), SHARD_SIZE), shards), shards + 1))
+        touched |= set(range(min(page_of(min(from_ranks), per_shard), shards), shards + 1))
     written = []
     for shard in sorted(touched):
-        rows = lists.shard_rows(session, (shard - 1) * SHARD_SIZE, SHARD_SIZE)
+        rows = lists.shard_rows(session, (shard - 1) * per_shard, per_shard)
         entries = [(f"/{category}/{slug}", updated) for category, slug, updated in rows]
         store.write(sitemap_shard(shard), renderer.sitemap(entries))
         written.append(sitemap_shard(shard))
@@ -222,9 +222,8 @@ def _static(store: PageStore, renderer: Renderer) -> list[str]:
     return ["robots.txt", "404.html", "410.html", SITEMAP_PAGES]
 
 
-def _remove_from(store: PageStore, path_of: object, first: int) -> None:
+def _remove_from(store: PageStore, path_of: Callable[[int], str], first: int) -> None:
     """Remove numbered files from ``first`` on, up to the first one that is missing."""
-    assert callable(path_of)
     number = first
     while store.exists(path_of(number)):
         store.remove(path_of(number))

@@ -30,8 +30,6 @@ from services.render.renderer import tag_slug
 from shared.contracts import ArticleSnapshot
 
 ALL = "all"
-PAGE_SIZE = 20
-SHARD_SIZE = 5_000
 AT = "at"
 FROM = "from"
 
@@ -83,15 +81,21 @@ def root_listing(snapshot: ArticleSnapshot) -> str:
 
 
 def card_text(snapshot: ArticleSnapshot) -> tuple[object, ...]:
-    """What a listing shows of an article: a change here re-renders the page holding it."""
+    """What a listing card (and a related-articles entry) shows of an article: a change here
+    re-renders the page holding it. A body-only edit changes none of it."""
     return (
         snapshot.title,
         snapshot.summary,
         snapshot.slug,
         snapshot.category.slug,
         snapshot.category.name,
-        snapshot.updated_at,
     )
+
+
+def entry_text(listing: str, snapshot: ArticleSnapshot) -> tuple[object, ...]:
+    """What a listing's page shows of an article: the ``all`` listing's pages are sitemap
+    shards, which also show when it was last modified."""
+    return (*card_text(snapshot), snapshot.updated_at) if listing == ALL else card_text(snapshot)
 
 
 def mark(listing: str, mode: str, position: Position) -> str:
@@ -120,7 +124,7 @@ def marks_for_change(old: ArticleSnapshot | None, new: ArticleSnapshot) -> set[s
         if listing in before and listing in after:
             if old_pos != new_pos:
                 marks.add(mark(listing, FROM, min(old_pos, new_pos)))
-            elif old is None or card_text(old) != card_text(new):
+            elif old is None or entry_text(listing, old) != entry_text(listing, new):
                 marks.add(mark(listing, AT, new_pos))
         elif listing in before:
             marks.add(mark(listing, FROM, old_pos))

@@ -23,11 +23,21 @@ def xml_text(value: str) -> str:
     return xml_escape(xml_safe(value))
 
 
+# A listing page holds this many articles; a sitemap shard this many URLs (the protocol
+# allows 50,000; 5,000 keeps a shard rewrite small).
+PAGE_SIZE = 20
+SHARD_SIZE = 5_000
+
+
 @dataclass(frozen=True)
 class Site:
     name: str
     url: str
     views_url: str
+    # Articles per listing page, URLs per sitemap shard (settings; small in tests, so that
+    # archive pages and several shards appear with a few dozen articles).
+    page_size: int = PAGE_SIZE
+    shard_size: int = SHARD_SIZE
 
 
 @dataclass(frozen=True)

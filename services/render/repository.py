@@ -296,9 +296,11 @@ def related_links_of(session: Session, article_ids: Iterable[int]) -> dict[int, 
 def read_model_fingerprint(session: Session) -> tuple[object, ...]:
     """Changes with every apply: a new article adds a row, a new version raises the sum.
     (The newest ``applied_at`` alone would not: it is taken before the article's lock, so a
-    later apply can carry an earlier time.)"""
-    row = session.execute(select(func.count(), func.sum(Snapshot.version))).one()
-    return (row[0], row[1])
+    later apply can carry an earlier time.) The database is part of it: two read models can
+    hold as many versions of as many articles (tests run several in one process)."""
+    stmt = select(func.count(), func.sum(Snapshot.version), func.max(Snapshot.applied_at))
+    row = session.execute(stmt).one()
+    return (str(session.get_bind().url), row[0], row[1], row[2])
 
 
 def applied_since(session: Session, since: datetime) -> Sequence[Snapshot]:

@@ -28,7 +28,13 @@ class RenderRuntime:
             db=Database(settings.render_database_url),
             store=PageStore(settings.page_store_dir),
             redis=redis.Redis.from_url(settings.render_redis_url, socket_timeout=5),
-            site=Site(name=settings.site_name, url=settings.site_url, views_url=settings.views_url),
+            site=Site(
+                name=settings.site_name,
+                url=settings.site_url,
+                views_url=settings.views_url,
+                page_size=settings.listing_page_size,
+                shard_size=settings.sitemap_shard_size,
+            ),
         )
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
+from services.render.renderer import PAGE_SIZE, SHARD_SIZE
 from shared.db import normalise_database_url
 from shared.settings import BaseServiceSettings, redis_url_with_db, require_database_password
 
@@ -22,6 +23,12 @@ class RenderSettings(BaseServiceSettings):
     views_url: str = Field(
         default="http://127.0.0.1:8002",
         description="Base URL of the views API as readers' browsers reach it; empty = same origin.",
+    )
+    listing_page_size: int = Field(
+        default=PAGE_SIZE, ge=2, le=200, description="Articles per category or tag page."
+    )
+    sitemap_shard_size: int = Field(
+        default=SHARD_SIZE, ge=2, le=50_000, description="URLs per sitemap file (at most 50,000)."
     )
     # Render keeps a little coordination state (the "index render scheduled" flag) in its
     # own Redis database, apart from the broker and the view buffers.

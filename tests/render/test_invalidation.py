@@ -132,9 +132,20 @@ def test_update_rerenders_the_pages_showing_it_only_when_its_card_changes(
 ) -> None:
     apply(site, art(20, 7, HEALTH, ("sleep",)))
     render_dirty(site)
-    body_only = apply(site, art(20, 7, HEALTH, ("sleep",), version=2, body="New **body**."))
+    # A real edit moves updated_at: only the sitemap shows it (lastmod), so only the `all`
+    # listing is marked, and no card anywhere changes.
+    edited_at = DAY1 + timedelta(days=30)
+    body_only = apply(
+        site,
+        art(20, 7, HEALTH, ("sleep",), version=2, body="New **body**.", updated_at=edited_at),
+    )
     assert plain_keys(body_only) == {"home", "feed", "relatedof:20"}
+    assert listings_marked(body_only) == {"all"}
     assert articles_marked(site, body_only) == set()
+    written = render_dirty(site)
+    assert not any(rel.startswith(("health/", "tags/")) for rel in written), written
+    shard = site.store.read("sitemap-articles-1.xml")
+    assert shard is not None and edited_at.date().isoformat().encode() in shard
     retitled = apply(site, art(20, 7, HEALTH, ("sleep",), version=3, title="Better sleep"))
     assert articles_marked(site, retitled) == {10, 11}
     render_dirty(site)

@@ -3,14 +3,16 @@ rewrites a bounded set of files, sitemap shards (real SQLite and PostgreSQL read
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.render import listing_pages, listings, repository, service
-from services.render.listings import PAGE_SIZE, pages_for, pages_to_render
+from services.render import listings, repository, service
+from services.render.listings import pages_for, pages_to_render
+from services.render.renderer import PAGE_SIZE
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
 from shared.contracts import ArticleSnapshot, CategoryRef
@@ -45,6 +47,8 @@ def publish(rt: RenderRuntime, snap: ArticleSnapshot) -> list[str]:
         result = service.apply_snapshot(session, rt.store, rt.site, snap, now=NOW)
         repository.mark_dirty(session, result.dirty, NOW)
     run = service.render_dirty(rt.db, rt.store, rt.site, now=NOW)
+    if run.rebuild:  # as the task does, once it has queued the full re-render
+        service.remember_navigation(rt.db, run.navigation)
     return result.pages_written + run.written
 
 
@@ -131,9 +135,9 @@ def test_an_edited_title_rewrites_only_the_page_that_shows_it(rt: RenderRuntime)
 
 
 def test_the_sitemap_is_an_index_of_shards_and_a_publish_rewrites_one_shard(
-    rt: RenderRuntime, monkeypatch: pytest.MonkeyPatch
+    rt: RenderRuntime,
 ) -> None:
-    monkeypatch.setattr(listing_pages, "SHARD_SIZE", 10)
+    rt = dataclasses.replace(rt, site=dataclasses.replace(rt.site, shard_size=10))
     for aid in range(1, 26):
         publish(rt, art(aid))
     index = (rt.store.read("sitemap.xml") or b"").decode()

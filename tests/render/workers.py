@@ -24,6 +24,8 @@ def render_env(settings: RenderSettings, **extra: str) -> dict[str, str]:
         HEALTHHUB_PAGE_STORE_DIR=str(settings.page_store_dir),
         HEALTHHUB_SITE_URL=settings.site_url,
         HEALTHHUB_VIEWS_URL=settings.views_url,
+        HEALTHHUB_LISTING_PAGE_SIZE=str(settings.listing_page_size),
+        HEALTHHUB_SITEMAP_SHARD_SIZE=str(settings.sitemap_shard_size),
         **extra,
     )
     return env
