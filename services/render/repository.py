@@ -300,7 +300,7 @@ def read_model_fingerprint(session: Session) -> tuple[object, ...]:
     hold as many versions of as many articles (tests run several in one process)."""
     stmt = select(func.count(), func.sum(Snapshot.version), func.max(Snapshot.applied_at))
     row = session.execute(stmt).one()
-    return (str(session.get_bind().url), row[0], row[1], row[2])
+    return (repr(session.get_bind().engine.url), row[0], row[1], row[2])
 
 
 def applied_since(session: Session, since: datetime) -> Sequence[Snapshot]:
