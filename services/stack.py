@@ -9,7 +9,13 @@ from collections.abc import Mapping
 from pydantic import Field
 
 from services.supervisor import ProcessSpec, python_module
-from shared.contracts import ARTICLES_QUEUE, RENDER_LISTINGS_QUEUE, RENDER_PAGES_QUEUE, VIEWS_QUEUE
+from shared.contracts import (
+    ARTICLES_QUEUE,
+    LEGACY_RENDER_QUEUE,
+    RENDER_LISTINGS_QUEUE,
+    RENDER_PAGES_QUEUE,
+    VIEWS_QUEUE,
+)
 from shared.settings import BaseServiceSettings
 
 # Worker services: name → (Celery app module, queues it consumes). Render runs as two services
@@ -17,9 +23,12 @@ from shared.settings import BaseServiceSettings
 # queues in one worker) is for small set-ups and tests, `healthhub up` runs the two.
 WORKERS = {
     "articles": ("services.articles.worker", ARTICLES_QUEUE),
-    "render-pages": ("services.render.worker", RENDER_PAGES_QUEUE),
+    "render-pages": ("services.render.worker", f"{RENDER_PAGES_QUEUE},{LEGACY_RENDER_QUEUE}"),
     "render-listings": ("services.render.worker", RENDER_LISTINGS_QUEUE),
-    "render": ("services.render.worker", f"{RENDER_PAGES_QUEUE},{RENDER_LISTINGS_QUEUE}"),
+    "render": (
+        "services.render.worker",
+        f"{RENDER_PAGES_QUEUE},{RENDER_LISTINGS_QUEUE},{LEGACY_RENDER_QUEUE}",
+    ),
     "views": ("services.views.worker", VIEWS_QUEUE),
 }
 # What `healthhub up` and the end-to-end stack run.

@@ -19,6 +19,7 @@ from kombu import Queue  # type: ignore[attr-defined]
 from shared.contracts import (
     ALL_QUEUES,
     ARTICLES_QUEUE,
+    LEGACY_RENDER_QUEUE,
     OUTBOX_RELAY_TASK,
     PUBLISH_SCHEDULED_TASK,
     RENDER_INDEXES_TASK,
@@ -94,7 +95,7 @@ def make_celery(
         },
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=PUBLISH_CONNECT_TIMEOUT,
-        task_queues=[Queue(q) for q in ALL_QUEUES],
+        task_queues=[Queue(q) for q in (*ALL_QUEUES, LEGACY_RENDER_QUEUE)],
         task_default_queue=ARTICLES_QUEUE,
         task_routes={task: {"queue": queue} for task, queue in TASK_QUEUES.items()},
         task_create_missing_queues=False,

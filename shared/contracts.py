@@ -24,6 +24,9 @@ ARTICLES_QUEUE = "articles"
 RENDER_PAGES_QUEUE = "render-pages"
 RENDER_LISTINGS_QUEUE = "render-listings"
 VIEWS_QUEUE = "views"
+# The one render queue of releases before the split: render-pages workers still empty it,
+# so events queued there before an upgrade are rendered (drop it a release later).
+LEGACY_RENDER_QUEUE = "render"
 ALL_QUEUES = (ARTICLES_QUEUE, RENDER_PAGES_QUEUE, RENDER_LISTINGS_QUEUE, VIEWS_QUEUE)
 
 # --- task names -----------------------------------------------------------------------------
