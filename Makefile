@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: venv up test lint format bench bench-large clean
+.PHONY: venv up test lint format bench bench-large reliability-doc clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 ...)."; exit 1; }
@@ -43,6 +43,10 @@ bench: venv
 ## make bench-large: render at scale with 100,000 articles (about 40 min); writes bench/results-large.md
 bench-large: venv
 	$(BIN)/python -m bench.large
+
+## make reliability-doc: docs/reliability.md's drill table from the drills' last records
+reliability-doc: venv
+	$(BIN)/python -m tests.reliability.report
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache test-artifacts
