@@ -21,9 +21,11 @@ from tests.reliability.drills import BeaconLoad, ms, record, resend, steady_tota
 ARTICLE = 1  # the sample osteoporosis article
 FROZEN = 8.0
 # The broker's socket timeout is 5 s and the views API's Redis timeout 1 s: these bounds
-# are far below what waiting on the frozen Redis would cost, and far above a normal answer.
-PUBLISH_BOUND = 0.5
-BEACON_BOUND = 1.0 + 0.5
+# are far below what waiting on the frozen Redis would cost (a publish took 5 s before the
+# send left the request path), and leave room for a machine busy with other work. The
+# issue's target, 200 ms, is what the record shows (slowest and median publish).
+PUBLISH_BOUND = 1.0
+BEACON_BOUND = 1.0 + 1.0  # the views API's Redis timeout, and room for a busy machine
 
 
 def served(url: str) -> bool:
@@ -80,6 +82,7 @@ def test_a_frozen_redis_holds_up_no_publish_and_no_beacon_and_everything_converg
     # Publishes: every one answered 200, none waited on Redis.
     assert [status for status, _ in publishes] == [200] * len(ids), publishes
     slowest_publish = max(elapsed for _, elapsed in publishes)
+    median_publish = statistics.median(elapsed for _, elapsed in publishes)
     assert slowest_publish < PUBLISH_BOUND, publishes
     # Beacons sent while Redis was frozen: 503 problem+json with Retry-After, never a 500,
     # answered within the views API's own timeout (not the 8 s freeze).
@@ -119,10 +122,12 @@ def test_a_frozen_redis_holds_up_no_publish_and_no_beacon_and_everything_converg
             "after SIGCONT every page appears and the view total is exact"
         ),
         figure=(
-            f"slowest publish {ms(slowest_publish)}; refused beacons: median "
+            f"publishes: median {ms(median_publish)}, slowest {ms(slowest_publish)}; "
+            f"refused beacons: median "
             f"{ms(median_refusal)}, slowest {ms(slowest_refusal)} ({len(refused)} refused)"
         ),
         publishes=len(ids),
+        median_publish_ms=round(median_publish * 1000),
         slowest_publish_ms=round(slowest_publish * 1000),
         refused=len(refused),
         median_refusal_ms=round(median_refusal * 1000),

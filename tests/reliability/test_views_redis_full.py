@@ -19,9 +19,9 @@ from tests.reliability.drills import BeaconLoad, record, steady_total, wait_for_
 from tests.resources import RedisServer
 
 ARTICLE = 1  # the sample osteoporosis article
-# Room for about two thousand new readers' keys above what the platform itself holds; the
+# Room for about a thousand new readers' keys above what the platform itself holds; the
 # compose file's 256mb fills the same way, only later.
-HEADROOM = 1024 * 1024
+HEADROOM = 512 * 1024
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_a_beacon_flood_fills_only_the_views_redis_and_the_broker_keeps_working(
         scenario="A beacon flood fills the views' own Redis (maxmemory, noeviction)",
         does=(
             "views count into a Redis of their own (like `views-redis` in compose) whose "
-            "maxmemory is set 1 MiB above its contents; three clients send beacons from new "
+            "maxmemory is set 512 KiB above its contents; three clients send beacons from new "
             "readers until it is full, and an editor publishes meanwhile "
             "(`tests/reliability/test_views_redis_full.py`)"
         ),
