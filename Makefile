@@ -44,8 +44,11 @@ bench: venv
 bench-large: venv
 	$(BIN)/python -m bench.large
 
-## make reliability-doc: docs/reliability.md's drill table from the drills' last records
+## make reliability-doc: run the fault drills, record their figures, remake docs/reliability.md's table
+DRILLS := tests/reliability/test_redis_crash.py tests/reliability/test_redis_frozen.py \
+	tests/reliability/test_views_process_kills.py tests/reliability/test_views_redis_full.py
 reliability-doc: venv
+	HEALTHHUB_RECORD_DRILLS=1 $(BIN)/pytest -n 1 -p no:cacheprovider $(DRILLS)
 	$(BIN)/python -m tests.reliability.report
 
 clean:

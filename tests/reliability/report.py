@@ -1,7 +1,8 @@
 """docs/reliability.md's table of fault drills, made from the records the drills leave
 (tests/reliability/results/<drill>.json, written by each drill after its assertions passed).
 
-    python -m tests.reliability.report    # (make reliability-doc) rewrite the table
+    make reliability-doc    # run the drills with HEALTHHUB_RECORD_DRILLS=1, then this module
+    python -m tests.reliability.report    # only rewrite the table from the records
 
 tests/test_reliability_doc.py fails when the table and the records disagree, so a figure in
 the table is always one a drill measured, never one typed in.
