@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: venv up test lint format bench bench-large clean
+.PHONY: venv up test lint format bench bench-large reliability-doc clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 ...)."; exit 1; }
@@ -43,6 +43,13 @@ bench: venv
 ## make bench-large: render at scale with 100,000 articles (about 40 min); writes bench/results-large.md
 bench-large: venv
 	$(BIN)/python -m bench.large
+
+## make reliability-doc: run the fault drills, record their figures, remake docs/reliability.md's table
+DRILLS := tests/reliability/test_redis_crash.py tests/reliability/test_redis_frozen.py \
+	tests/reliability/test_views_process_kills.py tests/reliability/test_views_redis_full.py
+reliability-doc: venv
+	HEALTHHUB_RECORD_DRILLS=1 $(BIN)/pytest -n 1 -p no:cacheprovider $(DRILLS)
+	$(BIN)/python -m tests.reliability.report
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError as RedisOutOfMemoryError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -144,7 +145,11 @@ def install_problem_handlers(
 
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(BodyTooLargeError, on_too_large)
-    for unavailable in (OperationalError, RedisConnectionError, RedisTimeoutError):
+    # A Redis at its maxmemory (noeviction) refuses writes: the service is full, not broken.
+    unavailable_errors = (
+        OperationalError, RedisConnectionError, RedisTimeoutError, RedisOutOfMemoryError
+    )  # fmt: skip
+    for unavailable in unavailable_errors:
         app.add_exception_handler(unavailable, on_unavailable)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -47,6 +47,19 @@ def require_database_password(name: str, url: str) -> None:
         require_secret(f"the password in {name} (POSTGRES_PASSWORD)", password, MIN_PASSWORD_LENGTH)
 
 
+def require_redis_password(name: str, url: str) -> None:
+    """A production Redis must ask for a password (compose: REDIS_PASSWORD): the queues and
+    the view buffers are readable and writable by anything that reaches it. Unlike a database
+    URL, a Redis URL without a password is refused: Redis has no other authentication."""
+    password = urlsplit(url).password
+    if password is None:
+        raise ValueError(
+            f"{name} has no password (REDIS_PASSWORD); production Redis must require one "
+            "(redis://:<password>@host:6379)."
+        )
+    require_secret(f"the password in {name} (REDIS_PASSWORD)", password, MIN_PASSWORD_LENGTH)
+
+
 def redis_url_with_db(url: str, db: int) -> str:
     """Return ``url`` pointing at Redis database ``db`` (replacing any database in the path)."""
     parts = urlsplit(url)
@@ -69,6 +82,14 @@ class BaseServiceSettings(BaseSettings):
     # a key-space scan of one never touches the other.
     broker_db: int = Field(default=0, ge=0, le=15)
     views_redis_db: int = Field(default=1, ge=0, le=15)
+    views_redis: str = Field(
+        default="",
+        description=(
+            "A Redis used only by views (URL with its database), with its own maxmemory, so a "
+            "beacon flood cannot fill the broker's Redis; empty: database "
+            "HEALTHHUB_VIEWS_REDIS_DB of HEALTHHUB_REDIS_URL."
+        ),
+    )
     log_level: str = "INFO"
     log_json: bool = False
     # Celery: the visibility timeout must exceed every task's time limit, or Redis redelivers
@@ -82,6 +103,10 @@ class BaseServiceSettings(BaseSettings):
             raise ValueError(
                 "HEALTHHUB_VISIBILITY_TIMEOUT must be longer than HEALTHHUB_TASK_TIME_LIMIT"
             )
+        if self.environment == "production":
+            require_redis_password("HEALTHHUB_REDIS_URL", self.redis_url)
+            if self.views_redis:
+                require_redis_password("HEALTHHUB_VIEWS_REDIS", self.views_redis)
         return self
 
     @property
@@ -90,7 +115,7 @@ class BaseServiceSettings(BaseSettings):
 
     @property
     def views_redis_url(self) -> str:
-        return redis_url_with_db(self.redis_url, self.views_redis_db)
+        return self.views_redis or redis_url_with_db(self.redis_url, self.views_redis_db)
 
     def default_sqlite_url(self, name: str) -> str:
         return sqlite_url(self.var_dir / f"{name}.db")

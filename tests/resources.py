@@ -84,6 +84,8 @@ class RedisServer:
     port: int
     data_dir: Path
     proc: subprocess.Popen[bytes] | None = None
+    # More redis-server options (e.g. "--maxmemory", "8mb"), after the compose-like defaults.
+    extra_args: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -95,6 +97,7 @@ class RedisServer:
                 redis_binary(), "--port", str(self.port), "--bind", "127.0.0.1",
                 "--dir", str(self.data_dir), "--save", "", "--appendonly", "yes",
                 "--appendfsync", "everysec", "--maxmemory-policy", "noeviction",
+                *self.extra_args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -111,9 +114,20 @@ class RedisServer:
             self.proc.wait(10)
         self.proc = None
 
+    def kill(self) -> None:
+        """SIGKILL: a crash, with no chance to write anything more to the append-only file."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.proc = None
+
     @classmethod
-    def launch(cls) -> RedisServer:
-        server = cls(port=free_port(), data_dir=Path(tempfile.mkdtemp(prefix="hh-redis-")))
+    def launch(cls, *extra_args: str) -> RedisServer:
+        server = cls(
+            port=free_port(),
+            data_dir=Path(tempfile.mkdtemp(prefix="hh-redis-")),
+            extra_args=extra_args,
+        )
         server.start()
         return server
 

@@ -13,7 +13,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
-SINGLETONS = {"postgres", "redis", "migrate", "scheduler", "gateway", "flower"}
+SINGLETONS = {"postgres", "redis", "views-redis", "migrate", "scheduler", "gateway", "flower"}
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def test_compose_config_validates() -> None:
 
 def test_the_topology_is_complete(compose: dict[str, Any]) -> None:
     assert set(compose["services"]) == {
-        "postgres", "redis", "migrate", "articles-api", "articles-worker", "scheduler",
+        "postgres", "redis", "views-redis", "migrate", "articles-api", "articles-worker", "scheduler",
         "views-api", "views-worker", "render-pages-worker", "render-listings-worker", "pages",
         "gateway", "flower",
     }  # fmt: skip
@@ -56,7 +56,7 @@ def test_scalable_services_have_no_fixed_names_or_host_ports(compose: dict[str, 
 
 def test_services_wait_for_healthy_dependencies(compose: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
-        if name in ("postgres", "redis", "flower"):
+        if name in ("postgres", "redis", "views-redis", "flower"):
             continue
         depends = service.get("depends_on", {})
         assert depends, f"{name} starts without waiting for anything"
@@ -67,11 +67,28 @@ def test_services_wait_for_healthy_dependencies(compose: dict[str, Any]) -> None
             assert "healthcheck" in service or name in ("articles-api", "views-api", "pages"), name
 
 
-def test_redis_is_durable_and_never_evicts(compose: dict[str, Any]) -> None:
-    command = " ".join(compose["services"]["redis"]["command"])
+@pytest.mark.parametrize("redis", ["redis", "views-redis"])
+def test_redis_is_durable_and_never_evicts(compose: dict[str, Any], redis: str) -> None:
+    command = " ".join(compose["services"][redis]["command"])
     assert "--appendonly yes" in command
     assert "--appendfsync everysec" in command
     assert "--maxmemory-policy noeviction" in command
+    assert "--requirepass ${REDIS_PASSWORD:?" in command
+
+
+def test_views_count_into_a_bounded_redis_of_their_own(compose: dict[str, Any]) -> None:
+    """A beacon flood fills views-redis up to its maxmemory, never the broker's Redis
+    (tests/reliability/test_views_redis_full.py shows it with real processes)."""
+    assert "--maxmemory" in compose["services"]["views-redis"]["command"]
+    assert "--maxmemory" not in compose["services"]["redis"]["command"]
+    for name, service in compose["services"].items():
+        env = service.get("environment") or {}
+        if name in ("views-api", "views-worker"):
+            assert env["HEALTHHUB_VIEWS_REDIS"].startswith("redis://:${REDIS_PASSWORD:?"), name
+            assert env["HEALTHHUB_VIEWS_REDIS"].endswith("@views-redis:6379/0"), name
+            assert service["depends_on"]["views-redis"]["condition"] == "service_healthy"
+        elif name != "migrate":
+            assert "HEALTHHUB_VIEWS_REDIS" not in env, name
 
 
 SECRETS = (

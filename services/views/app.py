@@ -52,8 +52,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings.views_database_url)
+        # A beacon's round trip takes a millisecond; a frozen Redis costs the beacons in
+        # flight this timeout, then the recorder's breaker refuses the rest at once.
         app.state.redis = aioredis.Redis.from_url(
-            settings.views_redis_url, socket_timeout=2, socket_connect_timeout=1
+            settings.views_redis_url,
+            socket_timeout=settings.beacon_redis_timeout_seconds,
+            socket_connect_timeout=settings.beacon_redis_timeout_seconds,
         )
         app.state.beacon = beacon.BeaconContext(
             settings=settings,

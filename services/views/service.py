@@ -13,11 +13,14 @@ from typing import Any
 
 import redis
 import redis.asyncio as aioredis
-from redis.exceptions import NoScriptError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, OutOfMemoryError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.orm import Session
 
 from services.views import buffer, repository
 from services.views.models import KnownArticle
+from shared.breaker import Breaker
 from shared.contracts import ArticleSnapshot
 
 SALT_TTL_SECONDS = 2 * 24 * 3600
@@ -59,6 +62,10 @@ class DailySalt:
         return self._salt
 
 
+class RedisUnavailable(RedisConnectionError):
+    """Redis did not answer lately (the breaker is open): answered at once, not sent."""
+
+
 Pending = tuple[tuple[list[str], list[str | int]], "asyncio.Future[int]"]
 
 
@@ -75,11 +82,18 @@ class ViewRecorder:
     per-command cost is paid once per batch; when idle, a beacon goes at once (batches of
     one), so nothing waits on a timer. Each view is still its own script call, so every
     outcome is exactly what it would be alone.
+
+    A Redis that stops answering (frozen, partitioned) trips a breaker: beacons are then
+    refused at once (RedisUnavailable: 503) rather than each waiting out the socket timeout,
+    and one beacon at a time probes until Redis answers again.
     """
 
-    def __init__(self, r: aioredis.Redis, *, limits: buffer.Limits) -> None:
+    def __init__(
+        self, r: aioredis.Redis, *, limits: buffer.Limits, breaker: Breaker | None = None
+    ) -> None:
         self.r = r
         self.limits = limits
+        self.breaker = breaker or Breaker()
         self.sha = hashlib.sha1(buffer.RECORD_VIEW_LUA.encode()).hexdigest()  # noqa: S324 - Redis' script id
         self._pending: list[Pending] = []
         self._senders: set[asyncio.Task[None]] = set()
@@ -102,6 +116,8 @@ class ViewRecorder:
             limits=self.limits,
             dimensions=dimensions,
         )
+        if not self.breaker.allows():
+            raise RedisUnavailable("views Redis did not answer lately; not trying again yet")
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending.append((call, future))
         if len(self._senders) < MAX_PIPELINES_IN_FLIGHT:
@@ -115,13 +131,20 @@ class ViewRecorder:
             batch, self._pending = self._pending, []
             try:
                 results = await self._run(batch)
+                self.breaker.succeeded()
             except Exception as exc:  # Redis down: every beacon of the batch gets the error
                 results = [exc] * len(batch)
+                if isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError):
+                    self.breaker.failed()
+                    # Beacons queued behind the failed round trip are refused now, not
+                    # sent into the same silence.
+                    batch, self._pending = batch + self._pending, []
+                    results = [exc] * len(batch)
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():  # the request went away meanwhile
                     continue
                 if isinstance(result, BaseException):
-                    future.set_exception(result)
+                    future.set_exception(_full_as_oom(result))
                 else:
                     future.set_result(int(result))
 
@@ -143,6 +166,14 @@ class ViewRecorder:
             pipe.evalsha(self.sha, len(keys), *keys, *args)
         results: list[Any] = await pipe.execute(raise_on_error=False)
         return results
+
+
+def _full_as_oom(exc: BaseException) -> BaseException:
+    """Inside a script, Redis at its maxmemory answers a generic error ("... -OOM command not
+    allowed ..."); name it, so it is answered 503 like any other full Redis."""
+    if isinstance(exc, ResponseError) and "OOM command not allowed" in str(exc):
+        return OutOfMemoryError(str(exc))
+    return exc
 
 
 def learn_article(

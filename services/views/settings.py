@@ -51,6 +51,12 @@ class ViewsSettings(BaseServiceSettings):
         default_factory=list,
         description="SHA-256 digests (hex, JSON list) of the tokens that may read analytics and withdrawn articles' counts.",
     )
+    beacon_redis_timeout_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        description="How long the views API waits for Redis before answering 503; after a timeout it refuses beacons at once (probing once a second) until Redis answers.",
+    )
     max_beacon_bytes: int = Field(default=2048, ge=0)
     flush_interval_seconds: float = Field(default=5.0, gt=0)
     # An article's total is sent to render (which re-renders its page) at most this often.

@@ -8,6 +8,7 @@ from typing import Any
 
 from celery import current_app, shared_task
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import OutOfMemoryError
 from sqlalchemy.exc import OperationalError
 
 from services.views import buffer, flusher, notify, service
@@ -16,7 +17,9 @@ from shared.contracts import VIEWS_ARTICLE_CHANGED_TASK, VIEWS_FLUSH_TASK, Artic
 
 log = logging.getLogger("healthhub.views.tasks")
 RETRY = {
-    "autoretry_for": (OperationalError, RedisConnectionError),
+    # A full views Redis (maxmemory, noeviction) refuses writes until the flusher and
+    # expiring dedupe keys make room: an article event must wait for that, not be dropped.
+    "autoretry_for": (OperationalError, RedisConnectionError, OutOfMemoryError),
     "retry_backoff": 1,
     "retry_backoff_max": 30,
     "max_retries": 50,

@@ -1,0 +1,94 @@
+"""The views API in front of a Redis that misbehaves (a Redis of the test's own, so it can
+be frozen and filled): a frozen Redis costs one timeout, then beacons are refused at once
+until it answers again; a full one (maxmemory, noeviction) is a 503, never a 500."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from services.views.settings import ViewsSettings
+from tests.e2e.stack import wait_for
+from tests.helpers import assert_problem
+from tests.resources import RedisServer
+from tests.views.builders import BROWSER, learn, snapshot, views_client
+
+TIMEOUT = 0.4
+
+
+@pytest.fixture
+def own_redis() -> Iterator[RedisServer]:
+    server = RedisServer.launch()
+    yield server
+    if server.proc is not None:
+        os.kill(server.proc.pid, signal.SIGCONT)
+    server.stop()
+
+
+@pytest.fixture
+def settings(views_settings: ViewsSettings, own_redis: RedisServer) -> ViewsSettings:
+    moved = views_settings.model_copy(
+        update={
+            "views_redis": f"{own_redis.url}/1",
+            "beacon_redis_timeout_seconds": TIMEOUT,
+        }
+    )
+    learn(moved, snapshot(1))
+    return moved
+
+
+def beacon(client: TestClient, reader: str) -> tuple[int, float, dict[str, str]]:
+    started = time.perf_counter()
+    r = client.post("/api/v1/views/1", headers={"User-Agent": BROWSER, "X-Forwarded-For": reader})
+    return r.status_code, time.perf_counter() - started, dict(r.headers)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_frozen_redis_costs_one_timeout_then_beacons_are_refused_at_once(
+    settings: ViewsSettings, own_redis: RedisServer
+) -> None:
+    assert own_redis.proc is not None
+    with views_client(settings) as client:
+        assert beacon(client, "192.0.2.1")[0] == 202
+        os.kill(own_redis.proc.pid, signal.SIGSTOP)
+        try:
+            first = beacon(client, "192.0.2.2")
+            rest = [beacon(client, f"192.0.2.{i}") for i in range(3, 13)]
+        finally:
+            os.kill(own_redis.proc.pid, signal.SIGCONT)
+        assert first[0] == 503
+        assert first[1] >= TIMEOUT  # this one waited for the frozen Redis
+        assert [status for status, _, _ in rest] == [503] * 10
+        assert {h["retry-after"] for _, _, h in rest} == {"2"}
+        # The others did not wait on Redis at all: each answered before a timeout could pass.
+        assert max(elapsed for _, elapsed, _ in rest) < TIMEOUT, rest
+        # Redis answers again: after the cool-down, a probe goes through and counting resumes.
+        n = iter(range(20, 250))
+        wait_for("a counted beacon", lambda: beacon(client, f"192.0.2.{next(n)}")[0] == 202, 10)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_a_full_views_redis_is_a_503_with_retry_after_not_a_500(
+    settings: ViewsSettings, own_redis: RedisServer, fast_path: bool
+) -> None:
+    admin = redis.Redis.from_url(own_redis.url)
+    with views_client(settings, fast_path=fast_path) as client:
+        assert beacon(client, "192.0.2.1")[0] == 202
+        admin.config_set("maxmemory", 1)  # over the limit: noeviction refuses every write
+        try:
+            r = client.post(
+                "/api/v1/views/1", headers={"User-Agent": BROWSER, "X-Forwarded-For": "192.0.2.2"}
+            )
+            assert_problem(r, 503)
+            assert r.headers["retry-after"] == "2"
+        finally:
+            admin.config_set("maxmemory", 0)
+        assert beacon(client, "192.0.2.3")[0] == 202
+    admin.close()
