@@ -58,6 +58,7 @@ def prepare_views(workdir: Path, redis_url: str) -> tuple[dict[str, str], Databa
         "HEALTHHUB_VAR_DIR": str(workdir),
         "HEALTHHUB_ENVIRONMENT": "test",
         "HEALTHHUB_LOG_LEVEL": "WARNING",
+        "HEALTHHUB_SITE_URL": "https://health.example",  # the Origin beacons.lua sends
         # Every request is a new reader from one proxy: lift the per-client limit.
         "HEALTHHUB_RATE_LIMIT_PER_MINUTE": "100000000",
         "HEALTHHUB_VIEWS_DATABASE_URL": f"sqlite:///{workdir / 'views.db'}",
