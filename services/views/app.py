@@ -7,12 +7,11 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import redis as sync_redis
-import redis.asyncio as aioredis
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
-from services.views import beacon, buffer, metrics, readers, service
+from services.views import beacon, buffer, metrics, readers, redisclient, service
 from services.views.fastpath import ViewsAPI
 from services.views.routes import router
 from services.views.routes_analytics import router as analytics_router
@@ -52,7 +51,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings.views_database_url)
-        app.state.redis = aioredis.Redis.from_url(
+        app.state.redis = redisclient.client(
             settings.views_redis_url, socket_timeout=2, socket_connect_timeout=1
         )
         app.state.beacon = beacon.BeaconContext(
