@@ -141,7 +141,14 @@ def beacon_notes(r: Mapping[str, Any]) -> list[str]:
         f"View beacons: {r['rounds']} round(s) of {r['seconds_per_run']} s, the two servers "
         "alternating, each fresh process warmed up for 1 s first; views / baseline per round: "
         + ", ".join(f"{x:.2f}x" for x in r["round_ratios"])
-        + ".",
+        + "."
+        + (
+            " Server CPU per beacon (median, the run's CPU over the beacons it answered): "
+            + ", ".join(f"{n} {us:,.0f} µs" for n, us in r["server_cpu_us_per_beacon"].items())
+            + "."
+            if "server_cpu_us_per_beacon" in r
+            else ""
+        ),
         f"Exactness: {r['exactness']}. Beacons sent {r['beacons_sent']:,}, answered other "
         f"than counted {r['answers_not_counted']:,}, unanswered {r['beacons_unanswered']:,}; "
         f"the views service's own accepted counter: {r['server_accepted_counter']:,}.",
