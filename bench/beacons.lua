@@ -1,5 +1,11 @@
 -- wrk script of bench/beacons.py: every request a reader never seen before (a new
--- X-Forwarded-For from the trusted local proxy) viewing one of N live articles.
+-- X-Forwarded-For from the trusted local proxy) viewing one of N live articles, sent as the
+-- article page's script sends it from a browser: the site's Origin and Referer and
+-- Sec-Fetch-* headers, one of a dozen real browsers' User-Agents (desktop, phone, tablet),
+-- and the query the script adds: ?ref=<referrer host> (search 10 in 21, none 5, social 2,
+-- our own site 2, another site 2) and, on one beacon in 11, utm_source, utm_medium and
+-- utm_campaign. The cycles (13 agents, 21 referrers, 11 utm slots, N articles) have co-prime
+-- lengths, so the combinations vary.
 --
 --   wrk ... -s bench/beacons.lua URL -- <first octet> <articles> <active seconds>
 --
@@ -44,6 +50,34 @@ function init(args)
   checking = id == 0
 end
 
+local SITE = "https://health.example" -- HEALTHHUB_SITE_URL of the views API in the bench
+local AGENTS = {
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1",
+  "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36",
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15",
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0",
+  "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.81 Mobile Safari/537.36",
+  "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1",
+  "Mozilla/5.0 (Linux; Android 13; SM-X200) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36",
+  "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0",
+  "Mozilla/5.0 (Linux; Android 12; CUBOT KINGKONG 9) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36",
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/489.0.0.44.97]",
+}
+local REFS = {
+  "ref=www.google.com", "ref=www.google.com", "ref=www.google.co.uk", "ref=www.google.com",
+  "ref=www.bing.com", "ref=www.google.de", "ref=duckduckgo.com", "ref=www.google.com",
+  "ref=www.ecosia.org", "ref=www.google.com", "", "", "", "", "", "ref=l.facebook.com", "ref=t.co",
+  "ref=health.example", "ref=health.example", "ref=forum.patient-stories.org",
+  "ref=news.example.net",
+}
+local UTMS = {
+  "utm_source=newsletter&utm_medium=email&utm_campaign=winter-flu",
+  "", "", "", "", "", "", "", "", "", "",
+}
+
 function request()
   if checking then
     checking = false
@@ -60,9 +94,22 @@ function request()
   -- Thread id in the second octet: threads never share a reader.
   local ip = string.format("%d.%d.%d.%d", octet, id * 64 + math.floor(sent / 65536) % 64,
                            math.floor(sent / 256) % 256, sent % 256)
-  return wrk.format("POST", "/api/v1/views/" .. ((sent % articles) + 1), {
-    ["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0",
+  local article = (sent % articles) + 1
+  local ref, utm = REFS[sent % #REFS + 1], UTMS[sent % #UTMS + 1]
+  local query = ref
+  if utm ~= "" then query = (query ~= "" and query .. "&" or "") .. utm end
+  local page = SITE .. "/health/bench-" .. article .. (utm ~= "" and "?" .. utm or "")
+  return wrk.format("POST", "/api/v1/views/" .. article .. (query ~= "" and "?" .. query or ""), {
+    ["User-Agent"] = AGENTS[sent % #AGENTS + 1],
     ["X-Forwarded-For"] = ip,
+    ["Origin"] = SITE,
+    ["Referer"] = page,
+    ["Sec-Fetch-Site"] = "same-origin",
+    ["Sec-Fetch-Mode"] = "no-cors",
+    ["Sec-Fetch-Dest"] = "empty",
+    ["Accept"] = "*/*",
+    ["Accept-Encoding"] = "gzip, deflate, br",
+    ["Accept-Language"] = "en-GB,en;q=0.9",
     ["Content-Length"] = "0",
   })
 end

@@ -58,6 +58,7 @@ def prepare_views(workdir: Path, redis_url: str) -> tuple[dict[str, str], Databa
         "HEALTHHUB_VAR_DIR": str(workdir),
         "HEALTHHUB_ENVIRONMENT": "test",
         "HEALTHHUB_LOG_LEVEL": "WARNING",
+        "HEALTHHUB_SITE_URL": "https://health.example",  # the Origin beacons.lua sends
         # Every request is a new reader from one proxy: lift the per-client limit.
         "HEALTHHUB_RATE_LIMIT_PER_MINUTE": "100000000",
         "HEALTHHUB_VIEWS_DATABASE_URL": f"sqlite:///{workdir / 'views.db'}",
@@ -116,8 +117,14 @@ def load_once(
     )  # fmt: skip
     tally = accounting.parse_tally(run.output)
     figures = run.figures()
+    answered = tally.counted + tally.other
     figures.update(
-        beacons_per_s=round((tally.counted + tally.other) / seconds, 1),
+        beacons_per_s=round(answered / seconds, 1),
+        # The server's CPU over the whole run (the drain second's 404s included) per beacon:
+        # what each one cost, however much CPU a busy machine left the server.
+        server_cpu_us_per_beacon=round(figures["server_cpu_s"] / answered * 1e6, 1)
+        if answered
+        else None,
         sent=tally.sent,
         counted=tally.counted,
         other=tally.other,
@@ -170,12 +177,17 @@ def measure(
         shutil.rmtree(redis_server.data_dir, ignore_errors=True)
     rates = {name: [f["beacons_per_s"] for f in rs] for name, rs in runs.items()}
     medians = {name: median(values) for name, values in rates.items()}
+    cpu = {
+        name: median([f["server_cpu_us_per_beacon"] for f in rs if f["server_cpu_us_per_beacon"]])
+        for name, rs in runs.items()
+    }
     return {
         "articles": ARTICLES,
         "seconds_per_run": seconds,
         "rounds": rounds,
         "runs": runs,
         "beacons_per_s": medians,
+        "server_cpu_us_per_beacon": cpu,
         "round_ratios": [
             round(v / b, 2)
             for v, b in zip(rates["views API"], rates["FastAPI + HINCRBY"], strict=True)
@@ -208,6 +220,10 @@ def main() -> None:
         print(
             f"  {name:<18} {rate:>9,.0f} beacons/s   {describe_load(load_check(f['runs'][name]))}"
         )
+    print(
+        "  server CPU per beacon (median): "
+        + ", ".join(f"{name} {us:,.0f} us" for name, us in f["server_cpu_us_per_beacon"].items())
+    )
     print(f"  ratio              {f['views_vs_baseline']:>9.2f}x   (target >= 2x); per round "
           f"{f['round_ratios']}")  # fmt: skip
     print(f"  beacons sent {f['beacons_sent']:,}, answered not counted "

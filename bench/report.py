@@ -64,6 +64,10 @@ def header(archive: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _met(met: bool | None) -> str:
+    return "n/a" if met is None else "yes" if met else "**no**"
+
+
 def table(rows: Sequence[Row]) -> list[str]:
     lines = [
         "| row | ours | anchor | ours / anchor | target | met | load-generator check |",
@@ -71,7 +75,7 @@ def table(rows: Sequence[Row]) -> list[str]:
     ]
     for row in rows:
         cells = [row.name, row.ours.text(), row.anchor.text(), row.comparison, row.target,
-                 "yes" if row.met else "**no**", row.load or "not a wrk row"]  # fmt: skip
+                 _met(row.met), row.load or "not a wrk row"]  # fmt: skip
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return lines
 

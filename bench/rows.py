@@ -14,7 +14,8 @@ from typing import Any
 from bench.loadgen import SATURATED, load_check, verdicts
 
 MEMORY_TARGET_MB = 150.0
-DECIMALS = {"req/s": 0, "beacons/s": 0, "views": 0, "ms": 1, "s": 1, "MB": 1, "pages": 1}
+DECIMALS = {"req/s": 0, "beacons/s": 0, "views": 0, "ms": 1, "s": 1, "MB": 1, "pages": 1,
+            "us": 2, "fields": 0}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Row:
     ours: Figure
     anchor: Figure
     target: str
-    met: bool
+    met: bool | None  # None: the row is printed, and no target was set for it
     comparison: str  # the "ours / anchor" cell
     ratio: float | None = None  # for the chart; None when the row is not a ratio
     load: str = ""  # the load-generator check, for rows measured with wrk
@@ -51,6 +52,13 @@ def ratio_row(name: str, ours: Figure, anchor: Figure, target: str, load: str = 
     bound = float(limit.rstrip("x"))
     met = value >= bound if op == ">=" else value <= bound
     return Row(name, ours, anchor, target, met, f"{value:.2f}x", value, load)
+
+
+def printed_row(name: str, ours: Figure, anchor: Figure) -> Row:
+    """A row printed beside its anchor with no target to meet (and left out of the chart,
+    whose bars are judged against targets)."""
+    value = ours.value / anchor.value if anchor.value else float("nan")
+    return Row(name, ours, anchor, "none: printed", None, f"{value:.3g}x")
 
 
 def load_pair(ours: Sequence[Mapping[str, Any]], anchor: Sequence[Mapping[str, Any]]) -> str:
@@ -133,7 +141,14 @@ def beacon_notes(r: Mapping[str, Any]) -> list[str]:
         f"View beacons: {r['rounds']} round(s) of {r['seconds_per_run']} s, the two servers "
         "alternating, each fresh process warmed up for 1 s first; views / baseline per round: "
         + ", ".join(f"{x:.2f}x" for x in r["round_ratios"])
-        + ".",
+        + "."
+        + (
+            " Server CPU per beacon (median, the run's CPU over the beacons it answered): "
+            + ", ".join(f"{n} {us:,.0f} µs" for n, us in r["server_cpu_us_per_beacon"].items())
+            + "."
+            if "server_cpu_us_per_beacon" in r
+            else ""
+        ),
         f"Exactness: {r['exactness']}. Beacons sent {r['beacons_sent']:,}, answered other "
         f"than counted {r['answers_not_counted']:,}, unanswered {r['beacons_unanswered']:,}; "
         f"the views service's own accepted counter: {r['server_accepted_counter']:,}.",
@@ -158,4 +173,56 @@ def memory_notes(peaks: Mapping[str, float]) -> list[str]:
     return [
         "Peak memory: RSS of every platform process sampled every 0.5 s during the beacon, "
         "publish-to-live and re-render rows; a worker's pool processes count as the worker."
+    ]
+
+
+def bot_matcher_rows(r: Mapping[str, Any]) -> list[Row]:
+    return [
+        printed_row(
+            "Bot matcher per call, a new User-Agent every call",
+            Figure(r["rotating_uncached_us"], "us", "our compiled matcher, uncached",
+                   f"median of {r['rounds']}"),
+            Figure(r["package_reader_us"], "us", "crawler-user-agents' own is_crawler, readers",
+                   f"median of {r['package_rounds']}"),
+        )
+    ]  # fmt: skip
+
+
+def bot_matcher_notes(r: Mapping[str, Any]) -> list[str]:
+    return [
+        f"Bot matcher: crawler-user-agents {r['list_version']}, {r['patterns']:,} patterns "
+        f"compiled in {r['compile_ms']} ms. Per call (µs): reader agent uncached "
+        f"{r['reader_uncached_us']}, bot agent uncached {r['bot_uncached_us']}, new agents "
+        f"{r['rotating_uncached_us']}, cached verdict {r['cached_us']}; the package's is_crawler "
+        f"on readers {r['package_reader_us']}, on bots {r['package_bot_us']}; device class "
+        f"uncached {r['device_uncached_us']}, cached {r['device_cached_us']}. The issue sets "
+        "no target: the matcher must not be the beacon's hot spot."
+    ]
+
+
+def views_memory_rows(r: Mapping[str, Any]) -> list[Row]:
+    day = f"{r['beacons']:,} beacons over {r['articles']:,} articles"
+    return [
+        printed_row(
+            f"Views Redis memory, a day of {day}",
+            Figure(r["peak_mb"], "MB", "used_memory, peak of the day", "one run"),
+            Figure(r["baseline_mb"], "MB", "empty Redis with the live-article set", "one run"),
+        ),
+        ratio_row(
+            "Views Redis: admitted-values hash of an article-day, fields",
+            Figure(r["dims_max_fields"], "fields", f"largest of {r['dims_keys']:,}", "one run"),
+            Figure(r["dims_fields_cap"], "fields", "what the caps allow", "target"),
+            "<= 1.0x",
+        ),
+    ]
+
+
+def views_memory_notes(r: Mapping[str, Any]) -> list[str]:
+    return [
+        f"Views Redis memory (bench/views_memory.py): {r['beacons']:,} beacons "
+        f"({r['counted']:,} counted) across {r['articles']:,} articles with realistic "
+        f"referrers, played as 48 half-hours; used_memory peak {r['peak_mb']} MB, end of day "
+        f"{r['end_of_day_mb']} MB; {r['dims_keys']:,} admitted-values hashes, "
+        f"{r['dims_mb']} MB; at most {r['peak_buffer_fields']:,} buffer fields after half an "
+        "hour (the flusher empties the buffer every few seconds)."
     ]

@@ -6,7 +6,8 @@ bench/results.md (table, notes, conditions) and bench/results.png from that arch
     python -m bench.run [--quick]
 
 Rows: public page reads (bench.pages), view beacons and their exactness (bench.beacons),
-publish-to-live (bench.publish_to_live), full re-render vs Hugo (bench.render_vs_hugo), and
+the bot matcher's cost per call (bench.bot_matcher), the views Redis memory for a day of
+beacons (bench.views_memory), publish-to-live (bench.publish_to_live), full re-render vs Hugo (bench.render_vs_hugo), and
 the peak memory of every platform process during the beacon, publish and re-render rows
 (bench.memory). Nothing here is asserted: the figures are printed and archived; a benchmark
 that fails is reported as FAILED in the notes and makes the command exit non-zero.
@@ -23,7 +24,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench import beacons, conditions, pages, publish_to_live, render_vs_hugo, report
+from bench import (
+    beacons,
+    bot_matcher,
+    conditions,
+    pages,
+    publish_to_live,
+    render_vs_hugo,
+    report,
+    views_memory,
+)
 from bench.memory import PeakMemory
 
 
@@ -55,6 +65,11 @@ def run_suite(quick: bool) -> dict[str, Any]:
         results["render_vs_hugo"] = run_row(
             "full re-render vs Hugo", lambda: render_vs_hugo.run(quick=quick), errors
         )
+    # Outside the peak-memory sampler: neither starts a platform process.
+    results["bot_matcher"] = run_row("bot matcher", lambda: bot_matcher.measure(quick), errors)
+    results["views_memory"] = run_row(
+        "views Redis memory", lambda: views_memory.measure(quick), errors
+    )
     results["memory"] = {role: round(mb, 1) for role, mb in memory.peaks.items()}
     return envelope(results, errors, before, started, quick)
 

@@ -12,6 +12,8 @@ Builder = tuple[Callable[[Any], list[Row]], Callable[[Any], list[str]]]
 BUILDERS: dict[str, Builder] = {
     "pages": (rows.page_rows, rows.page_notes),
     "beacons": (rows.beacon_rows, rows.beacon_notes),
+    "bot_matcher": (rows.bot_matcher_rows, rows.bot_matcher_notes),
+    "views_memory": (rows.views_memory_rows, rows.views_memory_notes),
     "publish_to_live": (scale_rows.publish_rows, scale_rows.publish_notes),
     "render_vs_hugo": (scale_rows.build_rows, scale_rows.build_notes),
     "memory": (rows.memory_rows, rows.memory_notes),

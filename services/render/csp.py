@@ -60,14 +60,18 @@ def origin_of(url: str) -> str:
 
 def page_policy(scripts: list[str], styles: list[str], connect_origin: str = "") -> str:
     """The policy of an HTML page. Images may come from any https host (hero images are
-    editors' URLs); scripts and styles only from this site or the hashes given."""
+    editors' URLs); scripts and styles only from this site or the hashes given. The views
+    API's origin (``connect_origin``, when it is not this site's) is allowed to be fetched
+    (the beacon, the live count) and as an image: the no-JavaScript view pixel, which a
+    plain-http views origin (the embedded default) would otherwise be refused."""
     connect = " ".join(filter(None, ["'self'", connect_origin]))
+    images = " ".join(filter(None, ["'self' data: https:", connect_origin]))
     return "; ".join(
         [
             "default-src 'self'",
             " ".join(["script-src 'self'", *scripts]),
             " ".join(["style-src 'self'", *styles]),
-            "img-src 'self' data: https:",
+            f"img-src {images}",
             f"connect-src {connect}",
             "object-src 'none'",
             "base-uri 'none'",

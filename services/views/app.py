@@ -7,12 +7,11 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import redis as sync_redis
-import redis.asyncio as aioredis
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
-from services.views import beacon, buffer, metrics, readers, service
+from services.views import beacon, buffer, metrics, readers, redisclient, service
 from services.views.fastpath import ViewsAPI
 from services.views.routes import router
 from services.views.routes_analytics import router as analytics_router
@@ -54,7 +53,7 @@ def create_app(
         app.state.db = Database(settings.views_database_url)
         # A beacon's round trip takes a millisecond; a frozen Redis costs the beacons in
         # flight this timeout, then the recorder's breaker refuses the rest at once.
-        app.state.redis = aioredis.Redis.from_url(
+        app.state.redis = redisclient.client(
             settings.views_redis_url,
             socket_timeout=settings.beacon_redis_timeout_seconds,
             socket_connect_timeout=settings.beacon_redis_timeout_seconds,

@@ -41,12 +41,22 @@ class BeaconContext:
         return host.removeprefix("www.")
 
 
+# The only headers the rules read. A browser sends a dozen more (Accept, Accept-Language,
+# Sec-CH-UA ...); decoding them all was the largest share of the beacon's own Python work.
+WANTED_HEADERS = frozenset(
+    {b"user-agent", b"x-forwarded-for", b"origin", b"referer", b"sec-fetch-site"}
+    | {name.encode() for name, _ in bots.PREFETCH_HEADERS}
+)
+
+
 def header_map(raw: RawHeaders) -> dict[str, str]:
-    """ASGI headers as a dict of lower-case names. A repeated header is joined with ", ", as
-    HTTP defines; for X-Forwarded-For that keeps every hop (taking only the first would let a
-    client hide the hop our proxy appended)."""
+    """The headers the rules read (WANTED_HEADERS), as a dict of lower-case names. A
+    repeated header is joined with ", ", as HTTP defines; for X-Forwarded-For that keeps
+    every hop (taking only the first would let a client hide the hop our proxy appended)."""
     out: dict[str, str] = {}
     for name, value in raw:
+        if name not in WANTED_HEADERS:
+            continue
         key = name.decode("latin-1")
         text = value.decode("latin-1")
         out[key] = f"{out[key]}, {text}" if key in out else text

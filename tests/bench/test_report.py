@@ -24,7 +24,9 @@ def runs(n: int = 5, limited: int = 0, rate: float = 100.0) -> list[dict[str, An
     ]  # fmt: skip
 
 
-def archive(*, accepted: int = 1000, counted: int = 1000, limited_runs: int = 0) -> dict[str, Any]:
+def archive(
+    *, accepted: int = 1000, counted: int = 1000, limited_runs: int = 0, dims_fields: int = 47
+) -> dict[str, Any]:
     names = ["page server", "FastAPI FileResponse", "Starlette StaticFiles", "nginx gateway",
              "bare nginx"]  # fmt: skip
     pages = {
@@ -56,6 +58,15 @@ def archive(*, accepted: int = 1000, counted: int = 1000, limited_runs: int = 0)
                            "render_warm_2proc_s": 1.6, "render_cold_2proc_peak_rss_mb": 110.0,
                            "render_files": 1300, "hugo_s": 3.1, "hugo_files": 1280},
         "memory": {"pages": 70.2, "render-worker": 300.1},
+        "bot_matcher": {"list_version": "1.0", "patterns": 1500, "compile_ms": 50.0,
+                        "rounds": 20, "package_rounds": 3, "reader_uncached_us": 1.1,
+                        "bot_uncached_us": 0.9, "rotating_uncached_us": 1.2, "cached_us": 0.05,
+                        "package_reader_us": 400.0, "package_bot_us": 120.0,
+                        "device_uncached_us": 9.0, "device_cached_us": 0.06},
+        "views_memory": {"beacons": 999_984, "counted": 999_984, "articles": 10_000,
+                         "baseline_mb": 1.5, "peak_mb": 30.0, "end_of_day_mb": 7.3,
+                         "dims_keys": 10_000, "dims_mb": 5.0, "dims_max_fields": dims_fields,
+                         "dims_fields_cap": 54, "peak_buffer_fields": 28_000},
     }  # fmt: skip
     conditions = {
         "started_utc": "2026-11-25T17:35:00+00:00", "finished_utc": "2026-11-25T17:53:00+00:00",
@@ -79,7 +90,8 @@ def table_rows(markdown: str) -> list[list[str]]:
 
 def test_every_figure_says_what_it_is() -> None:
     rows = table_rows(render_markdown(archive()))
-    assert len(rows) == 16  # pages 3, beacons 2, publish-to-live 6, full build 3, memory 2
+    # pages 3, beacons 2, bot matcher 1, views Redis 2, publish-to-live 6, full build 3, memory 2
+    assert len(rows) == 19
     for row in rows:
         for cell in row[1:3]:
             assert STAT.search(cell), cell
@@ -132,3 +144,16 @@ def test_a_run_where_the_server_had_no_full_core_says_so() -> None:
     check = rows["Page reads: embedded page server"][6]
     assert "neither wrk nor the server used 90% of a core: ours in 2 of 5 runs" in check
     assert "wrk below 90% busy in every run" in check
+
+
+def test_the_bot_matcher_and_views_redis_rows_are_printed_and_the_caps_judged() -> None:
+    rows = {r[0]: r for r in table_rows(render_markdown(archive()))}
+    matcher = rows["Bot matcher per call, a new User-Agent every call"]
+    assert "1.20 us" in matcher[1] and "400.00 us" in matcher[2]
+    assert (matcher[4], matcher[5]) == ("none: printed", "n/a")  # the issue sets no target
+    memory = rows["Views Redis memory, a day of 999,984 beacons over 10,000 articles"]
+    assert "30.0 MB" in memory[1] and memory[5] == "n/a"
+    caps = "Views Redis: admitted-values hash of an article-day, fields"
+    assert rows[caps][5] == "yes"
+    over = {r[0]: r for r in table_rows(render_markdown(archive(dims_fields=55)))}
+    assert over[caps][5] == "**no**"

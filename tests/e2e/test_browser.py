@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from services.views import buffer
 from tests.e2e.stack import Stack, wait_for
+from tests.e2e.test_loop import create_and_publish
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("show_logs_on_failure")]
 
@@ -22,6 +25,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 READER_UA = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/131.0.0.0 Safari/537.36"
+)
+# A second person on the same address (the test's 127.0.0.1), in a phone browser.
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0.6778.81 Mobile Safari/537.36"
 )
 
 
@@ -95,3 +103,80 @@ def test_the_sample_article_in_a_real_browser(stack: Stack, chromium: Any) -> No
         assert errors == []
     finally:
         context.close()
+
+
+def test_two_loads_with_javascript_and_one_without_count_as_the_definition_says(
+    stack: Stack, chromium: Any
+) -> None:
+    """docs/views.md: a reader (address + User-Agent) is counted once per article per 30
+    minutes, by the script's beacon or, without JavaScript, by the <noscript> pixel.
+
+    So: reader A loads the page twice with JavaScript: two beacons, the first counted, the
+    second a duplicate: 1 view. Reader B (another browser on the same address: two readers,
+    well under the cap of 8 per address) loads it once without JavaScript: the pixel,
+    counted: 2 views. The total is exactly 2, and stays 2."""
+    stack.cli("seed")  # the sample site's categories (idempotent)
+    article = create_and_publish(stack, stack.token(), slug="browser-counts")
+    path, article_id = str(article["path"]), int(str(article["id"]))
+    wait_for("the page", lambda: httpx.get(stack.pages + path, timeout=5).status_code == 200)
+    api = f"{stack.views}/api/v1/views/{article_id}"
+    assert httpx.get(api, timeout=5).json()["total"] == 0
+    beacon, pixel = api, f"{api}/pixel.gif"
+    sent: dict[str, list[tuple[str, str]]] = {}  # reader: (method, URL) of its view requests
+
+    def load(reader: str, user_agent: str, javascript: bool, times: int) -> None:
+        context = chromium.new_context(user_agent=user_agent, java_script_enabled=javascript)
+        page = context.new_page()
+        mine = sent.setdefault(reader, [])
+        page.on(
+            "request",
+            lambda r: (
+                mine.append((r.method, r.url.split("?")[0]))
+                if r.url.split("?")[0] in (beacon, pixel)
+                else None
+            ),
+        )
+        try:
+            for _ in range(times):
+                # Chromium reports a sendBeacon request but never its answer, so the answers
+                # are judged by the counts below; the pixel is an image, loaded or failed.
+                if javascript:
+                    expected = page.expect_request(
+                        lambda r: r.method == "POST" and r.url.split("?")[0] == beacon
+                    )
+                else:
+                    expected = page.expect_request_finished(lambda r: r.url == pixel)
+                with expected:
+                    page.goto(stack.pages + path, wait_until="load")
+        finally:
+            context.close()
+
+    load("A", READER_UA, javascript=True, times=2)
+    load("B", PHONE_UA, javascript=False, times=1)
+
+    # What each load sent: A's script sent a beacon per load (and read the count, a GET of
+    # the counts API) and never loaded the pixel; B's page loaded the pixel, sent no beacon.
+    assert [m for m in sent["A"] if m != ("GET", beacon)] == [("POST", beacon)] * 2
+    assert sent["B"] == [("GET", pixel)]
+
+    # Counted: A once (the second beacon is a duplicate), B once. Wait until the flusher
+    # has applied both, then until no view is left in Redis for any later flush to add.
+    counts = wait_for(
+        "the total to reach 2", lambda: (c := httpx.get(api, timeout=5).json())["total"] >= 2 and c
+    )
+    views_redis = stack.redis_client(db=1)
+    field = buffer.buffer_field(article_id, datetime.now(UTC).date())
+
+    def flushed() -> bool:
+        # Buffer first, then batches: the flusher renames the buffer into a batch, applies
+        # the batch, then deletes it; in this order a view cannot slip between the checks.
+        if views_redis.hget(buffer.BUFFER_KEY, field) is not None:
+            return False
+        return not list(views_redis.scan_iter(match=buffer.BATCH_PREFIX + "*"))
+
+    try:
+        wait_for("the flusher to apply every view", flushed)
+    finally:
+        views_redis.close()
+    counts = httpx.get(api, timeout=5).json()
+    assert (counts["total"], counts["today"]) == (2, 2), counts

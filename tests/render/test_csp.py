@@ -50,6 +50,10 @@ def test_the_page_server_policy_names_the_views_origin_when_it_is_elsewhere() ->
     ).article(snapshot(), views=3)
     policy = csp.policy_for(html, csp.origin_of("https://views.example/"))
     assert "connect-src 'self' https://views.example;" in policy
+    # The <noscript> view pixel is an image from the views origin.
+    assert "img-src 'self' data: https: https://views.example;" in policy
+    plain = csp.policy_for(html, csp.origin_of("http://127.0.0.1:8002"))
+    assert "img-src 'self' data: https: http://127.0.0.1:8002;" in plain
     assert csp.origin_of("") == ""
 
 

@@ -115,6 +115,11 @@ def test_one_address_is_rate_limited_whatever_agents_it_sends(
         {"Origin": "http://127.0.0.1:8001"},  # another port is another origin
         {"Referer": "https://farm.example/embed.html"},
         {"Sec-Fetch-Site": "same-site", "Referer": "https://farm.example/page"},
+        # Spelled to start like our origin (the referer check's shortcut must not take them).
+        {"Referer": SITE + "0/page"},  # port 80000: no origin at all
+        {"Referer": SITE + "@farm.example/page"},  # a user name; the host is farm.example
+        {"Referer": SITE + ".farm.example/page"},
+        {"Origin": SITE + "1"},
     ],
 )
 def test_beacons_and_pixels_from_other_sites_are_answered_not_counted(

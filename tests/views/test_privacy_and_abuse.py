@@ -3,6 +3,7 @@ the per-client rate limit: real Redis, through the running app."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 import pytest
@@ -86,6 +87,17 @@ def test_the_reader_hash_depends_on_salt_secret_address_and_agent() -> None:
     assert base not in others
     assert len(others) == 5
     assert "203.0.113.1" not in base
+
+
+def test_the_hashes_are_keyed_blake2b_over_salt_address_and_agent_in_one_stream() -> None:
+    """The day's keyed prefix is cached and copied per beacon: the digests must be those of
+    hashing everything at once, whatever was hashed before with another salt or secret."""
+    readers.reader_hash("other salt", "other secret", "198.51.100.9", "x")
+    key = b"secret"
+    whole = hashlib.blake2b(b"salt\x00203.0.113.1\x00" + BROWSER.encode(), digest_size=16, key=key)
+    assert readers.reader_hash("salt", "secret", "203.0.113.1", BROWSER) == whole.hexdigest()
+    address = hashlib.blake2b(b"salt\x00203.0.113.1", digest_size=12, key=key, person=b"hh-address")
+    assert readers.address_hash("salt", "secret", "203.0.113.1") == address.hexdigest()
 
 
 # --- trusted proxies ------------------------------------------------------------------------
