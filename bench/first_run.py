@@ -16,7 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -71,6 +73,7 @@ class FirstRun:
         assert self.proc.stdout is not None
         for raw in iter(self.proc.stdout.readline, b""):
             self.lines.append(raw.decode(errors="replace").rstrip("\n"))
+        self.proc.stdout.close()
 
     def output(self) -> str:
         return "\n".join(self.lines)
@@ -100,21 +103,32 @@ class FirstRun:
                 raise AssertionError(f"{text!r} not printed; output:\n{self.output()}")
             time.sleep(0.1)
 
-    def stop(self, timeout: float = 40.0) -> int:
-        """Ctrl-C as a user would (to the whole process group), then SIGKILL whatever is
-        left of the group; returns the exit code of make."""
-        pgid = self.proc.pid
+    def group_alive(self) -> bool:
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def stop(self, timeout: float = 60.0) -> bool:
+        """Ctrl-C as a user would (to the whole process group), wait for every process of
+        the group to end, then SIGKILL whatever is left. True when nothing was left."""
         if self.proc.poll() is None:
-            os.killpg(pgid, signal.SIGINT)
-            with suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout)
-        # Children of make share its process group: nothing it started may outlive it.
-        with suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-        code = self.proc.wait()
+            os.killpg(self.proc.pid, signal.SIGINT)
+        deadline = time.monotonic() + timeout
+        with suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout)
+        while self.group_alive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        clean = not self.group_alive()
+        if not clean:
+            # Children of make share its process group: nothing it started may outlive it.
+            with suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
         if self._pump is not None:
             self._pump.join(timeout=5)
-        return code
+        return clean
 
 
 def clone(source: Path, into: Path, ref: str | None) -> str:
@@ -129,11 +143,33 @@ def clone(source: Path, into: Path, ref: str | None) -> str:
     return done.stdout.strip()
 
 
+def overlay_changes(source: Path, target: Path) -> None:
+    """Copy the uncommitted changes of `source` (changed, new and deleted files that git
+    tracks or would track) onto the clone: the test of `make up` runs the code being
+    written, not only the last commit."""
+    listed = subprocess.run(
+        ["git", "-C", str(source), "ls-files", "--modified", "--others", "--exclude-standard"],
+        capture_output=True, text=True, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    for rel in listed:
+        src, dst = source / rel, target / rel
+        if src.is_file():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+        elif dst.exists() and not src.exists():
+            dst.unlink()
+
+
 @contextmanager
-def make_up(workdir: Path, *, source: Path = ROOT, ref: str | None = None) -> Iterator[FirstRun]:
-    """Clone into `workdir`/clone and run `make up` there; stops everything on exit."""
+def make_up(
+    workdir: Path, *, source: Path = ROOT, ref: str | None = None, with_changes: bool = False
+) -> Iterator[FirstRun]:
+    """Clone into `workdir`/clone (plus the uncommitted changes of `source` when asked) and
+    run `make up` there; stops everything on exit and removes the clone."""
     target = workdir / "clone"
     clone(source, target, ref)
+    if with_changes:
+        overlay_changes(source, target)
     ports = {name: free_port() for name in ("PAGES", "ARTICLES", "VIEWS", "EMBEDDED_REDIS")}
     env = clean_env({f"HEALTHHUB_{name}_PORT": str(port) for name, port in ports.items()})
     started = time.monotonic()
@@ -153,6 +189,7 @@ def make_up(workdir: Path, *, source: Path = ROOT, ref: str | None = None) -> It
         yield run
     finally:
         run.stop()
+        shutil.rmtree(target, ignore_errors=True)
 
 
 def measure(source: Path, ref: str | None, timeout: float) -> dict[str, Any]:
@@ -174,29 +211,53 @@ def measure(source: Path, ref: str | None, timeout: float) -> dict[str, Any]:
     result.update(
         seconds_to_first_page=round(seconds, 1),
         output_lines_before_banner=lines_before_banner,
+        output_to_banner=run.lines[: lines_before_banner + 1],
         pip_cache=str(Path.home() / ".cache" / "pip"),
     )
     return result
+
+
+def describe(result: dict[str, Any]) -> str:
+    return (
+        f"  commit {result['commit']}: {result['seconds_to_first_page']} s to the first page, "
+        f"{result['output_lines_before_banner']} output line(s) before the banner; "
+        f"load {result['load_average_before']} before, {result['load_average_after']} after; "
+        f"{result['started_utc']}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--source", type=Path, default=ROOT, help="repository to clone")
     parser.add_argument("--ref", default=None, help="commit or branch to check out")
-    parser.add_argument("--timeout", type=float, default=600.0)
-    parser.add_argument("--json", action="store_true", help="print the whole record as JSON")
-    args = parser.parse_args()
-    result = measure(args.source, args.ref, args.timeout)
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return
-    print(
-        f"Fresh clone to first page: {result['seconds_to_first_page']} s (one run; "
-        f"{result['output_lines_before_banner']} output line(s) before the banner)\n"
-        f"  commit {result['commit']}; {result['cpu_model']}, {result['cores']} cores; "
-        f"load {result['load_average_before']} before, {result['load_average_after']} after; "
-        f"Python {result['python']}; {result['started_utc']}"
+    parser.add_argument(
+        "--compare", default=None, help="another commit, run in turn with --ref (interleaved)"
     )
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--json", action="store_true", help="print every record as JSON")
+    args = parser.parse_args()
+    # This machine is shared and its load changes by the minute: compared commits run in
+    # turn (A, B, A, B ...), never all of one and then all of the other.
+    refs = [args.compare, args.ref] if args.compare else [args.ref]
+    results: list[dict[str, Any]] = []
+    for _ in range(args.rounds):
+        for ref in refs:
+            results.append(measure(args.source, ref, args.timeout))
+            if not args.json:
+                print(describe(results[-1]), flush=True)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    first = results[0]
+    print(
+        f"Fresh clone to first page (`make up`, warm pip cache), median of {args.rounds} "
+        f"run(s) per commit; {first['cpu_model']}, {first['cores']} cores, "
+        f"Python {first['python']}:"
+    )
+    for commit in dict.fromkeys(r["commit"] for r in results):
+        times = [r["seconds_to_first_page"] for r in results if r["commit"] == commit]
+        print(f"  {commit}: {statistics.median(times):.1f} s (runs: {', '.join(map(str, times))})")
 
 
 if __name__ == "__main__":
