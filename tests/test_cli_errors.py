@@ -110,6 +110,12 @@ def taken_port() -> Iterator[int]:
         yield int(s.getsockname()[1])
 
 
+def test_up_refuses_an_embedded_redis_port_in_use(tmp_path: Path, taken_port: int) -> None:
+    env = clean_env(tmp_path, HEALTHHUB_EMBEDDED_REDIS_PORT=str(taken_port))
+    out = healthhub(env, "up", "--no-seed")
+    assert_one_line(out, 1, f"port {taken_port}", "in use")
+
+
 def process_group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
