@@ -69,13 +69,18 @@ def migrate() -> None:
 
 
 @app.command()
-def seed() -> None:
+def seed(
+    timeout: Annotated[
+        float,
+        typer.Option(min=1, help="Seconds to wait for the views service to learn the articles."),
+    ] = 60.0,
+) -> None:
     """Load the sample health site (needs the workers running, e.g. under `healthhub up`)."""
     # Without the broker the events would wait in the outbox and the seed would time out
     # a minute later: say so at once.
     settings = BaseServiceSettings()
     redis.Redis.from_url(settings.broker_url, socket_connect_timeout=2, socket_timeout=2).ping()
-    created, imported = seed_sample()
+    created, imported = seed_sample(timeout)
     console.print(
         f"Sample content: {created} article(s) created, {imported} view total(s) imported."
     )

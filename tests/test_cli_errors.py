@@ -63,6 +63,19 @@ def test_seed_with_redis_down_says_so_at_once(redis_down: dict[str, str]) -> Non
     assert_one_line(out, 1, "cannot reach Redis", "Connection refused")
 
 
+def test_a_seed_that_times_out_is_one_line(tmp_path: Path, redis_dbs: RedisDbs) -> None:
+    # Redis answers but no worker runs: the views service never learns the articles.
+    env = clean_env(
+        tmp_path,
+        HEALTHHUB_REDIS_URL=redis_dbs.url,
+        HEALTHHUB_BROKER_DB=str(redis_dbs.broker_db),
+        HEALTHHUB_VIEWS_REDIS_DB=str(redis_dbs.views_db),
+    )
+    assert healthhub(env, "migrate").returncode == 0
+    out = healthhub(env, "seed", "--timeout", "1")
+    assert_one_line(out, 1, "timed out", "views service did not learn")
+
+
 def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
     nowhere = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing"
     env = clean_env(tmp_path, HEALTHHUB_ARTICLES_DATABASE_URL=nowhere)
