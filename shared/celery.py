@@ -8,12 +8,16 @@ task is not handed to a second worker while the first is still on it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Any
+from typing import IO, Any
 
+import celery.apps.worker as celery_worker_app
 from celery import Celery
-from celery.signals import before_task_publish, task_postrun, task_prerun
+from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
 from kombu import Queue  # type: ignore[attr-defined]
 
 from shared.contracts import (
@@ -28,7 +32,7 @@ from shared.contracts import (
     VIEWS_FLUSH_TASK,
     VIEWS_QUEUE,
 )
-from shared.logs import request_id_var
+from shared.logs import JsonFormatter, configure_logging, request_id_var
 from shared.settings import BaseServiceSettings
 
 # How long the publisher waits for the broker before giving up; the outbox relay re-sends.
@@ -128,3 +132,33 @@ def _adopt_request_id(task: Any = None, **_: Any) -> None:
 @task_postrun.connect
 def _forget_request_id(**_: Any) -> None:
     request_id_var.set("")
+
+
+# --- logging: Celery's processes log like every other process (shared/logs.py) ---------
+def take_over_celery_logging(level: str, *, as_json: bool, service: str) -> None:
+    """Make Celery (worker or beat, and the worker's pool processes) use
+    :func:`configure_logging` instead of its own set-up: Celery skips its own when a
+    receiver of ``setup_logging`` exists."""
+
+    def _configure(**_: Any) -> None:
+        configure_logging(level, as_json=as_json, service=service)
+
+    setup_logging.connect(_configure, weak=False)
+    configure_logging(level, as_json=as_json, service=service)
+    if as_json:
+        celery_worker_app.safe_say = _json_say(JsonFormatter(service))
+
+
+def _json_say(formatter: logging.Formatter) -> Callable[..., None]:
+    """Celery's worker tells of its shutdown from its signal handlers with ``safe_say``, a
+    raw ``os.write`` that bypasses logging (a logging lock may be held when the signal
+    lands). This replacement keeps the raw write and only formats the line as a record."""
+
+    def say(msg: str, f: IO[str] = sys.__stderr__) -> None:  # type: ignore[assignment]
+        record = logging.LogRecord(
+            "celery.apps.worker", logging.WARNING, __file__, 0, msg.strip(), None, None
+        )
+        record.request_id = ""
+        os.write(f.fileno(), (formatter.format(record) + "\n").encode())
+
+    return say

@@ -1,48 +1,80 @@
-"""Logging set-up shared by every process: plain lines by default, JSON lines when asked."""
+"""Logging set-up shared by every process: plain lines by default, JSON lines when asked.
+
+Every process (the APIs and uvicorn's access lines, the Celery workers, the scheduler, the
+page server) calls :func:`configure_logging` with the ``HEALTHHUB_LOG_LEVEL`` and
+``HEALTHHUB_LOG_JSON`` settings, so one format covers them all: with JSON on, each record is
+one object (python-json-logger) with ``ts``, ``level``, ``logger``, ``msg``, the process's
+``service``, the ``request_id`` of the request being handled (or of the request that sent
+the task: see shared/celery.py), and any ``extra`` fields of the record.
+
+uvicorn and Celery bring logging set-ups of their own. uvicorn's loggers lose their
+handlers and propagate to the root handler configured here; Celery is told to leave logging
+alone by a receiver of its ``setup_logging`` signal (shared/celery.py:
+:func:`take_over_celery_logging`).
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from typing import Any
+
+from pythonjsonlogger.json import JsonFormatter as _LibraryJsonFormatter
 
 # The id of the request (or of the request that sent the task) being handled now.
 request_id_var: ContextVar[str] = ContextVar("healthhub_request_id", default="")
 
+# uvicorn configures these itself (handlers of their own, propagation off for some).
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+
 
 class RequestIdFilter(logging.Filter):
+    """Puts the current request id on every record; names the fields of an access line."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        # uvicorn's access line: '%s - "%s %s HTTP/%s" %d' with these five arguments.
+        args = record.args
+        if record.name == "uvicorn.access" and isinstance(args, tuple) and len(args) == 5:
+            record.client, record.method, record.path, record.http_version, record.status = args
         return True
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        payload = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
-            "level": record.levelname,
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
-        request_id = getattr(record, "request_id", "")
-        if request_id:
-            payload["request_id"] = request_id
-        if record.exc_info:
-            payload["exc"] = self.formatException(record.exc_info)
-        return json.dumps(payload)
+class JsonFormatter(_LibraryJsonFormatter):
+    """python-json-logger with the field names of this project; an empty request id (work
+    that no request started) is left out rather than written as ``""``."""
+
+    def __init__(self, service: str = "") -> None:
+        super().__init__(
+            "{levelname}{name}{message}",
+            style="{",
+            rename_fields={"levelname": "level", "name": "logger", "message": "msg"},
+            timestamp="ts",
+            static_fields={"service": service} if service else None,
+        )
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        if not log_data.get("request_id"):
+            log_data.pop("request_id", None)
+        return log_data
 
 
-def configure_logging(level: str = "INFO", *, as_json: bool = False) -> None:
+def configure_logging(level: str = "INFO", *, as_json: bool = False, service: str = "") -> None:
+    """One stderr handler on the root logger, in the chosen format, at the chosen level."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
     if as_json:
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(JsonFormatter(service))
     else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s")
-        )
+        handler.setFormatter(logging.Formatter(PLAIN_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Python's warnings become records too, so they take the same format.
+    logging.captureWarnings(True)
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True

@@ -26,7 +26,7 @@ def test_compose_config_validates() -> None:
     tool = shutil.which("docker-compose")
     if tool is None:
         pytest.skip(
-            "docker-compose is not installed (Debian package docker-compose); .ci/run installs it"
+            "docker-compose is not installed (Debian package docker-compose; `make test` installs it as root)"
         )
     result = subprocess.run(
         [tool, "--env-file", str(ROOT / ".env.example"), "-f", str(COMPOSE), "config", "-q"],

@@ -59,7 +59,7 @@ DOMAIN_ERRORS = {
 
 def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.log_level, as_json=settings.log_json)
+    configure_logging(settings.log_level, as_json=settings.log_json, service="articles-api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

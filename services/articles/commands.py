@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,13 @@ from shared.db import Database, migrate
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 token_app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+
+
+class RoleChoice(StrEnum):
+    """The roles a token can have, as a choice `--help` lists (tokens.Role's values)."""
+
+    editor = "editor"
+    admin = "admin"
 
 
 def run_migrations() -> None:
@@ -35,12 +43,12 @@ def create_token(name: str, role: tokens.Role) -> str:
 @token_app.command("create")
 def token_create(
     name: Annotated[str, typer.Option(help="Who or what uses the token.")],
-    role: Annotated[str, typer.Option(help="editor or admin.")] = "editor",
+    role: Annotated[
+        RoleChoice, typer.Option(help="What the token may do: editors write, admins also manage.")
+    ] = RoleChoice.editor,
 ) -> None:
     """Create a token and print it (only the token, so scripts can capture it)."""
-    if role not in tokens.ROLE_RANK:
-        raise typer.BadParameter("role must be editor or admin", param_hint="--role")
-    typer.echo(create_token(name, role))  # type: ignore[arg-type]
+    typer.echo(create_token(name, role.value))
 
 
 @token_app.command("list")

@@ -43,7 +43,14 @@ def render(
     """Re-render the site across all running render workers (after a template or setting
     change), with a progress bar. Needs the render workers running (`healthhub up`)."""
     if not everything:
-        raise typer.BadParameter("say what to render: --all")
+        # The one target today; said in full, so `healthhub render` alone is not a riddle.
+        typer.echo(
+            "Nothing to render: name a target. `healthhub render --all` re-renders every page "
+            "from the render read model across the running render workers "
+            "(see `healthhub render --help`).",
+            err=True,
+        )
+        raise typer.Exit(2)
     rt = RenderRuntime.from_settings(get_settings())
     try:
         if reindex or rebuild.needs_reindex(rt.db):

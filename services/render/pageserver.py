@@ -35,6 +35,7 @@ from starlette.types import Message, Receive, Scope, Send
 from services.render import csp
 from services.render.settings import get_settings
 from services.render.store import GONE_DIR, REDIRECTS_DIR
+from shared.logs import configure_logging
 
 CONTENT_TYPES = {
     ".html": b"text/html; charset=utf-8",
@@ -347,4 +348,5 @@ class PageServer:
 def create_app() -> PageServer:
     """uvicorn --factory entry point."""
     settings = get_settings()
+    configure_logging(settings.log_level, as_json=settings.log_json, service="pages")
     return PageServer(settings.page_store_dir, csp.origin_of(settings.views_url))

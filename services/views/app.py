@@ -46,7 +46,7 @@ def create_app(
     """The views API. ``fast_path=False`` leaves the beacon to the FastAPI routes alone (the
     tests run the beacon rules through both, to prove they agree)."""
     settings = settings or get_settings()
-    configure_logging(settings.log_level, as_json=settings.log_json)
+    configure_logging(settings.log_level, as_json=settings.log_json, service="views-api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -37,7 +37,9 @@ PHONE_UA = (
 def chromium() -> Any:
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is needed")
     if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does)")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM} (Debian package chromium; `make test` installs it as root)"
+        )
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,

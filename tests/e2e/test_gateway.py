@@ -25,7 +25,9 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[tuple[Stack, str]]:
     if nginx_binary() is None:
-        pytest.skip("nginx is not installed (Debian package nginx); .ci/run installs it")
+        pytest.skip(
+            "nginx is not installed (Debian package nginx; `make test` installs it as root)"
+        )
     # nginx workers run as an unprivileged user: like a compose volume, the store must be
     # readable by them, and pytest keeps its own temp directories private.
     root = Path(tempfile.mkdtemp(prefix="hh-gateway-"))
