@@ -13,7 +13,7 @@ from services.articles import caching, listing, presenters, repository, service
 from services.articles.deps import Admin, ClockDep, Editor, SessionDep, SettingsDep
 from services.articles.errors import ArticleNotFound, VersionRequired
 from services.articles.models import Article
-from services.articles.openapi import EDITOR, problems
+from services.articles.openapi import EDITOR, page_too_deep, problems
 from services.articles.schemas import (
     ArticleCreate,
     ArticleOut,
@@ -89,7 +89,7 @@ def create_article(
     "/articles",
     response_model=Page[ArticleSummary],
     summary="List and search articles",
-    responses=problems(*EDITOR),
+    responses={**problems(*EDITOR, 429), **page_too_deep()},
 )
 def list_articles(
     query: Annotated[ArticleQuery, Query()], session: SessionDep, _: Editor
@@ -259,7 +259,7 @@ def delete_article(
     "/articles",
     response_model=Page[PublicArticleSummary],
     summary="List and search published articles",
-    responses=problems(304, 422),
+    responses={**problems(304, 422, 429), **page_too_deep()},
 )
 def list_published_articles(
     query: Annotated[PublicArticleQuery, Query()], request: Request, session: SessionDep
@@ -283,7 +283,7 @@ def list_published_articles(
     summary="Read a published article by slug",
     responses={
         301: {"description": "The article moved to a new slug (Location has the new one)."},
-        **problems(304, 404, 422),
+        **problems(304, 404, 422, 429),
     },
 )
 def read_published_article(slug: SlugPath, request: Request, session: SessionDep) -> Response:
@@ -303,7 +303,12 @@ def read_published_article(slug: SlugPath, request: Request, session: SessionDep
     )
 
 
-@public_router.get("/categories", response_model=list[CategoryOut], summary="List categories")
+@public_router.get(
+    "/categories",
+    response_model=list[CategoryOut],
+    summary="List categories",
+    responses=problems(304, 429),
+)
 def list_categories(request: Request, session: SessionDep) -> Response:
     """Every category with its parent (which gives the breadcrumb)."""
     categories = [presenters.category_out(session, c) for c in repository.list_categories(session)]

@@ -11,11 +11,11 @@ from pydantic import (
     AnyHttpUrl,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
     StringConstraints,
-    model_validator,
 )
 
 from shared.contracts import SLUG_PATTERN, ArticleStatus
@@ -35,6 +35,31 @@ def _no_nul(value: str) -> str:
     return value
 
 
+# RFC 3339 date-time, what `format: date-time` promises. pydantic alone also takes numbers
+# (0.5 is read as a Unix time) and other ISO 8601 shapes; the schema says date-time, so
+# anything else is refused before pydantic parses it.
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
+def _rfc3339(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or _RFC3339.fullmatch(value) is None:
+        raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2026-02-01T00:00:00Z")
+    return value
+
+
+def _iso_day(value: object) -> object:
+    """Only YYYY-MM-DD for a date, as `format: date` says (pydantic would read 0 as 1970-01-01)."""
+    if isinstance(value, date) or (
+        isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII)
+    ):
+        return value
+    raise ValueError("must be a date as YYYY-MM-DD")
+
+
 def _utc(value: datetime) -> datetime:
     try:
         return value.astimezone(UTC)
@@ -51,7 +76,8 @@ SlugIn = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, ma
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul]
 Markdown = Annotated[str, NoNul]
-UtcTime = Annotated[AwareDatetime, AfterValidator(_utc)]
+UtcTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_utc)]
+Day = Annotated[date, BeforeValidator(_iso_day)]
 T = TypeVar("T")
 # The deepest result a list may page to (page x per_page).
 MAX_RESULTS = 10_000
@@ -77,7 +103,7 @@ class ArticleFields(Strict):
     hero_image_url: AnyHttpUrl | None = None
     hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul] | None = None
     reviewed_by: Name | None = None
-    last_reviewed: date | None = None
+    last_reviewed: Day | None = None
     references: list[ReferenceIn] | None = Field(default=None, max_length=100)
 
 
@@ -293,20 +319,14 @@ class PublicArticleQuery(Strict):
         )
     )
     updated_since: UtcTime | None = Field(default=None, examples=["2026-02-01T00:00:00Z"])
-    page: int = Field(default=1, ge=1, le=MAX_RESULTS)
+    page: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_RESULTS,
+        description=f"page x per_page reaches at most result {MAX_RESULTS:,}; past it: 404.",
+    )
     per_page: int = Field(default=20, ge=1, le=100)
     sort: PublicSort = "-published_at"
-
-    @model_validator(mode="after")
-    def _bounded_offset(self) -> PublicArticleQuery:
-        # A deep page costs the database an OFFSET of that many rows; past this window a
-        # client narrows the query (updated_since, category, tag) instead.
-        if (self.page - 1) * self.per_page + self.per_page > MAX_RESULTS:
-            raise ValueError(
-                f"page x per_page may reach at most result {MAX_RESULTS}; "
-                "narrow the query (updated_since, category, tag) to go further"
-            )
-        return self
 
 
 class ArticleQuery(PublicArticleQuery):
