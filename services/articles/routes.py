@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import RootModel
+from pydantic import RootModel, WithJsonSchema
 from sqlalchemy.orm import Session
 
 from services.articles import caching, listing, presenters, repository, service
@@ -35,7 +35,14 @@ public_router = APIRouter(prefix="/api/v1/content", tags=["public content"])
 
 ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The article's numeric id.")]
 SlugPath = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=120)]
-IfMatch = Annotated[str | None, Header(description='The version being edited, e.g. `"3"`.')]
+_VERSION_TAG = r'^\s*(W/)?"?[0-9]{1,18}"?\s*$'
+# Optional, but never null: a header is absent or a string (FastAPI would document
+# `string | null`, and a client could then send the word "null").
+IfMatch = Annotated[
+    str | None,
+    Header(description='The version being edited, e.g. `"3"`.', pattern=_VERSION_TAG),
+    WithJsonSchema({"type": "string", "pattern": _VERSION_TAG}),
+]
 
 _etag = caching.version_etag
 

@@ -67,15 +67,26 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("is outside the range of dates that can be stored") from None
 
 
+# The same rules as the OpenAPI document states them (ECMA-262 patterns), so a client, or
+# schemathesis, knows before sending that a control character or a blank title is refused.
+_CONTROL = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ufffe\\uffff"
+_PRINTABLE = f"^[^{_CONTROL}]*$"
+_NOT_BLANK = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
 NoNul = AfterValidator(_no_nul)
+Printable = Field(json_schema_extra={"pattern": _PRINTABLE})
+NotBlank = Field(json_schema_extra={"pattern": _NOT_BLANK})
 Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul, NotBlank
 ]
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul, Printable]
 SlugIn = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=120)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul]
-Markdown = Annotated[str, NoNul]
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul, NotBlank
+]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul, NotBlank
+]
+Markdown = Annotated[str, NoNul, Printable]
 UtcTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_utc)]
 Day = Annotated[date, BeforeValidator(_iso_day)]
 T = TypeVar("T")
@@ -101,7 +112,9 @@ class ArticleFields(Strict):
     tags: list[Tag] | None = Field(default=None, max_length=30)
     authors: list[Name] | None = Field(default=None, max_length=10)
     hero_image_url: AnyHttpUrl | None = None
-    hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul] | None = None
+    hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul, Printable] | None = (
+        None
+    )
     reviewed_by: Name | None = None
     last_reviewed: Day | None = None
     references: list[ReferenceIn] | None = Field(default=None, max_length=100)
@@ -311,12 +324,13 @@ class PublicArticleQuery(Strict):
     category: SlugIn | None = Field(default=None, description="Includes its sub-categories.")
     tag: Tag | None = Field(default=None, examples=["osteoporosis"])
     author: Name | None = Field(default=None, examples=["Dr Ann Lee"])
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul] | None = (
-        Field(
-            default=None,
-            description="Full-text search over title, summary and body.",
-            examples=["vitamin d bones"],
-        )
+    q: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul, Printable]
+        | None
+    ) = Field(
+        default=None,
+        description="Full-text search over title, summary and body.",
+        examples=["vitamin d bones"],
     )
     updated_since: UtcTime | None = Field(default=None, examples=["2026-02-01T00:00:00Z"])
     page: int = Field(
@@ -435,7 +449,7 @@ class RevisionOut(RevisionSummary):
 class CategoryCreate(Strict):
     slug: SlugIn
     name: Name
-    description: Annotated[str, StringConstraints(max_length=2000), NoNul] = ""
+    description: Annotated[str, StringConstraints(max_length=2000), NoNul, Printable] = ""
     parent: SlugIn | None = Field(default=None, description="Slug of the parent category.")
 
     model_config = ConfigDict(
