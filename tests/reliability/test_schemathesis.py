@@ -114,15 +114,18 @@ SECTION = re.compile(r"^_{3,} (.+?) _{3,}$")
 FAILURE = re.compile(r"^- (ST\d+) ")
 
 
-def st_run(schema_url: str, *args: str) -> tuple[int, str, set[tuple[str, str]]]:
-    """One `st run --checks all` with a bounded number of examples; (exit code, output,
+def st_run(workdir: Path, schema_url: str, *args: str) -> tuple[int, str, set[tuple[str, str]]]:
+    """One `st run --checks all` with a bounded number of examples, in ``workdir`` (where
+    schemathesis keeps its cache of failing cases, never the checkout); (exit code, output,
     the failures as (operation, check code) pairs)."""
     st = Path(sys.executable).with_name("st")
     command = [
         str(st), "run", schema_url, "--checks", "all", "--max-examples", "8",
         "--generation-database", "none", "--no-color", "--request-timeout", "20", *args,
     ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, check=False, cwd=workdir
+    )
     output = done.stdout + done.stderr
     failures: set[tuple[str, str]] = set()
     operation = ""
@@ -141,19 +144,20 @@ def assert_only_known_gaps(code: int, output: str, failures: set[tuple[str, str]
     assert code == 0 or failures, output[-3000:]  # a non-zero exit always names its failures
 
 
-def test_the_articles_api_passes_every_schemathesis_check(stack: Stack) -> None:
+def test_the_articles_api_passes_every_schemathesis_check(stack: Stack, tmp_path: Path) -> None:
     # A token of its own: the fuzzing above may have revoked the module's.
     token = f"Authorization: Bearer {stack.token('admin')}"
     schema = f"{stack.articles}/openapi.json"
     # Revoking tokens last: a fuzzed DELETE may revoke the very token the run uses.
     revoke = "/api/v1/tokens/{token_id}"
-    assert_only_known_gaps(*st_run(schema, "-H", token, "--exclude-path", revoke))
-    assert_only_known_gaps(*st_run(schema, "-H", token, "--include-path", revoke))
+    assert_only_known_gaps(*st_run(tmp_path, schema, "-H", token, "--exclude-path", revoke))
+    assert_only_known_gaps(*st_run(tmp_path, schema, "-H", token, "--include-path", revoke))
 
 
-def test_the_views_api_passes_every_schemathesis_check(stack: Stack) -> None:
+def test_the_views_api_passes_every_schemathesis_check(stack: Stack, tmp_path: Path) -> None:
     assert_only_known_gaps(
         *st_run(
+            tmp_path,
             f"{stack.views}/openapi.json",
             "-H", "User-Agent: Mozilla/5.0 Firefox/130.0",
             "-H", f"Authorization: Bearer {VIEWS_EDITOR}",
