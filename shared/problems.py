@@ -14,6 +14,7 @@ from redis.exceptions import OutOfMemoryError as RedisOutOfMemoryError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("healthhub.problems")
@@ -95,6 +96,23 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
 
 
 DomainMapper = Callable[[Exception], Problem]
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of a 405: every method some route serves on this path. Starlette
+    names only the first route that matched the path, but one path often has a route per
+    method (GET and POST on a collection), and a client must learn all of them. Each method
+    is asked of the router as a request would be, so included routers are covered too."""
+    routes = request.app.router.routes
+    methods = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(methods)
 
 
 def install_problem_handlers(
@@ -116,7 +134,10 @@ def install_problem_handlers(
         log.info(
             "http %s on %s %s: %s", exc.status_code, request.method, request.url.path, exc.detail
         )
-        return problem_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return problem_response(request, exc.status_code, str(exc.detail), headers=headers)
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

@@ -26,6 +26,7 @@ from shared.health import add_health_routes
 from shared.limits import BodySizeLimit
 from shared.logs import configure_logging
 from shared.observability import install_observability
+from shared.openapi import install_problem_openapi
 from shared.problems import Problem, install_problem_handlers
 from shared.ratelimit import PublicRateLimit, RateLimiter
 
@@ -49,6 +50,7 @@ DOMAIN_ERRORS = {
     errors.CategoryInUse: lambda e: Problem(409, str(e)),
     errors.RevisionNotFound: lambda e: Problem(404, str(e)),
     errors.TokenNotFound: lambda e: Problem(404, str(e)),
+    errors.PageTooDeep: lambda e: Problem(404, str(e)),
     # The service checks uniqueness first; this catches the race between two requests that
     # both passed the check (PostgreSQL; SQLite serialises writers).
     IntegrityError: lambda e: Problem(
@@ -93,6 +95,7 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
         search=RateLimiter(settings.search_rate_limit_per_minute),
     )
     install_problem_handlers(app, DOMAIN_ERRORS)
+    install_problem_openapi(app)
 
     def ready() -> None:
         with app.state.db.engine.connect() as conn:

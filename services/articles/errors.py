@@ -70,3 +70,14 @@ class RevisionNotFound(ArticlesError):
 class TokenNotFound(ArticlesError):
     def __init__(self, token_id: int) -> None:
         super().__init__(f"No token {token_id}.")
+
+
+class PageTooDeep(ArticlesError):
+    """A list page past the deepest one served: a deep page costs the database an OFFSET of
+    that many rows, so past the window a client narrows the query instead."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"No such page: lists go as deep as result {limit:,} (page x per_page); "
+            "narrow the query (updated_since, category, tag) to go further."
+        )

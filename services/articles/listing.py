@@ -5,15 +5,22 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.articles import repository, search
+from services.articles.errors import PageTooDeep
 from services.articles.models import Article
-from services.articles.schemas import ArticleQuery, PublicArticleQuery
+from services.articles.schemas import MAX_RESULTS, ArticleQuery, PublicArticleQuery
 
 
 def find_articles(
     session: Session, *, query: PublicArticleQuery, public: bool
 ) -> tuple[list[Article], int]:
     """One page of articles matching the query, and the total. Readers see only what is
-    published; editors see every status but deleted, unless they ask for a status."""
+    published; editors see every status but deleted, unless they ask for a status.
+
+    A page past the window is "not found" rather than invalid, as Django REST framework
+    answers a page out of range: each parameter is valid alone (the schema allows it), it
+    is their product that reaches past the pages served."""
+    if query.page * query.per_page > MAX_RESULTS:
+        raise PageTooDeep(MAX_RESULTS)
     filters = repository.ArticleFilter(sort=query.sort, tag=query.tag, author=query.author)
     if public:
         filters.statuses = ["published"]

@@ -23,6 +23,11 @@ _EXAMPLES: dict[int, tuple[str, str, str]] = {
         "The body is 1200000 bytes; the limit is 1000000 bytes.",
     ),
     422: ("Unprocessable content", "Unprocessable content", "The request did not validate."),
+    429: (
+        "Too many requests",
+        "Too many requests",
+        "Too many requests from this client; retry in 12 s.",
+    ),
     428: (
         "Precondition required",
         "Precondition required",
@@ -61,3 +66,25 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 EDITOR = (401, 403, 422)
+
+
+def page_too_deep() -> dict[int | str, dict[str, Any]]:
+    """The 404 of a list page past the deepest one served (page x per_page)."""
+    return {
+        404: {
+            "description": "A page past the deepest one served (page x per_page > 10,000).",
+            "content": {
+                PROBLEM_JSON: {
+                    "example": {
+                        "type": "about:blank",
+                        "title": "Not found",
+                        "status": 404,
+                        "detail": "No such page: lists go as deep as result 10,000 "
+                        "(page x per_page); narrow the query (updated_since, category, tag) "
+                        "to go further.",
+                        "instance": "/api/v1/content/articles",
+                    }
+                }
+            },
+        }
+    }

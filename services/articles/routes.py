@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import RootModel
+from pydantic import RootModel, WithJsonSchema
 from sqlalchemy.orm import Session
 
 from services.articles import caching, listing, presenters, repository, service
 from services.articles.deps import Admin, ClockDep, Editor, SessionDep, SettingsDep
 from services.articles.errors import ArticleNotFound, VersionRequired
 from services.articles.models import Article
-from services.articles.openapi import EDITOR, problems
+from services.articles.openapi import EDITOR, page_too_deep, problems
 from services.articles.schemas import (
     ArticleCreate,
     ArticleOut,
@@ -35,7 +35,14 @@ public_router = APIRouter(prefix="/api/v1/content", tags=["public content"])
 
 ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The article's numeric id.")]
 SlugPath = Annotated[str, Path(pattern=SLUG_PATTERN, max_length=120)]
-IfMatch = Annotated[str | None, Header(description='The version being edited, e.g. `"3"`.')]
+_VERSION_TAG = r'^\s*(W/)?"?[0-9]{1,18}"?\s*$'
+# Optional, but never null: a header is absent or a string (FastAPI would document
+# `string | null`, and a client could then send the word "null").
+IfMatch = Annotated[
+    str | None,
+    Header(description='The version being edited, e.g. `"3"`.', pattern=_VERSION_TAG),
+    WithJsonSchema({"type": "string", "pattern": _VERSION_TAG}),
+]
 
 _etag = caching.version_etag
 
@@ -89,7 +96,7 @@ def create_article(
     "/articles",
     response_model=Page[ArticleSummary],
     summary="List and search articles",
-    responses=problems(*EDITOR),
+    responses={**problems(*EDITOR, 429), **page_too_deep()},
 )
 def list_articles(
     query: Annotated[ArticleQuery, Query()], session: SessionDep, _: Editor
@@ -259,7 +266,7 @@ def delete_article(
     "/articles",
     response_model=Page[PublicArticleSummary],
     summary="List and search published articles",
-    responses=problems(304, 422),
+    responses={**problems(304, 422, 429), **page_too_deep()},
 )
 def list_published_articles(
     query: Annotated[PublicArticleQuery, Query()], request: Request, session: SessionDep
@@ -283,7 +290,7 @@ def list_published_articles(
     summary="Read a published article by slug",
     responses={
         301: {"description": "The article moved to a new slug (Location has the new one)."},
-        **problems(304, 404, 422),
+        **problems(304, 404, 422, 429),
     },
 )
 def read_published_article(slug: SlugPath, request: Request, session: SessionDep) -> Response:
@@ -303,7 +310,12 @@ def read_published_article(slug: SlugPath, request: Request, session: SessionDep
     )
 
 
-@public_router.get("/categories", response_model=list[CategoryOut], summary="List categories")
+@public_router.get(
+    "/categories",
+    response_model=list[CategoryOut],
+    summary="List categories",
+    responses=problems(304, 429),
+)
 def list_categories(request: Request, session: SessionDep) -> Response:
     """Every category with its parent (which gives the breadcrumb)."""
     categories = [presenters.category_out(session, c) for c in repository.list_categories(session)]

@@ -11,11 +11,11 @@ from pydantic import (
     AnyHttpUrl,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
     StringConstraints,
-    model_validator,
 )
 
 from shared.contracts import SLUG_PATTERN, ArticleStatus
@@ -35,6 +35,31 @@ def _no_nul(value: str) -> str:
     return value
 
 
+# RFC 3339 date-time, what `format: date-time` promises. pydantic alone also takes numbers
+# (0.5 is read as a Unix time) and other ISO 8601 shapes; the schema says date-time, so
+# anything else is refused before pydantic parses it.
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
+
+
+def _rfc3339(value: object) -> object:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or _RFC3339.fullmatch(value) is None:
+        raise ValueError("must be an RFC 3339 date-time with an offset, e.g. 2026-02-01T00:00:00Z")
+    return value
+
+
+def _iso_day(value: object) -> object:
+    """Only YYYY-MM-DD for a date, as `format: date` says (pydantic would read 0 as 1970-01-01)."""
+    if isinstance(value, date) or (
+        isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII)
+    ):
+        return value
+    raise ValueError("must be a date as YYYY-MM-DD")
+
+
 def _utc(value: datetime) -> datetime:
     try:
         return value.astimezone(UTC)
@@ -42,16 +67,28 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("is outside the range of dates that can be stored") from None
 
 
+# The same rules as the OpenAPI document states them (ECMA-262 patterns), so a client, or
+# schemathesis, knows before sending that a control character or a blank title is refused.
+_CONTROL = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\ufffe\\uffff"
+_PRINTABLE = f"^[^{_CONTROL}]*$"
+_NOT_BLANK = f"^[^{_CONTROL}]*[^\\s{_CONTROL}][^{_CONTROL}]*$"
 NoNul = AfterValidator(_no_nul)
+Printable = Field(json_schema_extra={"pattern": _PRINTABLE})
+NotBlank = Field(json_schema_extra={"pattern": _NOT_BLANK})
 Title = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul, NotBlank
 ]
-Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul]
+Summary = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul, Printable]
 SlugIn = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=120)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul]
-Markdown = Annotated[str, NoNul]
-UtcTime = Annotated[AwareDatetime, AfterValidator(_utc)]
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul, NotBlank
+]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul, NotBlank
+]
+Markdown = Annotated[str, NoNul, Printable]
+UtcTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_utc)]
+Day = Annotated[date, BeforeValidator(_iso_day)]
 T = TypeVar("T")
 # The deepest result a list may page to (page x per_page).
 MAX_RESULTS = 10_000
@@ -75,9 +112,11 @@ class ArticleFields(Strict):
     tags: list[Tag] | None = Field(default=None, max_length=30)
     authors: list[Name] | None = Field(default=None, max_length=10)
     hero_image_url: AnyHttpUrl | None = None
-    hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul] | None = None
+    hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul, Printable] | None = (
+        None
+    )
     reviewed_by: Name | None = None
-    last_reviewed: date | None = None
+    last_reviewed: Day | None = None
     references: list[ReferenceIn] | None = Field(default=None, max_length=100)
 
 
@@ -285,28 +324,23 @@ class PublicArticleQuery(Strict):
     category: SlugIn | None = Field(default=None, description="Includes its sub-categories.")
     tag: Tag | None = Field(default=None, examples=["osteoporosis"])
     author: Name | None = Field(default=None, examples=["Dr Ann Lee"])
-    q: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul] | None = (
-        Field(
-            default=None,
-            description="Full-text search over title, summary and body.",
-            examples=["vitamin d bones"],
-        )
+    q: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), NoNul, Printable]
+        | None
+    ) = Field(
+        default=None,
+        description="Full-text search over title, summary and body.",
+        examples=["vitamin d bones"],
     )
     updated_since: UtcTime | None = Field(default=None, examples=["2026-02-01T00:00:00Z"])
-    page: int = Field(default=1, ge=1, le=MAX_RESULTS)
+    page: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_RESULTS,
+        description=f"page x per_page reaches at most result {MAX_RESULTS:,}; past it: 404.",
+    )
     per_page: int = Field(default=20, ge=1, le=100)
     sort: PublicSort = "-published_at"
-
-    @model_validator(mode="after")
-    def _bounded_offset(self) -> PublicArticleQuery:
-        # A deep page costs the database an OFFSET of that many rows; past this window a
-        # client narrows the query (updated_since, category, tag) instead.
-        if (self.page - 1) * self.per_page + self.per_page > MAX_RESULTS:
-            raise ValueError(
-                f"page x per_page may reach at most result {MAX_RESULTS}; "
-                "narrow the query (updated_since, category, tag) to go further"
-            )
-        return self
 
 
 class ArticleQuery(PublicArticleQuery):
@@ -415,7 +449,7 @@ class RevisionOut(RevisionSummary):
 class CategoryCreate(Strict):
     slug: SlugIn
     name: Name
-    description: Annotated[str, StringConstraints(max_length=2000), NoNul] = ""
+    description: Annotated[str, StringConstraints(max_length=2000), NoNul, Printable] = ""
     parent: SlugIn | None = Field(default=None, description="Slug of the parent category.")
 
     model_config = ConfigDict(

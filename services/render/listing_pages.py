@@ -208,9 +208,13 @@ def _home(session: Session, store: PageStore, renderer: Renderer) -> list[str]:
 
 
 def _feed(session: Session, store: PageStore, renderer: Renderer, now: datetime) -> list[str]:
-    cards = _cards(session, lists.newest_ids(session, ALL, FEED_SIZE))
+    ids = lists.newest_ids(session, ALL, FEED_SIZE)
+    cards = _cards(session, ids)
+    bodies = {
+        s.article_id: s.data.get("body", "") for s in repository.snapshots_by_id(session, ids)
+    }
     updated = max((c.updated_at for c in cards), default=now)
-    store.write("feed.xml", renderer.feed(cards, updated))
+    store.write("feed.xml", renderer.feed(cards, updated, bodies))
     return ["feed.xml"]
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import nh3
@@ -42,6 +43,29 @@ class TocEntry:
     text: str
 
 
+@dataclass
+class TocNode:
+    """A heading in the table of contents with the headings under it."""
+
+    entry: TocEntry
+    children: list[TocNode] = field(default_factory=list)
+
+
+def toc_tree(entries: Sequence[TocEntry]) -> list[TocNode]:
+    """The flat heading list as an outline: each heading goes under the nearest earlier
+    heading of a higher rank (an h3 under its h2). A heading with none above it (a body that
+    starts with an h3) stays at the top level rather than being dropped."""
+    roots: list[TocNode] = []
+    open_nodes: list[TocNode] = []  # the current path from a root down to the last heading
+    for entry in entries:
+        node = TocNode(entry)
+        while open_nodes and open_nodes[-1].entry.level >= entry.level:
+            open_nodes.pop()
+        (open_nodes[-1].children if open_nodes else roots).append(node)
+        open_nodes.append(node)
+    return roots
+
+
 @dataclass(frozen=True)
 class RenderedBody:
     html: str
@@ -51,6 +75,10 @@ class RenderedBody:
     @property
     def reading_minutes(self) -> int:
         return max(1, round(self.words / WORDS_PER_MINUTE))
+
+    @property
+    def outline(self) -> list[TocNode]:
+        return toc_tree(self.toc)
 
 
 # Every CommonMark rule but raw HTML (html_block, html_inline), plus tables and strikethrough.

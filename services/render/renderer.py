@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -85,6 +86,18 @@ class Listing:
     sections: list[Section]
     crumbs: list[CategoryCrumb] = field(default_factory=list)
     pager: Pager | None = None
+
+
+# The date in every feed entry's tag URI (RFC 4151: a day on which the site's host name was
+# held). Fixed for good: changing it, like changing the host, makes every entry new again.
+FEED_TAG_DATE = "2025-01-01"
+
+
+def feed_entry_id(site_url: str, article_id: int) -> str:
+    """An Atom entry id that outlives slug and category changes: a tag URI from the article
+    id (RFC 4151), not the page URL, so a renamed article is not shown again as new."""
+    host = urlsplit(site_url).hostname or "localhost"
+    return f"tag:{host},{FEED_TAG_DATE}:article:{article_id}"
 
 
 def tag_slug(tag: str) -> str:
@@ -302,7 +315,9 @@ class Renderer:
         lines.append("</sitemapindex>")
         return ("\n".join(lines) + "\n").encode()
 
-    def feed(self, cards: Sequence[Card], updated: datetime) -> bytes:
+    def feed(self, cards: Sequence[Card], updated: datetime, bodies: Mapping[int, str]) -> bytes:
+        """The Atom feed. ``bodies`` holds each card's Markdown body, sent rendered and
+        sanitised as the entry's content: a feed reader shows the whole article."""
         site = xml_text(self.site.name)
         base = xml_text(self.site.url)
         lines = [
@@ -316,14 +331,16 @@ class Renderer:
         ]
         for c in cards:
             link = xml_text(self.site.url + c.url)
+            content = xml_text(render_markdown(bodies.get(c.id, "")).html)
             lines += [
                 "<entry>",
                 f"<title>{xml_text(c.title)}</title>",
                 f'<link href="{link}"/>',
-                f"<id>{link}</id>",
+                f"<id>{xml_text(feed_entry_id(self.site.url, c.id))}</id>",
                 f"<published>{(c.published_at or c.updated_at).isoformat()}</published>",
                 f"<updated>{c.updated_at.isoformat()}</updated>",
                 f"<summary>{xml_text(c.summary)}</summary>",
+                f'<content type="html" xml:base="{link}">{content}</content>',
                 f"<author><name>{site}</name></author>",
                 "</entry>",
             ]

@@ -21,6 +21,7 @@ from shared.health import add_health_routes
 from shared.limits import BodySizeLimit
 from shared.logs import configure_logging
 from shared.observability import install_observability
+from shared.openapi import install_problem_openapi
 from shared.problems import Problem, install_problem_handlers
 
 
@@ -88,6 +89,7 @@ def create_app(
         max_age=3600,
     )
     install_problem_handlers(app, {service.UnknownArticle: lambda e: Problem(404, str(e))})
+    install_problem_openapi(app)
 
     def db_ready() -> None:
         with app.state.db.engine.connect() as conn:

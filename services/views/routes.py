@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from services.views import beacon, service
 from services.views.auth import is_editor
@@ -23,6 +24,18 @@ from shared.contracts import SLUG_PATTERN
 from shared.problems import Problem
 
 router = APIRouter(prefix="/api/v1/views", tags=["views"])
+
+
+class _ArticleSegment(StringConvertor):
+    """An article id segment that is never the word ``top``: /views/top is the most-viewed
+    list, so a POST there must meet that resource (405, Allow: GET), not the beacon route
+    with the id "top" (422). Any other malformed id still reaches the route and its 422."""
+
+    regex = "(?!top$)[^/]+"
+
+
+register_url_convertor("article_segment", _ArticleSegment())
+ONE_ARTICLE = "/{article_id:article_segment}"
 
 ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The article's numeric id.")]
 NO_STORE = {"Cache-Control": "no-store"}
@@ -69,7 +82,7 @@ async def read_top(
 
 
 @router.post(
-    "/{article_id}",
+    ONE_ARTICLE,
     status_code=202,
     response_model=BeaconOut,
     summary="Count a page view (the article page's beacon)",
@@ -113,7 +126,7 @@ def _cache(response: Response, editor: bool, public: str) -> None:
 
 
 @router.get(
-    "/{article_id}",
+    ONE_ARTICLE,
     response_model=CountsOut,
     summary="View counts of one article",
     responses={404: {"description": "Unknown, or withdrawn and no editor token."}},
@@ -132,7 +145,12 @@ async def read_counts(article_id: ArticleId, request: Request, response: Respons
     return CountsOut(**counts.__dict__)
 
 
-@router.get("/{article_id}/daily", response_model=DailyOut, summary="Views per day of one article")
+@router.get(
+    "/{article_id}/daily",
+    response_model=DailyOut,
+    summary="Views per day of one article",
+    responses={404: {"description": "Unknown, or withdrawn and no editor token."}},
+)
 async def read_daily(
     article_id: ArticleId,
     request: Request,

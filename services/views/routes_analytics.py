@@ -3,11 +3,13 @@ series as CSV. Site-wide "most viewed" over 1/7/30 days is the public /top in ro
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BeforeValidator
 
 from services.views import analytics
 from services.views.auth import Editor
@@ -17,11 +19,23 @@ from shared.problems import Problem
 
 router = APIRouter(prefix="/api/v1/views", tags=["analytics"])
 DEFAULT_DAYS = 30
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def _iso_day(value: object) -> object:
+    """Only YYYY-MM-DD, as `format: date` says: pydantic would also read `to=0` as a Unix
+    time (1970-01-01) and answer for a range nobody asked for."""
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value) is None:
+        raise ValueError("must be a date as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]
 From = Annotated[
-    date | None, Query(alias="from", description="First UTC day (default: 29 days before `to`).")
+    Day | None, Query(alias="from", description="First UTC day (default: 29 days before `to`).")
 ]
 To = Annotated[
-    date | None, Query(alias="to", description="Last UTC day, included (default: today).")
+    Day | None, Query(alias="to", description="Last UTC day, included (default: today).")
 ]
 EDITOR_ONLY: dict[int | str, dict[str, Any]] = {
     401: {"description": "No editor token."},

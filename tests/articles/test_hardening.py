@@ -51,16 +51,20 @@ def test_tabs_and_newlines_stay_allowed(settings: ArticlesSettings) -> None:
 
 
 @pytest.mark.parametrize(
-    "params",
-    [{"page": "100000"}, {"page": "501"}, {"page": "101", "per_page": "100"}],
+    ("params", "status"),
+    [
+        ({"page": "100000"}, 422),  # past the schema's own maximum for page
+        ({"page": "501"}, 404),  # each parameter valid, their product past the window
+        ({"page": "101", "per_page": "100"}, 404),
+    ],
 )
 def test_deep_pages_are_refused_before_the_database_sees_an_offset(
-    settings: ArticlesSettings, params: dict[str, str]
+    settings: ArticlesSettings, params: dict[str, str], status: int
 ) -> None:
     token = make_token(settings)
     with articles_client(settings) as client:
-        assert_problem(client.get("/api/v1/content/articles", params=params), 422)
-        assert_problem(client.get("/api/v1/articles", params=params, headers=auth(token)), 422)
+        assert_problem(client.get("/api/v1/content/articles", params=params), status)
+        assert_problem(client.get("/api/v1/articles", params=params, headers=auth(token)), status)
         assert client.get("/api/v1/content/articles", params={"page": "500"}).status_code == 200
 
 

@@ -1,8 +1,16 @@
 """Property-based fuzzing of every service's OpenAPI document (schemathesis + hypothesis),
-against the real running services: no input gives a 5xx, and every 4xx is problem+json."""
+against the real running services: no input gives a 5xx, and every 4xx is problem+json; and
+`st run --checks all` (every conformance check schemathesis has) against both APIs."""
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +18,23 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.core.result import Ok
 
-from tests.e2e.stack import Stack
+from services.views.auth import token_digest
+from tests.e2e.stack import Stack, start_stack
+
+# The views service trusts tokens by their digest (HEALTHHUB_EDITOR_TOKEN_HASHES), so the
+# analytics endpoints are fuzzed with a valid editor token too.
+VIEWS_EDITOR = secrets.token_urlsafe(24)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = start_stack(
+        tmp_path_factory.mktemp("stack"),
+        HEALTHHUB_EDITOR_TOKEN_HASHES=json.dumps([token_digest(VIEWS_EDITOR)]),
+    )
+    yield running
+    running.stop()
+
 
 FUZZ = settings(
     max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
@@ -63,3 +87,79 @@ def test_articles_api_never_answers_5xx(stack: Stack, admin_token: str, with_tok
 def test_views_api_never_answers_5xx(stack: Stack, admin_token: str) -> None:
     exercised = fuzz(stack.views, {"User-Agent": "Mozilla/5.0 Firefox/130.0"})
     assert "POST /api/v1/views/{article_id}" in exercised
+
+
+# --- st run --checks all -------------------------------------------------------------------
+
+# What `--checks all` still reports, each a rule the OpenAPI language cannot state, so a
+# request the document allows is refused by the service (schemathesis: ST202). Listed one by
+# one, with the reason: any other failure, or any other check failing on these operations,
+# fails the test. These are open decisions (see the docstring of each), not accepted ones.
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    # An edit must say which version it edits, as If-Match OR a body `version`: one of two
+    # places, which a document cannot require. Missing both: 428 Precondition Required.
+    ("PATCH /api/v1/articles/{article_id}", "ST202"): "428 without If-Match or version",
+    ("POST /api/v1/articles/{article_id}/revisions/{version}/restore", "ST202"): "428, same",
+    # A body naming a category (or parent) that does not exist: 422. Which slugs exist is
+    # data, not schema.
+    ("POST /api/v1/articles", "ST202"): "422 for an unknown category slug",
+    ("POST /api/v1/categories", "ST202"): "422 for an unknown parent slug",
+    ("Stateful tests", "ST202"): "422 for an unknown category or parent slug",
+    # An analytics range must have from <= to and span at most 366 days: two parameters
+    # compared, which a document cannot state; refused with 422 (tests/views/test_analytics).
+    ("GET /api/v1/views/{article_id}/breakdown", "ST202"): "422 for an inverted or long range",
+    ("GET /api/v1/views/{article_id}/daily.csv", "ST202"): "422 for an inverted or long range",
+}
+SECTION = re.compile(r"^_{3,} (.+?) _{3,}$")
+FAILURE = re.compile(r"^- (ST\d+) ")
+
+
+def st_run(workdir: Path, schema_url: str, *args: str) -> tuple[int, str, set[tuple[str, str]]]:
+    """One `st run --checks all` with a bounded number of examples, in ``workdir`` (where
+    schemathesis keeps its cache of failing cases, never the checkout); (exit code, output,
+    the failures as (operation, check code) pairs)."""
+    st = Path(sys.executable).with_name("st")
+    command = [
+        str(st), "run", schema_url, "--checks", "all", "--max-examples", "8",
+        "--generation-database", "none", "--no-color", "--request-timeout", "20", *args,
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, check=False, cwd=workdir
+    )
+    output = done.stdout + done.stderr
+    failures: set[tuple[str, str]] = set()
+    operation = ""
+    for line in output.splitlines():
+        if section := SECTION.match(line):
+            operation = section.group(1)
+        elif (failure := FAILURE.match(line)) and operation:
+            failures.add((operation, failure.group(1)))
+    return done.returncode, output, failures
+
+
+def assert_only_known_gaps(code: int, output: str, failures: set[tuple[str, str]]) -> None:
+    assert "Test cases:" in output, output[-3000:]  # it ran, and said what it generated
+    assert "Authentication failed" not in output, output[-3000:]  # the tokens worked
+    assert failures - KNOWN_GAPS.keys() == set(), output[-6000:]
+    assert code == 0 or failures, output[-3000:]  # a non-zero exit always names its failures
+
+
+def test_the_articles_api_passes_every_schemathesis_check(stack: Stack, tmp_path: Path) -> None:
+    # A token of its own: the fuzzing above may have revoked the module's.
+    token = f"Authorization: Bearer {stack.token('admin')}"
+    schema = f"{stack.articles}/openapi.json"
+    # Revoking tokens last: a fuzzed DELETE may revoke the very token the run uses.
+    revoke = "/api/v1/tokens/{token_id}"
+    assert_only_known_gaps(*st_run(tmp_path, schema, "-H", token, "--exclude-path", revoke))
+    assert_only_known_gaps(*st_run(tmp_path, schema, "-H", token, "--include-path", revoke))
+
+
+def test_the_views_api_passes_every_schemathesis_check(stack: Stack, tmp_path: Path) -> None:
+    assert_only_known_gaps(
+        *st_run(
+            tmp_path,
+            f"{stack.views}/openapi.json",
+            "-H", "User-Agent: Mozilla/5.0 Firefox/130.0",
+            "-H", f"Authorization: Bearer {VIEWS_EDITOR}",
+        )
+    )  # fmt: skip

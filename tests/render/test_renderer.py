@@ -31,7 +31,7 @@ def test_article_page_has_breadcrumb_title_date_count_and_toc() -> None:
     assert ">4,617</span> views" in html
     assert '<a href="#what-osteoporosis-is">What osteoporosis is</a>' in html
     assert '<h2 id="what-osteoporosis-is">' in html
-    assert '<li class="sub"><a href="#who-is-at-risk">' in html
+    assert '<ol><li><a href="#who-is-at-risk">Who is at risk</a></li></ol>' in html  # nested
     assert '<html lang="en">' in html
     assert (
         '<link rel="canonical" href="https://health.example/bones-and-joints/is-osteoporosis-an-autoimmune-disease">'
