@@ -64,6 +64,7 @@ def prepare(
         session, {j for found in shown.values() for j in found}
     )}  # fmt: skip
     ranked: dict[int, tuple[tuple[int, int], ...]] = {}
+    index: related_index.RelatedIndex | None = None  # checked once per batch, if needed
     for row in rows:
         current = shown.get(row.article_id)
         if (
@@ -72,7 +73,8 @@ def prepare(
             and all(j in linked and linked[j].status == "published" for j in current)
         ):
             continue
-        entries = tuple(related_index.current(session).ranked(row.article_id))
+        index = index or related_index.current(session)
+        entries = tuple(index.ranked(row.article_id))
         shown[row.article_id] = [j for j, _ in entries]
         ranked[row.article_id] = entries
     missing = {j for found in shown.values() for j in found} - linked.keys()

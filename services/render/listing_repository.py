@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -46,7 +46,7 @@ def set_members(
 def remember_names(session: Session, names: dict[str, str], roots: set[str]) -> None:
     """Store display names; an unchanged name writes nothing (no row lock on PostgreSQL).
 
-    A listing seen for the first time is inserted with ON CONFLICT DO NOTHING: two workers
+    A listing seen for the first time is inserted with ON CONFLICT DO UPDATE: two workers
     publishing the first articles of one new tag at once must not fail each other's commit."""
     held = {
         row.listing: row
@@ -60,7 +60,17 @@ def remember_names(session: Session, names: dict[str, str], roots: set[str]) -> 
     if new:
         dialect = session.get_bind().dialect.name
         ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(ListingName).values(new)
-        session.execute(ins.on_conflict_do_nothing(index_elements=["listing"]))
+        # Inserted meanwhile by a concurrent worker: its row takes this one's name, and stays
+        # a root if either says so.
+        session.execute(
+            ins.on_conflict_do_update(
+                index_elements=["listing"],
+                set_={
+                    "name": ins.excluded.name,
+                    "is_root": or_(ListingName.is_root, ins.excluded.is_root),
+                },
+            )
+        )
     for listing, name in sorted(names.items()):
         row = held.get(listing)
         if row is not None and (row.name != name or (listing in roots and not row.is_root)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -104,17 +105,25 @@ def upsert_recent_count(session: Session, article_id: int, recent: int, now: dat
 
 
 def mark_dirty(session: Session, keys: Iterable[str], now: datetime) -> None:
-    rows = [{"key": k, "marked_at": now, "generation": 1} for k in sorted(set(keys))]
+    rows = [
+        {"key": k, "marked_at": now, "generation": _new_generation()} for k in sorted(set(keys))
+    ]
     if not rows:
         return
-    # A key marked again gets a new generation: a render that read the read model before
-    # this change then finds another generation and leaves the key dirty (see clear_dirty).
+    # Every mark gets a generation of its own: a render that read the read model before
+    # this mark then finds another generation and leaves the key dirty (see clear_dirty).
+    # Random rather than counted: a key cleared and marked again must not come back with
+    # the generation an older render read (a counter would restart at 1).
     ins = _insert(session)(DirtyIndex).values(rows)
     stmt = ins.on_conflict_do_update(
         index_elements=["key"],
-        set_={"marked_at": ins.excluded.marked_at, "generation": DirtyIndex.generation + 1},
+        set_={"marked_at": ins.excluded.marked_at, "generation": ins.excluded.generation},
     )
     session.execute(stmt)
+
+
+def _new_generation() -> int:
+    return secrets.randbits(31)  # the column is a 32-bit integer on PostgreSQL
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,9 @@ from shared.db import Database
 log = logging.getLogger("healthhub.render")
 
 RELATED_LIMIT = related.RELATED_LIMIT
-# A key of earlier releases (the navigation changed); the listings run now compares the
-# navigation with the one it last rendered every page with (see render_dirty).
-NAV = "nav"
+# The navigation every page was last (queued to be) rendered with, in render_state: each
+# listings run compares the current one with it (see render_dirty). A "nav" dirty key left by
+# an earlier release is an unknown key: cleared, nothing rendered for it.
 NAV_STATE = "navigation"
 ARTICLE_KEY_PREFIX = "article:"
 RELATED_KEY_PREFIX = "relatedof:"

@@ -87,17 +87,18 @@ def render_indexes() -> int:
     try:
         coalesce.clear_flag(rt)
         run = service.render_dirty(rt.db, rt.store, rt.site, now=service.utcnow())
+        if run.rebuild:
+            # Queued first, recorded second, both under the lock (a second listings run must
+            # not read the old record meanwhile and queue the re-render again): a worker that
+            # dies in between leaves the old navigation recorded, and the next run re-queues.
+            _rebuild_everything(rt)
+            service.remember_navigation(rt.db, run.navigation)
     finally:
         with contextlib.suppress(Exception):
             lock.release()
     if run.pending:
         # More related-list pages than one run renders: come back for the rest.
         coalesce.schedule_indexes(rt, current_app)
-    if run.rebuild:
-        # Queued first, recorded second: a worker that dies in between leaves the old
-        # navigation recorded, so the next run queues the re-render again.
-        _rebuild_everything(rt)
-        service.remember_navigation(rt.db, run.navigation)
     if run.keys:
         metrics.record_render(rt.redis, len(run.written), None)
         log.info(

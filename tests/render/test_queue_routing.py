@@ -52,19 +52,20 @@ def test_routing_table_sends_each_task_to_its_queue() -> None:
     assert LEGACY_RENDER_QUEUE in pages
 
 
-def test_a_page_goes_live_while_listing_work_waits_in_its_own_queue(rt: RenderRuntime) -> None:
+def test_a_page_goes_live_while_listing_work_waits_in_its_own_queue(
+    rt: RenderRuntime, request: pytest.FixtureRequest
+) -> None:
     """Only a render-pages worker runs: the article page is written, the listing work it
     causes waits on render-listings untouched; a listings worker then renders it."""
     app = create_celery(rt.settings)
     broker = rt.redis.from_url(rt.settings.broker_url)
+    request.addfinalizer(broker.close)
     # Listing work already queued ahead (as after a burst): it must not delay the page.
     for _ in range(5):
-        app.send_task(RENDER_INDEXES_TASK, queue=RENDER_LISTINGS_QUEUE)
+        app.send_task(RENDER_INDEXES_TASK)  # routed by the table, as the platform sends it
     article = "health/is-osteoporosis-an-autoimmune-disease/index.html"
     with render_workers(rt.settings, 1, kinds=("render-pages",)):
-        app.send_task(
-            RENDER_ARTICLE_CHANGED_TASK, args=[event(snapshot())], queue=RENDER_PAGES_QUEUE
-        )
+        app.send_task(RENDER_ARTICLE_CHANGED_TASK, args=[event(snapshot())])
         wait_for(lambda: rt.store.exists(article))
         time.sleep(1)  # a listings run, were one consuming, would have written by now
         assert not rt.store.exists("index.html")

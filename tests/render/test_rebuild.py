@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
-from services.render import batch_pages, rebuild, repository, service
+from services.render import batch_pages, listing_repository, rebuild, repository, service
 from services.render.models import ListingMember
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
@@ -120,6 +121,27 @@ def test_reindex_rebuilds_listing_membership_in_short_chunks(
     assert rebuild.reindex(rt.db) == 6
     assert members(rt) == indexed
     assert not rebuild.needs_reindex(rt.db)
+
+    # Publishes land between its chunks: a withdrawal of an article not reached yet, and a
+    # new article. Membership ends as the publishes left it, nothing lost or stale.
+    chunks = listing_repository.live_ids_after
+
+    def publishing_meanwhile(session: Session, after: int, limit: int) -> list[int]:
+        found = chunks(session, after, limit)
+        if after == 2:  # the second chunk has been read: publish beside the reindex
+            with rt.db.transaction() as other:
+                withdrawn = snapshot(id=5, slug="article-5", version=3, status="unpublished")
+                service.apply_snapshot(other, rt.store, rt.site, withdrawn, now=NOW)
+                fresh = snapshot(id=8, slug="article-8", tags=("tag-2",))
+                service.apply_snapshot(other, rt.store, rt.site, fresh, now=NOW)
+        return found
+
+    monkeypatch.setattr(listing_repository, "live_ids_after", publishing_meanwhile)
+    rebuild.reindex(rt.db)
+    after = members(rt)
+    assert not any(aid == 5 for _, aid in after)
+    assert ("all", 8) in after and ("tag:tag-2", 8) in after
+    assert [m for m in after if m[1] not in (5, 8)] == [m for m in indexed if m[1] != 5]
 
 
 def _batch(rt: RenderRuntime, ids: list[int]) -> tuple[batch_pages.Batch, list[Any]]:

@@ -6,6 +6,7 @@ Revises: 0003
 Create Date: 2026-11-27 04:30:00
 
 """
+import json
 from typing import Sequence, Union
 
 from alembic import op
@@ -25,6 +26,18 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=100), nullable=False),
     sa.Column('value', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_render_state'))
+    )
+    # The navigation the pages show now (earlier releases kept it current through a "nav"
+    # dirty key), in the form service.render_dirty compares: without it, the first listings
+    # run after the upgrade would see a change and re-render the whole site.
+    rows = op.get_bind().execute(sa.text(
+        "SELECT listing, name FROM listing_names AS n WHERE is_root AND EXISTS "
+        "(SELECT 1 FROM listing_members AS m WHERE m.listing = n.listing) ORDER BY listing"
+    )).all()
+    nav = [[listing.removeprefix("category:"), name] for listing, name in rows]
+    op.get_bind().execute(
+        sa.text("INSERT INTO render_state (key, value) VALUES ('navigation', :value)"),
+        {"value": json.dumps(nav)},
     )
 
 
