@@ -226,3 +226,29 @@ def views_memory_notes(r: Mapping[str, Any]) -> list[str]:
         f"{r['dims_mb']} MB; at most {r['peak_buffer_fields']:,} buffer fields after half an "
         "hour (the flusher empties the buffer every few seconds)."
     ]
+
+
+FIRST_RUN_TARGET_S = 60.0
+
+
+def first_run_rows(r: Mapping[str, Any]) -> list[Row]:
+    ours = Figure(
+        r["seconds_to_first_page"], "s", "`make up`, fresh clone to first page", "one run"
+    )
+    return [
+        ratio_row(
+            "First run: fresh clone to the first page served",
+            ours,
+            Figure(FIRST_RUN_TARGET_S, "s", "target"),
+            "<= 1.0x",
+        )
+    ]
+
+
+def first_run_notes(r: Mapping[str, Any]) -> list[str]:
+    shown = " / ".join(line.strip() for line in r["output_to_banner"] if line.strip())
+    return [
+        f"First run: `make up` in a fresh clone of commit {r['commit']} with the pip cache "
+        f"warm (bench.first_run), {r['seconds_to_first_page']} s to the sample page; "
+        f"{r['output_lines_before_banner']} output line(s) before the banner: {shown}"
+    ]

@@ -9,7 +9,8 @@ Rows: public page reads (bench.pages), view beacons and their exactness (bench.b
 the bot matcher's cost per call (bench.bot_matcher), the views Redis memory for a day of
 beacons (bench.views_memory), publish-to-live (bench.publish_to_live), full re-render vs Hugo (bench.render_vs_hugo), and
 the peak memory of every platform process during the beacon, publish and re-render rows
-(bench.memory). Nothing here is asserted: the figures are printed and archived; a benchmark
+(bench.memory), and the time from `make up` in a fresh clone to the first page
+(bench.first_run). Nothing here is asserted: the figures are printed and archived; a benchmark
 that fails is reported as FAILED in the notes and makes the command exit non-zero.
 """
 
@@ -28,6 +29,7 @@ from bench import (
     beacons,
     bot_matcher,
     conditions,
+    first_run,
     pages,
     publish_to_live,
     render_vs_hugo,
@@ -71,6 +73,10 @@ def run_suite(quick: bool) -> dict[str, Any]:
         "views Redis memory", lambda: views_memory.measure(quick), errors
     )
     results["memory"] = {role: round(mb, 1) for role, mb in memory.peaks.items()}
+    # Last: `make up` from a fresh clone of this commit (bench.first_run), on free ports.
+    results["first_run"] = run_row(
+        "first run", lambda: first_run.measure(first_run.ROOT, None, timeout=600), errors
+    )
     return envelope(results, errors, before, started, quick)
 
 
