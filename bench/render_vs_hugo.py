@@ -9,7 +9,8 @@ all article pages with their related lists ranked, home, category and tag pages,
 sitemap shards, static pages), with N worker processes (each its own SQLite connection,
 batches of 200 as the command sends): the **cold** build. The same run again over the built
 site is the **warm** re-render (a template change: related lists are stored by then). Each
-process reports its own peak resident memory (ru_maxrss).
+process (spawned, so it holds none of the bench's corpus) reports its own peak resident memory
+(ru_maxrss).
 Hugo: Debian's `hugo` builds the same corpus as Markdown with the templates in bench/hugo
 (breadcrumb, TOC, reading time, review box, references, JSON-LD, related, paginated
 sections and tags, sitemap, RSS), using every core, from an empty output directory: a cold
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import resource
 import shutil
 import subprocess
@@ -83,6 +85,14 @@ def _render_batch(args: tuple[str, str, list[int], list[str]]) -> tuple[int, flo
     raise AssertionError("unreachable")
 
 
+def _warm_up(_: int) -> None:
+    """Import what a render worker has imported, and hold the process long enough that
+    every pool process is started."""
+    import services.render.tasks  # noqa: F401
+
+    time.sleep(0.5)
+
+
 def ours(corpus: list[ArticleSnapshot], root: Path, workers: int) -> dict[str, float]:
     """Seconds for the cold build of a freshly loaded read model into an empty page store
     (ranks every related list) and for a warm re-render after it (lists stored)."""
@@ -104,7 +114,12 @@ def ours(corpus: list[ArticleSnapshot], root: Path, workers: int) -> dict[str, f
     figures: dict[str, float] = {}
     for phase in ("cold", "warm"):
         # Fresh processes for each phase: the cold build starts with nothing in memory.
-        with ProcessPoolExecutor(workers) as pool:
+        # Spawned, not forked: a forked child would share (and count in its resident
+        # memory) the corpus this process holds. Started and their modules imported before
+        # the clock starts, as a render worker is running before `render --all` is typed.
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
+            list(pool.map(_warm_up, range(workers)))
             start = time.perf_counter()
             results = list(pool.map(_render_batch, jobs))
             figures[phase] = time.perf_counter() - start
