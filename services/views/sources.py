@@ -70,11 +70,21 @@ def origin_of(url: str) -> str | None:
 def is_foreign(headers: dict[str, str], site_origin: str) -> bool:
     """True when the request was made by a page that is not ours: Sec-Fetch-Site says
     cross-site (or "none": typed into the address bar, not sent by a page), or the
-    Origin/Referer names another origin. Absent headers are no evidence either way
-    (older browsers, privacy settings), so such a request is judged by the other rules."""
+    Origin/Referer names another origin.
+
+    ``Sec-Fetch-Site: same-site`` also covers a sibling sub-domain (anything under the same
+    registrable domain), so when Sec-Fetch-Site is present and not "same-origin" the request
+    counts only if its Origin (the beacon's POST) or, without one, its Referer (the pixel)
+    names our origin: a sibling page that sends neither (``referrerpolicy=no-referrer``) is
+    not counted. Without Sec-Fetch-Site, absent headers are no evidence either way (older
+    browsers, privacy settings), so such a request is judged by the other rules."""
     fetch_site = headers.get("sec-fetch-site")
-    if fetch_site is not None and fetch_site.strip().lower() in ("cross-site", "none"):
-        return True
+    needs_evidence = False
+    if fetch_site is not None:
+        site = fetch_site.strip().lower()
+        if site in ("cross-site", "none"):
+            return True
+        needs_evidence = site != "same-origin"
     origin = headers.get("origin")
     if origin is not None and origin.strip() not in ("", "null"):
         return origin != site_origin and origin_of(origin) != site_origin
@@ -88,7 +98,7 @@ def is_foreign(headers: dict[str, str], site_origin: str) -> bool:
         ):
             return False
         return origin_of(referer) != site_origin
-    return False
+    return needs_evidence
 
 
 def _clean(value: str) -> str:

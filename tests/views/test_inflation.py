@@ -115,6 +115,11 @@ def test_one_address_is_rate_limited_whatever_agents_it_sends(
         {"Origin": "http://127.0.0.1:8001"},  # another port is another origin
         {"Referer": "https://farm.example/embed.html"},
         {"Sec-Fetch-Site": "same-site", "Referer": "https://farm.example/page"},
+        # A sibling sub-domain's page with referrerpolicy=no-referrer: same-site, and no
+        # Origin or Referer to show it is ours.
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "null"},
+        {"Sec-Fetch-Site": "something-new"},  # not "same-origin": evidence needed too
         # Spelled to start like our origin (the referer check's shortcut must not take them).
         {"Referer": SITE + "0/page"},  # port 80000: no origin at all
         {"Referer": SITE + "@farm.example/page"},  # a user name; the host is farm.example
@@ -139,6 +144,8 @@ def test_beacons_and_pixels_from_other_sites_are_answered_not_counted(
     [
         {"Sec-Fetch-Site": "same-origin", "Origin": SITE, "Referer": SITE + "/health/a"},
         {"Sec-Fetch-Site": "same-site", "Origin": SITE},  # views on another port, same site
+        {"Sec-Fetch-Site": "same-site", "Referer": SITE + "/health/a"},  # the pixel, likewise
+        {"Sec-Fetch-Site": "same-origin"},  # the browser itself vouches for the origin
         {"Referer": SITE + "/health/a?utm_source=x"},  # an image request: no Origin
         {"Origin": "null"},  # a privacy setting, no evidence either way
         {},  # an older browser sends none of them
