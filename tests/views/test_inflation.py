@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from pydantic import ValidationError
 
 from services.views.pixel import PIXEL
 from services.views.settings import ViewsSettings
@@ -176,3 +177,31 @@ def test_a_reader_whose_page_sends_beacon_and_pixel_is_counted_once(
         # A reader without JavaScript loads the page twice: still once in the window.
         client.get("/api/v1/views/1/pixel.gif", headers=page)
     assert accepted(settings) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["health.example.org", "ftp://health.example.org", "https://", "https:///health",
+     "javascript:alert(1)", "https://health.example.org:99999", "//health.example.org", ""],
+)  # fmt: skip
+def test_a_site_url_that_is_not_http_with_a_host_fails_at_startup(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """Beacons are judged against the site's origin: a malformed HEALTHHUB_SITE_URL would
+    silently count no one, so the service refuses to start with it."""
+    monkeypatch.setenv("HEALTHHUB_SITE_URL", url)
+    with pytest.raises(ValidationError, match="HEALTHHUB_SITE_URL"):
+        ViewsSettings()
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [("https://health.example.org/", "https://health.example.org"),
+     ("HTTP://127.0.0.1:8080", "HTTP://127.0.0.1:8080"),
+     ("https://[2001:db8::1]/", "https://[2001:db8::1]")],
+)  # fmt: skip
+def test_a_good_site_url_is_kept_without_its_trailing_slash(
+    monkeypatch: pytest.MonkeyPatch, url: str, kept: str
+) -> None:
+    monkeypatch.setenv("HEALTHHUB_SITE_URL", url)
+    assert ViewsSettings().site_url == kept
