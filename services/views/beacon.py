@@ -9,8 +9,9 @@ is counted once.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.views import bots, buffer, devices, readers, service, sources
@@ -28,6 +29,9 @@ class BeaconContext:
     salt: service.DailySalt
     client_address: readers.ClientAddress
     recorder: service.ViewRecorder
+    # Beacons and pixels this process has answered, by outcome (the views API's /metrics:
+    # healthhub_views_beacons); a dict increment, not to slow the hot path.
+    outcomes: Counter[service.Outcome] = field(default_factory=Counter)
 
     # Worked out once per process (cached_property writes the instance's __dict__, which a
     # frozen dataclass allows): parsing the URL on every beacon cost more than hashing.
@@ -81,6 +85,22 @@ async def record_view(
     peer: str | None,
     raw_headers: RawHeaders,
     query: bytes = b"",
+) -> service.Outcome:
+    """Judge and record one beacon or pixel; its outcome, also counted in ctx.outcomes."""
+    outcome = await _record_view(
+        ctx, article_id=article_id, peer=peer, raw_headers=raw_headers, query=query
+    )
+    ctx.outcomes[outcome] += 1
+    return outcome
+
+
+async def _record_view(
+    ctx: BeaconContext,
+    *,
+    article_id: int,
+    peer: str | None,
+    raw_headers: RawHeaders,
+    query: bytes,
 ) -> service.Outcome:
     headers = header_map(raw_headers)
     user_agent = headers.get("user-agent", "")
