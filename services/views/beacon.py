@@ -45,11 +45,22 @@ class BeaconContext:
         return host.removeprefix("www.")
 
 
-# The only headers the rules read. A browser sends a dozen more (Accept, Accept-Language,
-# Sec-CH-UA ...); decoding them all was the largest share of the beacon's own Python work.
+# The request headers record_view reads itself; sources.HEADERS and bots.PREFETCH_HEADERS
+# are those the other rules read, each defined next to its rules.
+USER_AGENT = "user-agent"
+FORWARDED_FOR = "x-forwarded-for"
+# The only headers the rules read, built from those names (a rule that reads a header not
+# named there would see it absent: tests/views/test_wanted_headers.py reads the rules'
+# source to check). A browser sends a dozen more (Accept, Accept-Language, Sec-CH-UA ...);
+# decoding them all was the largest share of the beacon's own Python work.
 WANTED_HEADERS = frozenset(
-    {b"user-agent", b"x-forwarded-for", b"origin", b"referer", b"sec-fetch-site"}
-    | {name.encode() for name, _ in bots.PREFETCH_HEADERS}
+    name.encode()
+    for name in (
+        USER_AGENT,
+        FORWARDED_FOR,
+        *sources.HEADERS,
+        *(name for name, _ in bots.PREFETCH_HEADERS),
+    )
 )
 
 
@@ -103,15 +114,13 @@ async def _record_view(
     query: bytes,
 ) -> service.Outcome:
     headers = header_map(raw_headers)
-    user_agent = headers.get("user-agent", "")
+    user_agent = headers.get(USER_AGENT, "")
     if bots.is_bot(user_agent) or bots.is_prefetch(headers):
         return service.Outcome.IGNORED
     if sources.is_foreign(headers, ctx.site_origin):
         return service.Outcome.IGNORED
     now = ctx.clock()
-    address = readers.address_group(
-        ctx.client_address.resolve(peer, headers.get("x-forwarded-for"))
-    )
+    address = readers.address_group(ctx.client_address.resolve(peer, headers.get(FORWARDED_FOR)))
     salt = await ctx.salt.get(ctx.recorder.r, now.date())
     secret = ctx.settings.salt_secret
     source = sources.source_of(query, headers, ctx.site_host)
