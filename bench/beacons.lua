@@ -7,7 +7,14 @@
 -- utm_campaign. The cycles (13 agents, 21 referrers, 11 utm slots, N articles) have co-prime
 -- lengths, so the combinations vary.
 --
---   wrk ... -s bench/beacons.lua URL -- <first octet> <articles> <active seconds>
+-- Those few agents and queries would all be answered from the views API's caches (bot
+-- verdicts, device classes, parsed queries). Real traffic has a long tail, so one beacon in
+-- <fresh every> (bench/beacons.py: FRESH_EVERY) carries a User-Agent never seen before (one
+-- of the agents with a unique " Build/<thread>.<n>" suffix: still a browser) and a referrer
+-- host never seen before (a long-tail site, "other"): the bot matcher, the device parser
+-- and the query parser run in full for those, in the measured path.
+--
+--   wrk ... -s bench/beacons.lua URL -- <first octet> <articles> <active seconds> <fresh every>
 --
 -- The client's side of the exactness check (bench/accounting.py): response() counts the
 -- answers whose body says "counted", and done() prints, on one line (HH-ACCOUNTING ...), the
@@ -38,11 +45,12 @@ end
 
 -- Per thread; globals so that done() can read them with thread:get().
 sent, counted, other, drain = 0, 0, 0, 0
-local octet, articles, active, stop_at
+local octet, articles, active, fresh_every, stop_at
 local drain_request, checking
 
 function init(args)
   octet, articles, active = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
+  fresh_every = tonumber(args[4])
   drain_request = wrk.format("GET", "/bench-drain")
   -- wrk 4 calls request() once on its first thread to check the script, and never sends
   -- what it returns: that call must not count as a beacon sent. (Were it ever sent, a
@@ -96,11 +104,16 @@ function request()
                            math.floor(sent / 256) % 256, sent % 256)
   local article = (sent % articles) + 1
   local ref, utm = REFS[sent % #REFS + 1], UTMS[sent % #UTMS + 1]
+  local agent = AGENTS[sent % #AGENTS + 1]
+  if sent % fresh_every == 0 then -- the long tail: never seen before, so no cache helps
+    agent = string.format("%s Build/%d.%d", agent, id, sent)
+    ref = string.format("ref=www.site-%d-%d.example.org", id, sent)
+  end
   local query = ref
   if utm ~= "" then query = (query ~= "" and query .. "&" or "") .. utm end
   local page = SITE .. "/health/bench-" .. article .. (utm ~= "" and "?" .. utm or "")
   return wrk.format("POST", "/api/v1/views/" .. article .. (query ~= "" and "?" .. query or ""), {
-    ["User-Agent"] = AGENTS[sent % #AGENTS + 1],
+    ["User-Agent"] = agent,
     ["X-Forwarded-For"] = ip,
     ["Origin"] = SITE,
     ["Referer"] = page,

@@ -24,13 +24,27 @@ from typing import Any
 import redis
 
 from services.views import buffer
+from services.views.settings import ViewsSettings
 from tests.resources import RedisServer
 
 DAY = date(2026, 3, 10)
 SLICES = 48
+
+
+def _default(name: str) -> Any:
+    """A ViewsSettings field's default (not this shell's HEALTHHUB_* environment)."""
+    return ViewsSettings.model_fields[name].get_default(call_default_factory=True)
+
+
+# The limits and caps the views service runs with unless configured otherwise.
 LIMITS = buffer.Limits(
-    window_seconds=1800, reader_per_minute=120, address_per_minute=600, readers_per_address=8
+    window_seconds=_default("dedupe_window_seconds"),
+    reader_per_minute=_default("rate_limit_per_minute"),
+    address_per_minute=_default("address_rate_limit_per_minute"),
+    readers_per_address=_default("readers_per_address"),
 )
+DOMAINS_CAP: int = _default("referrer_domains_per_day")
+UTM_CAP: int = _default("utm_values_per_day")
 SEARCH = ["google.com"] * 80 + ["bing.com"] * 10 + ["duckduckgo.com"] * 5 + ["ecosia.org"] * 5
 SOCIAL = ["l.facebook.com", "t.co", "reddit.com", "linkedin.com", "pinterest.com", "youtube.com"]
 
@@ -39,23 +53,23 @@ def source(rng: random.Random, long_tail: list[str]) -> tuple[buffer.Dimension, 
     roll = rng.random()
     dims: list[buffer.Dimension] = []
     if roll < 0.45:
-        dims += [("referrer", "search", 0), ("domain", rng.choice(SEARCH), 20)]
+        dims += [("referrer", "search", 0), ("domain", rng.choice(SEARCH), DOMAINS_CAP)]
     elif roll < 0.70:
         dims.append(("referrer", "direct", 0))
     elif roll < 0.82:
-        dims += [("referrer", "social", 0), ("domain", rng.choice(SOCIAL), 20)]
+        dims += [("referrer", "social", 0), ("domain", rng.choice(SOCIAL), DOMAINS_CAP)]
     elif roll < 0.90:
         dims.append(("referrer", "internal", 0))
     else:
         tail = long_tail[min(int(rng.paretovariate(1.1)) - 1, len(long_tail) - 1)]
         dims += [("referrer", "other", 0), ("domain", tail if rng.random() < 0.5 else
-                 rng.choice(long_tail), 20)]  # fmt: skip
+                 rng.choice(long_tail), DOMAINS_CAP)]  # fmt: skip
     device = rng.choices(["desktop", "phone", "tablet"], [38, 55, 7])[0]
     dims.append(("device", device, 0))
     if rng.random() < 0.10:
-        dims += [("utm_source", f"source{rng.randrange(30)}", 10),
-                 ("utm_medium", rng.choice(["email", "social", "cpc"]), 10),
-                 ("utm_campaign", f"campaign{rng.randrange(200)}", 10)]  # fmt: skip
+        dims += [("utm_source", f"source{rng.randrange(30)}", UTM_CAP),
+                 ("utm_medium", rng.choice(["email", "social", "cpc"]), UTM_CAP),
+                 ("utm_campaign", f"campaign{rng.randrange(200)}", UTM_CAP)]  # fmt: skip
     return tuple(dims)
 
 
@@ -124,8 +138,8 @@ def measure(quick: bool = False) -> dict[str, Any]:
         "dims_keys": len(dims_keys),
         "dims_mb": round(dims_bytes / 2**20, 1),
         "dims_max_fields": max_fields,
-        # 20 domains + 3 x 10 utm values + one counter per capped dimension (4)
-        "dims_fields_cap": 20 + 3 * 10 + 4,
+        # the domains + 3 x the utm values + one counter per capped dimension (4)
+        "dims_fields_cap": DOMAINS_CAP + 3 * UTM_CAP + 4,
         "peak_buffer_fields": peak_buffer_fields,
     }
 

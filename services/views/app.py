@@ -100,7 +100,13 @@ def create_app(
 
     add_health_routes(app, db_ready, redis_ready)
     install_observability(
-        app, "views", metrics.producer(lambda: app.state.db, settings.views_redis_url)
+        app,
+        "views",
+        metrics.producer(
+            lambda: app.state.db,
+            settings.views_redis_url,
+            lambda: app.state.beacon.outcomes if hasattr(app.state, "beacon") else {},
+        ),
     )
     # Analytics first: /{id}/breakdown and /{id}/daily.csv before the counts' /{id} routes.
     app.include_router(analytics_router)

@@ -9,8 +9,9 @@ is counted once.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.views import bots, buffer, devices, readers, service, sources
@@ -28,6 +29,9 @@ class BeaconContext:
     salt: service.DailySalt
     client_address: readers.ClientAddress
     recorder: service.ViewRecorder
+    # Beacons and pixels this process has answered, by outcome (the views API's /metrics:
+    # healthhub_views_beacons); a dict increment, not to slow the hot path.
+    outcomes: Counter[service.Outcome] = field(default_factory=Counter)
 
     # Worked out once per process (cached_property writes the instance's __dict__, which a
     # frozen dataclass allows): parsing the URL on every beacon cost more than hashing.
@@ -41,11 +45,22 @@ class BeaconContext:
         return host.removeprefix("www.")
 
 
-# The only headers the rules read. A browser sends a dozen more (Accept, Accept-Language,
-# Sec-CH-UA ...); decoding them all was the largest share of the beacon's own Python work.
+# The request headers record_view reads itself; sources.HEADERS and bots.PREFETCH_HEADERS
+# are those the other rules read, each defined next to its rules.
+USER_AGENT = "user-agent"
+FORWARDED_FOR = "x-forwarded-for"
+# The only headers the rules read, built from those names (a rule that reads a header not
+# named there would see it absent: tests/views/test_wanted_headers.py reads the rules'
+# source to check). A browser sends a dozen more (Accept, Accept-Language, Sec-CH-UA ...);
+# decoding them all was the largest share of the beacon's own Python work.
 WANTED_HEADERS = frozenset(
-    {b"user-agent", b"x-forwarded-for", b"origin", b"referer", b"sec-fetch-site"}
-    | {name.encode() for name, _ in bots.PREFETCH_HEADERS}
+    name.encode()
+    for name in (
+        USER_AGENT,
+        FORWARDED_FOR,
+        *sources.HEADERS,
+        *(name for name, _ in bots.PREFETCH_HEADERS),
+    )
 )
 
 
@@ -82,16 +97,30 @@ async def record_view(
     raw_headers: RawHeaders,
     query: bytes = b"",
 ) -> service.Outcome:
+    """Judge and record one beacon or pixel; its outcome, also counted in ctx.outcomes."""
+    outcome = await _record_view(
+        ctx, article_id=article_id, peer=peer, raw_headers=raw_headers, query=query
+    )
+    ctx.outcomes[outcome] += 1
+    return outcome
+
+
+async def _record_view(
+    ctx: BeaconContext,
+    *,
+    article_id: int,
+    peer: str | None,
+    raw_headers: RawHeaders,
+    query: bytes,
+) -> service.Outcome:
     headers = header_map(raw_headers)
-    user_agent = headers.get("user-agent", "")
+    user_agent = headers.get(USER_AGENT, "")
     if bots.is_bot(user_agent) or bots.is_prefetch(headers):
         return service.Outcome.IGNORED
     if sources.is_foreign(headers, ctx.site_origin):
         return service.Outcome.IGNORED
     now = ctx.clock()
-    address = readers.address_group(
-        ctx.client_address.resolve(peer, headers.get("x-forwarded-for"))
-    )
+    address = readers.address_group(ctx.client_address.resolve(peer, headers.get(FORWARDED_FOR)))
     salt = await ctx.salt.get(ctx.recorder.r, now.date())
     secret = ctx.settings.salt_secret
     source = sources.source_of(query, headers, ctx.site_host)

@@ -91,9 +91,14 @@ class ViewsAPI(FastAPI):
                     retry_after=2,
                 )
             return True
-        except Exception:  # a bug: answered like FastAPI's handler would, and logged
+        except Exception:  # a bug: logged, and answered like FastAPI's handler would
             log.exception("beacon failed on %s %s", method, scope["path"])
-            await _problem(send, scope, 500, "An unexpected error occurred; it has been logged.")
+            if pixel:  # the image regardless, as above
+                await _send(send, 200, _PIXEL_HEADERS, PIXEL)
+            else:
+                await _problem(
+                    send, scope, 500, "An unexpected error occurred; it has been logged."
+                )
             return True
         if pixel:
             await _send(send, 200, _PIXEL_HEADERS, PIXEL)

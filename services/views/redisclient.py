@@ -7,6 +7,12 @@ the views API under load that packer was the largest single cost of the beacon p
 connections here pack with redis-py's own hiredis serializer (the one its synchronous client
 uses), and are otherwise redis-py's connections, unchanged (TCP, TLS or Unix socket, as the
 URL says).
+
+redis-py imports hiredis only when it is a version it supports (``redis.utils.
+HIREDIS_AVAILABLE``; 3.2 or newer at the time of writing); otherwise its hiredis serializer
+would fail on the first command (the module it calls was never imported). So hiredis packing
+is used only when redis-py says hiredis is available, and the connections are redis-py's own,
+packing in Python, when it is not.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.connection import HiredisRespSerializer
+from redis.utils import HIREDIS_AVAILABLE
 
 
 class _HiredisPacking:
@@ -25,9 +32,11 @@ class _HiredisPacking:
         return packed
 
 
-def client(url: str, **kwargs: Any) -> aioredis.Redis:
-    """Like ``redis.asyncio.Redis.from_url(url, **kwargs)``, with hiredis packing."""
+def client(url: str, *, hiredis: bool | None = None, **kwargs: Any) -> aioredis.Redis:
+    """Like ``redis.asyncio.Redis.from_url(url, **kwargs)``, with hiredis packing when
+    ``hiredis`` (by default: when redis-py has imported hiredis)."""
     pool = aioredis.ConnectionPool.from_url(url, **kwargs)
-    base = pool.connection_class
-    pool.connection_class = type(f"Hiredis{base.__name__}", (_HiredisPacking, base), {})
+    if HIREDIS_AVAILABLE if hiredis is None else hiredis:
+        base = pool.connection_class
+        pool.connection_class = type(f"Hiredis{base.__name__}", (_HiredisPacking, base), {})
     return aioredis.Redis.from_pool(pool)

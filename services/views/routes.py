@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Annotated, Literal
 
@@ -23,6 +24,7 @@ from services.views.schemas import (
 from shared.contracts import SLUG_PATTERN
 from shared.problems import Problem
 
+log = logging.getLogger("healthhub.views.routes")
 router = APIRouter(prefix="/api/v1/views", tags=["views"])
 
 
@@ -114,7 +116,10 @@ async def post_beacon(article_id: ArticleId, request: Request) -> Response | Bea
     responses={200: {"content": {"image/gif": {}}}},
 )
 async def pixel(article_id: ArticleId, request: Request) -> Response:
-    await _record(request, article_id)
+    try:
+        await _record(request, article_id)
+    except Exception:  # Redis down, or a bug: logged, and the image all the same
+        log.exception("pixel failed for article %s", article_id)
     # Always the image: a broken-image icon on the page would help nobody.
     return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
 

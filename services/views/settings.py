@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 
@@ -70,12 +71,28 @@ class ViewsSettings(BaseServiceSettings):
         self.views_database_url = normalise_database_url(
             self.views_database_url or self.default_sqlite_url("views")
         )
-        self.site_url = self.site_url.rstrip("/")
+        self.site_url = _checked_site_url(self.site_url)
         self.editor_token_hashes = [h.strip().lower() for h in self.editor_token_hashes]
         if self.environment == "production":
             require_secret("HEALTHHUB_SALT_SECRET", self.salt_secret)
             require_database_password("HEALTHHUB_VIEWS_DATABASE_URL", self.views_database_url)
         return self
+
+
+def _checked_site_url(url: str) -> str:
+    """HEALTHHUB_SITE_URL without its trailing slash; an error unless it is an http(s) URL
+    with a host (beacons are judged against its origin: a typo would count no one)."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - parsing the port raises on a bad one
+    except ValueError as exc:
+        raise ValueError(f"HEALTHHUB_SITE_URL is not a URL: {exc}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            "HEALTHHUB_SITE_URL must be an http:// or https:// URL with a host, "
+            f"like https://health.example.org (got {url!r})"
+        )
+    return url.strip().rstrip("/")
 
 
 @lru_cache

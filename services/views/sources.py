@@ -40,6 +40,11 @@ SOCIAL_HOSTS = frozenset(
      "quora.com", "tumblr.com", "telegram.org", "t.me", "whatsapp.com", "snapchat.com",
      "weibo.com", "news.ycombinator.com", "flipboard.com", "nextdoor.com"}
 )  # fmt: skip
+# The request headers these rules read (beacon.WANTED_HEADERS is built from them).
+SEC_FETCH_SITE = "sec-fetch-site"
+ORIGIN = "origin"
+REFERER = "referer"
+HEADERS = (SEC_FETCH_SITE, ORIGIN, REFERER)
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
 _GENERIC_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"})
 
@@ -70,15 +75,25 @@ def origin_of(url: str) -> str | None:
 def is_foreign(headers: dict[str, str], site_origin: str) -> bool:
     """True when the request was made by a page that is not ours: Sec-Fetch-Site says
     cross-site (or "none": typed into the address bar, not sent by a page), or the
-    Origin/Referer names another origin. Absent headers are no evidence either way
-    (older browsers, privacy settings), so such a request is judged by the other rules."""
-    fetch_site = headers.get("sec-fetch-site")
-    if fetch_site is not None and fetch_site.strip().lower() in ("cross-site", "none"):
-        return True
-    origin = headers.get("origin")
+    Origin/Referer names another origin.
+
+    ``Sec-Fetch-Site: same-site`` also covers a sibling sub-domain (anything under the same
+    registrable domain), so when Sec-Fetch-Site is present and not "same-origin" the request
+    counts only if its Origin (the beacon's POST) or, without one, its Referer (the pixel)
+    names our origin: a sibling page that sends neither (``referrerpolicy=no-referrer``) is
+    not counted. Without Sec-Fetch-Site, absent headers are no evidence either way (older
+    browsers, privacy settings), so such a request is judged by the other rules."""
+    fetch_site = headers.get(SEC_FETCH_SITE)
+    needs_evidence = False
+    if fetch_site is not None:
+        site = fetch_site.strip().lower()
+        if site in ("cross-site", "none"):
+            return True
+        needs_evidence = site != "same-origin"
+    origin = headers.get(ORIGIN)
     if origin is not None and origin.strip() not in ("", "null"):
         return origin != site_origin and origin_of(origin) != site_origin
-    referer = headers.get("referer")
+    referer = headers.get(REFERER)
     if referer:
         # A page of ours, spelled as its own origin plus a path, needs no URL parsing: what
         # follows the origin is "/", so neither a port, a user name nor another host can.
@@ -88,7 +103,7 @@ def is_foreign(headers: dict[str, str], site_origin: str) -> bool:
         ):
             return False
         return origin_of(referer) != site_origin
-    return False
+    return needs_evidence
 
 
 def _clean(value: str) -> str:
@@ -136,7 +151,7 @@ def _utm(params: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
 def source_of(query: bytes, headers: dict[str, str], site_host: str) -> Source:
     """The source of one view from the beacon's query and headers."""
     source = _source_of_query(query, site_host)
-    referer = headers.get("referer", "")
+    referer = headers.get(REFERER, "")
     if not source.utm and "utm_" in referer:
         try:
             utm = _utm(parse_qs(urlsplit(referer).query))

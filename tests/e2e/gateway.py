@@ -52,8 +52,10 @@ def write_nginx_config(
     pages: str,
     articles: str,
     views: list[str],
+    edge_proxy: str = "127.0.0.1/32",
 ) -> Path:
-    """Fill the compose template (several views upstreams, as `--scale views-api=N` gives)."""
+    """Fill the compose template (several views upstreams, as `--scale views-api=N` gives);
+    ``edge_proxy`` is the load balancer in front (compose's default: none)."""
     prefix.mkdir(parents=True, exist_ok=True)
     values = {
         "HEALTHHUB_GATEWAY_PORT": f"127.0.0.1:{port}",
@@ -61,6 +63,7 @@ def write_nginx_config(
         "HEALTHHUB_PAGES_UPSTREAM": pages,
         "HEALTHHUB_ARTICLES_UPSTREAM": articles,
         "HEALTHHUB_VIEWS_UPSTREAM": views[0],
+        "HEALTHHUB_EDGE_PROXY": edge_proxy,
     }
     # What the nginx image's envsubst does with NGINX_ENVSUBST_FILTER=HEALTHHUB_: only our
     # variables are replaced; nginx's own ($uri, $host...) stay.

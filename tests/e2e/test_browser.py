@@ -114,9 +114,12 @@ def test_two_loads_with_javascript_and_one_without_count_as_the_definition_says(
     minutes, by the script's beacon or, without JavaScript, by the <noscript> pixel.
 
     So: reader A loads the page twice with JavaScript: two beacons, the first counted, the
-    second a duplicate: 1 view. Reader B (another browser on the same address: two readers,
-    well under the cap of 8 per address) loads it once without JavaScript: the pixel,
-    counted: 2 views. The total is exactly 2, and stays 2."""
+    second a duplicate: 1 view; then once more with JavaScript off (same browser, same
+    User-Agent): the pixel, a duplicate too. Reader B (another browser on the same address:
+    two readers, well under the cap of 8 per address) loads it once without JavaScript: the
+    pixel, counted: 2 views. The total is exactly 2, and stays 2; and the views service
+    itself says it answered all four requests (one not sent or cut off by the browser would
+    leave the total at 2 too), two counted and two duplicates."""
     stack.cli("seed")  # the sample site's categories (idempotent)
     article = create_and_publish(stack, stack.token(), slug="browser-counts")
     path, article_id = str(article["path"]), int(str(article["id"]))
@@ -153,13 +156,26 @@ def test_two_loads_with_javascript_and_one_without_count_as_the_definition_says(
         finally:
             context.close()
 
+    before = answered(stack)
     load("A", READER_UA, javascript=True, times=2)
+    load("A", READER_UA, javascript=False, times=1)
     load("B", PHONE_UA, javascript=False, times=1)
 
     # What each load sent: A's script sent a beacon per load (and read the count, a GET of
-    # the counts API) and never loaded the pixel; B's page loaded the pixel, sent no beacon.
-    assert [m for m in sent["A"] if m != ("GET", beacon)] == [("POST", beacon)] * 2
+    # the counts API) and never loaded the pixel, which A's load without JavaScript did;
+    # B's page loaded the pixel, sent no beacon.
+    assert [m for m in sent["A"] if m != ("GET", beacon)] == [("POST", beacon)] * 2 + [
+        ("GET", pixel)
+    ]
     assert sent["B"] == [("GET", pixel)]
+    # Server-side, every one of the four arrived and was judged (the views API process's
+    # own count of its answers, by outcome).
+    delta = wait_for(
+        "the views service to answer all four",
+        lambda: sum((d := since(before, answered(stack))).values()) >= 4 and d,
+        timeout=20,
+    )
+    assert delta == {"counted": 2, "duplicate": 2}, delta
 
     # Counted: A once (the second beacon is a duplicate), B once. Wait until the flusher
     # has applied both, then until no view is left in Redis for any later flush to add.
@@ -182,3 +198,17 @@ def test_two_loads_with_javascript_and_one_without_count_as_the_definition_says(
         views_redis.close()
     counts = httpx.get(api, timeout=5).json()
     assert (counts["total"], counts["today"]) == (2, 2), counts
+
+
+def answered(stack: Stack) -> dict[str, float]:
+    """healthhub_views_beacons{outcome} of the stack's views API process."""
+    text = httpx.get(f"{stack.views}/metrics", timeout=5).text
+    return {
+        line.split('"')[1]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("healthhub_views_beacons_total{")
+    }
+
+
+def since(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {k: v - before.get(k, 0.0) for k, v in after.items() if v != before.get(k, 0.0)}

@@ -21,6 +21,10 @@ from tests.resources import free_port
 
 pytestmark = pytest.mark.e2e
 
+# The load balancer in front of the gateway, as a second loopback address the tests connect
+# from (Linux routes all of 127.0.0.0/8 to this host); 127.0.0.1 is any other client.
+EDGE = "127.0.0.2"
+
 
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[tuple[Stack, str]]:
@@ -42,6 +46,7 @@ def gateway() -> Iterator[tuple[Stack, str]]:
             pages=f"127.0.0.1:{settings.pages_port}",
             articles=f"127.0.0.1:{settings.articles_port}",
             views=[f"127.0.0.1:{settings.views_port}", f"127.0.0.1:{views2_port}"],
+            edge_proxy=f"{EDGE}/32",
         )
         return [
             ProcessSpec(
@@ -257,3 +262,56 @@ def test_the_content_api_is_rate_limited_through_the_gateway(gateway: tuple[Stac
                 assert int(r.headers["retry-after"]) >= 1
                 break
     assert codes[-1] == 429 and set(codes[:-1]) == {200}, codes
+
+
+def test_behind_a_trusted_edge_each_reader_is_attributed_to_its_own_address(
+    gateway: tuple[Stack, str],
+) -> None:
+    """Behind a TLS load balancer every connection comes from the balancer: the gateway must
+    take the client from the balancer's X-Forwarded-For, or the per-address cap would hold
+    the whole site to HEALTHHUB_READERS_PER_ADDRESS readers per article. From any other peer
+    the header is not believed."""
+    stack, base = gateway
+    auth = {"Authorization": f"Bearer {stack.token()}"}
+    edge = httpx.Client(
+        base_url=base, timeout=10, transport=httpx.HTTPTransport(local_address=EDGE)
+    )
+    with edge, httpx.Client(base_url=base, timeout=10) as direct:
+        created = direct.post(
+            "/api/v1/articles",
+            json={"title": "Behind the edge", "category": "health", "slug": "behind-the-edge",
+                  "body": "Text.\n"},
+            headers=auth,
+        )  # fmt: skip
+        assert created.status_code == 201, created.text
+        article = created.json()["id"]
+        assert direct.post(f"/api/v1/articles/{article}/publish", headers=auth).status_code == 200
+        beacon = f"/api/v1/views/{article}"
+
+        def status(client: httpx.Client, reader: int, forwarded: str) -> str:
+            r = client.post(
+                beacon,
+                headers={
+                    "User-Agent": f"Mozilla/5.0 (edge reader {reader}) Firefox/130.0",
+                    "X-Forwarded-For": forwarded,
+                },
+            )
+            assert r.status_code == 202, r.text
+            return str(r.json()["status"])
+
+        wait_for(
+            "the views service to know the article",
+            lambda: direct.post(beacon, headers={"User-Agent": "Mozilla/5.0"}).status_code != 404,
+        )
+        cap = 8  # HEALTHHUB_READERS_PER_ADDRESS's default, as test_every_flow_... shows
+        # Client A behind the edge, with a hop it wrote itself in front (a different one each
+        # time): the edge appended A's address, and that is the one that counts.
+        a = [status(edge, i, f"203.0.113.{i}, 198.51.100.20") for i in range(cap + 2)]
+        assert a == ["counted"] * cap + ["capped"] * 2
+        # Client B behind the same edge is a reader of its own, not capped with A.
+        assert status(edge, 100, "198.51.100.21") == "counted"
+        # Not from the edge: the header is not believed. Were it, A's readers would be capped;
+        # they count under this peer's own address instead (which has no readers of this
+        # article but the one the wait above made).
+        assert status(direct, 200, "198.51.100.20") == "counted"
+        assert status(direct, 201, "198.51.100.20") == "counted"

@@ -231,3 +231,25 @@ def test_counts_flow_from_beacons_to_the_counts_api(settings: ViewsSettings) -> 
         "last_7_days": 3,
         "last_30_days": 3,
     }
+
+
+def test_metrics_count_what_each_beacon_was_answered(
+    settings: ViewsSettings, fast_path: bool
+) -> None:
+    """healthhub_views_beacons{outcome}: what this process did with each beacon or pixel,
+    duplicates included (tests/e2e/test_browser.py proves with it that none went missing)."""
+    with views_client(settings, fast_path=fast_path) as client:
+        assert beacon(client, 1) == 202
+        assert beacon(client, 1) == 202  # a duplicate
+        assert client.get("/api/v1/views/1/pixel.gif", headers={"User-Agent": BROWSER}).content
+        assert beacon(client, 1, ua="curl/8.5.0") == 204
+        assert beacon(client, 999) == 404
+        text = client.get("/metrics").text
+    found = {
+        line.split('"')[1]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("healthhub_views_beacons_total{")
+    }
+    assert found == {
+        "counted": 1, "duplicate": 2, "unknown": 1, "rate_limited": 0, "capped": 0, "ignored": 1,
+    }  # fmt: skip

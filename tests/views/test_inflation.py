@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from pydantic import ValidationError
 
 from services.views.pixel import PIXEL
 from services.views.settings import ViewsSettings
@@ -115,6 +116,11 @@ def test_one_address_is_rate_limited_whatever_agents_it_sends(
         {"Origin": "http://127.0.0.1:8001"},  # another port is another origin
         {"Referer": "https://farm.example/embed.html"},
         {"Sec-Fetch-Site": "same-site", "Referer": "https://farm.example/page"},
+        # A sibling sub-domain's page with referrerpolicy=no-referrer: same-site, and no
+        # Origin or Referer to show it is ours.
+        {"Sec-Fetch-Site": "same-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "null"},
+        {"Sec-Fetch-Site": "something-new"},  # not "same-origin": evidence needed too
         # Spelled to start like our origin (the referer check's shortcut must not take them).
         {"Referer": SITE + "0/page"},  # port 80000: no origin at all
         {"Referer": SITE + "@farm.example/page"},  # a user name; the host is farm.example
@@ -139,6 +145,8 @@ def test_beacons_and_pixels_from_other_sites_are_answered_not_counted(
     [
         {"Sec-Fetch-Site": "same-origin", "Origin": SITE, "Referer": SITE + "/health/a"},
         {"Sec-Fetch-Site": "same-site", "Origin": SITE},  # views on another port, same site
+        {"Sec-Fetch-Site": "same-site", "Referer": SITE + "/health/a"},  # the pixel, likewise
+        {"Sec-Fetch-Site": "same-origin"},  # the browser itself vouches for the origin
         {"Referer": SITE + "/health/a?utm_source=x"},  # an image request: no Origin
         {"Origin": "null"},  # a privacy setting, no evidence either way
         {},  # an older browser sends none of them
@@ -169,3 +177,31 @@ def test_a_reader_whose_page_sends_beacon_and_pixel_is_counted_once(
         # A reader without JavaScript loads the page twice: still once in the window.
         client.get("/api/v1/views/1/pixel.gif", headers=page)
     assert accepted(settings) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["health.example.org", "ftp://health.example.org", "https://", "https:///health",
+     "javascript:alert(1)", "https://health.example.org:99999", "//health.example.org", ""],
+)  # fmt: skip
+def test_a_site_url_that_is_not_http_with_a_host_fails_at_startup(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """Beacons are judged against the site's origin: a malformed HEALTHHUB_SITE_URL would
+    silently count no one, so the service refuses to start with it."""
+    monkeypatch.setenv("HEALTHHUB_SITE_URL", url)
+    with pytest.raises(ValidationError, match="HEALTHHUB_SITE_URL"):
+        ViewsSettings()
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [("https://health.example.org/", "https://health.example.org"),
+     ("HTTP://127.0.0.1:8080", "HTTP://127.0.0.1:8080"),
+     ("https://[2001:db8::1]/", "https://[2001:db8::1]")],
+)  # fmt: skip
+def test_a_good_site_url_is_kept_without_its_trailing_slash(
+    monkeypatch: pytest.MonkeyPatch, url: str, kept: str
+) -> None:
+    monkeypatch.setenv("HEALTHHUB_SITE_URL", url)
+    assert ViewsSettings().site_url == kept

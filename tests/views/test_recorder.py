@@ -4,16 +4,19 @@ a lost script cache is reloaded, and a Redis outage is a 503, never a 500 (real 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 import redis.asyncio as aioredis
 
 from services.views import buffer, service
+from services.views.pixel import PIXEL
 from services.views.settings import ViewsSettings
 from tests.helpers import assert_problem
 from tests.resources import free_port
-from tests.views.builders import BROWSER, T0, accepted, learn, snapshot, views_client
+from tests.views.builders import BROWSER, T0, Clock, accepted, learn, snapshot, views_client
 from tests.views.builders import views_redis as redis_of
 
 
@@ -21,6 +24,11 @@ def limits(rate: int) -> buffer.Limits:
     return buffer.Limits(
         window_seconds=1800, reader_per_minute=rate, address_per_minute=10**6, readers_per_address=8
     )
+
+
+@pytest.fixture(params=[True, False], ids=["fast-path", "fastapi-route"])
+def fast_path(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
 
 
 @pytest.fixture
@@ -134,3 +142,47 @@ def test_views_of_two_days_go_to_two_day_buckets(settings: ViewsSettings) -> Non
         "1:2026-03-10": 1,
         "1:2026-03-11": 1,
     }
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@dataclass
+class BrokenClock(Clock):
+    """A clock that raises once broken: an error no rule expects, in the middle of a beacon."""
+
+    broken: bool = False
+
+    def __call__(self) -> datetime:
+        if self.broken:
+            raise RuntimeError("clock broke")
+        return super().__call__()
+
+
+def test_an_unexpected_error_still_answers_the_pixel_and_is_logged(
+    settings: ViewsSettings, fast_path: bool
+) -> None:
+    records = _Records()
+    logger = logging.getLogger("healthhub.views")
+    logger.addHandler(records)
+    clock = BrokenClock()
+    try:
+        with views_client(settings, clock, fast_path=fast_path) as client:
+            clock.broken = True
+            pixel = client.get("/api/v1/views/1/pixel.gif", headers={"User-Agent": BROWSER})
+            assert pixel.status_code == 200
+            assert pixel.content == PIXEL
+            assert pixel.headers["content-type"] == "image/gif"
+            # The beacon's caller can read an answer: there, it stays a logged 500.
+            assert_problem(client.post("/api/v1/views/1", headers={"User-Agent": BROWSER}), 500)
+    finally:
+        logger.removeHandler(records)
+    errors = [r for r in records.records if r.exc_info and "clock broke" in str(r.exc_info[1])]
+    assert len(errors) >= 1 + fast_path  # the pixel's (and the fast path's beacon's) error
+    assert accepted(settings) == 0
