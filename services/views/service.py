@@ -14,7 +14,7 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, OutOfMemoryError, ResponseError
+from redis.exceptions import NoScriptError, OutOfMemoryError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.orm import Session
 
@@ -140,6 +140,10 @@ class ViewRecorder:
                     # sent into the same silence.
                     batch, self._pending = batch + self._pending, []
                     results = [exc] * len(batch)
+                elif isinstance(exc, RedisError):  # an answer (an error): Redis is not frozen
+                    self.breaker.answered()
+                else:  # a bug: no news of Redis, but the probe (if this was it) is over
+                    self.breaker.released()
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():  # the request went away meanwhile
                     continue

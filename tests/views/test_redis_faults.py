@@ -4,6 +4,7 @@ until it answers again; a full one (maxmemory, noeviction) is a 503, never a 500
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
@@ -11,13 +12,17 @@ from collections.abc import Iterator
 
 import pytest
 import redis
+import redis.asyncio as aioredis
 from fastapi.testclient import TestClient
+from redis.exceptions import ResponseError
 
+from services.views import buffer, service
 from services.views.settings import ViewsSettings
+from shared.breaker import Breaker
 from tests.e2e.stack import wait_for
 from tests.helpers import assert_problem
 from tests.resources import RedisServer
-from tests.views.builders import BROWSER, learn, snapshot, views_client
+from tests.views.builders import BROWSER, T0, learn, snapshot, views_client
 
 TIMEOUT = 0.4
 
@@ -92,3 +97,34 @@ def test_a_full_views_redis_is_a_503_with_retry_after_not_a_500(
             admin.config_set("maxmemory", 0)
         assert beacon(client, "192.0.2.3")[0] == 202
     admin.close()
+
+
+def test_a_probe_that_redis_answers_with_an_error_closes_the_breaker(
+    own_redis: RedisServer,
+) -> None:
+    """The half-open probe ends however it ends: an error answer (here a reload of the script
+    cache the Redis user may not run) proves Redis answers, so the breaker closes."""
+
+    async def scenario() -> None:
+        admin = aioredis.Redis.from_url(own_redis.url)
+        await admin.acl_setuser(
+            "noscript", enabled=True, passwords=["+pw"], keys=["*"], commands=["+@all", "-script"]
+        )
+        host_port = own_redis.url.removeprefix("redis://")
+        r = aioredis.Redis.from_url(f"redis://noscript:pw@{host_port}")
+        breaker = Breaker(cooldown=0.0)
+        limits = buffer.Limits(
+            window_seconds=1800, reader_per_minute=10, address_per_minute=10, readers_per_address=8
+        )
+        recorder = service.ViewRecorder(r, limits=limits, breaker=breaker)
+        try:
+            breaker.failed()  # as after a timeout: the next beacon is the probe
+            with pytest.raises(ResponseError):  # NOSCRIPT, then SCRIPT LOAD: NOPERM
+                await recorder.record(article_id=1, reader="a", address="a", now=T0)
+            assert not breaker.is_open
+            assert breaker.allows()
+        finally:
+            await r.aclose()
+            await admin.aclose()
+
+    asyncio.run(scenario())
