@@ -92,7 +92,7 @@ async def record_view(
     address = readers.address_group(
         ctx.client_address.resolve(peer, headers.get("x-forwarded-for"))
     )
-    salt = await ctx.salt.get(ctx.recorder.r, now.date())
+    salt = await ctx.salt.get(ctx.recorder.r, now.date(), ctx.recorder.breaker)
     secret = ctx.settings.salt_secret
     source = sources.source_of(query, headers, ctx.site_host)
     return await ctx.recorder.record(

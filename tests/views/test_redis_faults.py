@@ -99,6 +99,26 @@ def test_a_full_views_redis_is_a_503_with_retry_after_not_a_500(
     admin.close()
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_process_without_todays_salt_asks_a_frozen_redis_once_then_refuses_at_once(
+    settings: ViewsSettings, own_redis: RedisServer
+) -> None:
+    """A fresh process (no salt cached): the salt lookup is behind the breaker too."""
+    assert own_redis.proc is not None
+    with views_client(settings) as client:
+        os.kill(own_redis.proc.pid, signal.SIGSTOP)
+        try:
+            first = beacon(client, "192.0.2.2")
+            second = beacon(client, "192.0.2.3")
+        finally:
+            os.kill(own_redis.proc.pid, signal.SIGCONT)
+        assert first[0] == 503 and first[1] >= TIMEOUT  # the salt lookup waited
+        assert second[0] == 503 and second[2]["retry-after"] == "2"
+        assert second[1] < TIMEOUT, second  # refused by the open breaker, not by a timeout
+        n = iter(range(20, 250))
+        wait_for("a counted beacon", lambda: beacon(client, f"192.0.2.{next(n)}")[0] == 202, 10)
+
+
 def test_a_probe_that_redis_answers_with_an_error_closes_the_breaker(
     own_redis: RedisServer,
 ) -> None:
