@@ -97,15 +97,32 @@ class BeaconLoad:
         return [a for a in self.answers if a.status != 202]
 
 
-def resend(url: str, answers: Iterable[Answer]) -> dict[str, int]:
-    """Send each reader's beacon again; how many answered counted / duplicate / other."""
-    tally = {"counted": 0, "duplicate": 0, "other": 0}
+@dataclass(frozen=True)
+class Resent:
+    """What resending answered: ``counted`` the first beacons that had not been counted
+    (for acknowledged ones: lost), ``duplicate`` those that had, ``other`` anything else."""
+
+    counted: list[Answer]
+    duplicate: list[Answer]
+    other: list[Answer]
+
+    def tally(self) -> dict[str, int]:
+        return {
+            "counted": len(self.counted),
+            "duplicate": len(self.duplicate),
+            "other": len(self.other),
+        }
+
+
+def resend(url: str, answers: Iterable[Answer]) -> Resent:
+    """Send each reader's beacon again; which first beacons the resend found counted or not."""
+    found: dict[str, list[Answer]] = {"counted": [], "duplicate": [], "other": []}
     with httpx.Client(timeout=10) as client:
         for a in answers:
             again = send_beacon(client, url, a.reader)
             key = again.outcome if again.outcome in ("counted", "duplicate") else "other"
-            tally[key] += 1
-    return tally
+            found[key].append(a)
+    return Resent(found["counted"], found["duplicate"], found["other"])
 
 
 def total_of(url: str) -> int:
