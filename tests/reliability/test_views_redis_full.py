@@ -28,7 +28,7 @@ HEADROOM = 512 * 1024
 def views_redis() -> Iterator[RedisServer]:
     server = RedisServer.launch()
     yield server
-    server.stop()
+    server.close()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ def own_redis() -> Iterator[RedisServer]:
     yield server
     if server.proc is not None:
         os.kill(server.proc.pid, signal.SIGCONT)
-    server.stop()
+    server.close()
 
 
 @pytest.fixture
