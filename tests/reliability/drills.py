@@ -13,10 +13,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +174,8 @@ def record(
     RESULTS.mkdir(exist_ok=True)
     data = {
         "drill": drill,
+        "commit": source_commit(),
+        "recorded_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "scenario": scenario,
         "does": does,
         "checks": checks,
@@ -179,6 +183,24 @@ def record(
         "measured": measured,
     }
     (RESULTS / f"{drill}.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def source_commit() -> str:
+    """The commit the drill ran (git rev-parse HEAD), "+changes" when tracked files other
+    than the drill records and the doc they make differ from it."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=RESULTS.parent, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    commit = git("rev-parse", "--short=12", "HEAD")
+    changed = [
+        line[3:]
+        for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
+        if not line[3:].startswith(("tests/reliability/results/", "docs/reliability.md"))
+    ]
+    return f"{commit}+changes" if changed else commit
 
 
 def ms(seconds: float) -> str:
