@@ -196,9 +196,9 @@ def source_commit() -> str:
 
     commit = git("rev-parse", "--short=12", "HEAD")
     changed = [
-        line[3:]
-        for line in git("status", "--porcelain", "--untracked-files=no").splitlines()
-        if not line[3:].startswith(("tests/reliability/results/", "docs/reliability.md"))
+        path
+        for path in git("diff", "--name-only", "HEAD").splitlines()
+        if not path.startswith(("tests/reliability/results/", "docs/reliability.md"))
     ]
     return f"{commit}+changes" if changed else commit
 
