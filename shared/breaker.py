@@ -6,6 +6,9 @@ After a failure the breaker is open for ``cooldown`` seconds: callers fail at on
 waiting. Then ONE caller is let through as a probe (the others still fail at once while it is
 out); its success closes the breaker, its failure opens it again. So while the service is
 frozen, at most one call per cooldown pays the timeout, and the rest answer immediately.
+A call that ends some other way (the service answered with an error, or a bug raised) must
+still end its probe: ``answered()`` (the service answered: it is not frozen) or
+``released()`` (nothing learnt: the next caller probes), or the breaker would stay open.
 Single-threaded use (one asyncio loop) needs no lock: every method is a few assignments.
 """
 
@@ -41,4 +44,14 @@ class Breaker:
 
     def succeeded(self) -> None:
         self._open_until = 0.0
+        self._probing = False
+
+    def answered(self) -> None:
+        """The service answered, even with an error (a script error, out of memory): it is
+        not frozen, so the breaker closes."""
+        self.succeeded()
+
+    def released(self) -> None:
+        """The call ended without telling whether the service answers (a bug raised before
+        or after the round trip): the probe is over, the breaker stays as it was."""
         self._probing = False

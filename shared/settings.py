@@ -39,12 +39,13 @@ def require_secret(name: str, value: str, min_length: int = MIN_SECRET_LENGTH) -
         raise ValueError(problem)
 
 
-def require_database_password(name: str, url: str) -> None:
-    """A production database URL with a password must carry a real one (POSTGRES_PASSWORD
-    ends up here in compose). A URL without one (socket or certificate auth) is left alone."""
+def require_database_password(name: str, url: str, variable: str) -> None:
+    """A production database URL with a password must carry a real one: ``variable`` is
+    where it comes from in compose (each service's own role: ARTICLES_DB_PASSWORD, ...). A
+    URL without one (socket or certificate auth) is left alone."""
     password = urlsplit(url).password
     if password is not None:
-        require_secret(f"the password in {name} (POSTGRES_PASSWORD)", password, MIN_PASSWORD_LENGTH)
+        require_secret(f"the password in {name} ({variable})", password, MIN_PASSWORD_LENGTH)
 
 
 def require_redis_password(name: str, url: str) -> None:

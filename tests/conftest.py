@@ -53,7 +53,7 @@ def redis_url() -> Iterator[str]:
         return
     server = RedisServer.launch()
     yield server.url
-    server.stop()
+    server.close()
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,12 @@ class RedisServer:
             self.proc.wait(10)
         self.proc = None
 
+    def close(self) -> None:
+        """Stop it for good and remove its data directory (stop() and kill() keep the data,
+        so start() loads it again, as the crash drill needs)."""
+        self.stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
     def kill(self) -> None:
         """SIGKILL: a crash, with no chance to write anything more to the append-only file."""
         if self.proc is not None:

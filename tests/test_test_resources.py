@@ -15,7 +15,7 @@ from tests.resources import OWNED_KEY, ForeignData, RedisServer, flush_owned
 def someone_elses_redis() -> Iterator[RedisServer]:
     server = RedisServer.launch()
     yield server
-    server.stop()
+    server.close()
 
 
 def test_a_database_with_foreign_keys_is_never_flushed(someone_elses_redis: RedisServer) -> None:
@@ -42,3 +42,16 @@ def test_without_a_named_redis_the_tests_use_their_own(redis_url: str) -> None:
     if resources.TEST_REDIS_URL:
         pytest.skip("HEALTHHUB_TEST_REDIS_URL is set for this run")
     assert redis_url != "redis://127.0.0.1:6379"
+
+
+def test_a_test_redis_keeps_its_data_across_a_crash_and_close_removes_it() -> None:
+    server = RedisServer.launch()
+    try:
+        redis.Redis.from_url(server.url).set("kept", "1")
+        server.kill()
+        server.start()  # the crash drill's restart: the append-only file is loaded again
+        assert redis.Redis.from_url(server.url).get("kept") == b"1"
+    finally:
+        server.close()
+    assert server.proc is None
+    assert not server.data_dir.exists()

@@ -33,7 +33,11 @@ class ArticlesSettings(BaseServiceSettings):
             self.articles_database_url or self.default_sqlite_url("articles")
         )
         if self.environment == "production":
-            require_database_password("HEALTHHUB_ARTICLES_DATABASE_URL", self.articles_database_url)
+            require_database_password(
+                "HEALTHHUB_ARTICLES_DATABASE_URL",
+                self.articles_database_url,
+                "ARTICLES_DB_PASSWORD",
+            )
         return self
 
 

@@ -51,7 +51,9 @@ class RenderSettings(BaseServiceSettings):
         self.site_url = self.site_url.rstrip("/")
         self.views_url = self.views_url.rstrip("/")
         if self.environment == "production":
-            require_database_password("HEALTHHUB_RENDER_DATABASE_URL", self.render_database_url)
+            require_database_password(
+                "HEALTHHUB_RENDER_DATABASE_URL", self.render_database_url, "RENDER_DB_PASSWORD"
+            )
         return self
 
     @property

@@ -121,7 +121,7 @@ async def _record_view(
         return service.Outcome.IGNORED
     now = ctx.clock()
     address = readers.address_group(ctx.client_address.resolve(peer, headers.get(FORWARDED_FOR)))
-    salt = await ctx.salt.get(ctx.recorder.r, now.date())
+    salt = await ctx.salt.get(ctx.recorder.r, now.date(), ctx.recorder.breaker)
     secret = ctx.settings.salt_secret
     source = sources.source_of(query, headers, ctx.site_host)
     return await ctx.recorder.record(

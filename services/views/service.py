@@ -14,7 +14,7 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, OutOfMemoryError, ResponseError
+from redis.exceptions import NoScriptError, OutOfMemoryError, RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,10 @@ _OUTCOMES = {
 }
 
 
+class RedisUnavailable(RedisConnectionError):
+    """Redis did not answer lately (the breaker is open): answered at once, not sent."""
+
+
 class DailySalt:
     """Today's salt, shared by every views process through Redis, cached in-process."""
 
@@ -51,19 +55,32 @@ class DailySalt:
         self._day: date | None = None
         self._salt = ""
 
-    async def get(self, r: aioredis.Redis, today: date) -> str:
+    async def get(self, r: aioredis.Redis, today: date, breaker: Breaker | None = None) -> str:
+        """Today's salt. The first beacon of a day (of a process) asks Redis, behind the
+        recorder's ``breaker``: refused at once while it is open, and a Redis that does not
+        answer opens it, so beacons do not each wait out a timeout on the salt either."""
         if self._day == today:
             return self._salt
+        breaker = breaker or Breaker()
+        if not breaker.allows():
+            raise RedisUnavailable("views Redis did not answer lately; not trying again yet")
         key = buffer.salt_key(today)
-        await r.set(key, secrets.token_hex(16), nx=True, ex=SALT_TTL_SECONDS)
-        value = await r.get(key)
+        try:
+            await r.set(key, secrets.token_hex(16), nx=True, ex=SALT_TTL_SECONDS)
+            value = await r.get(key)
+        except (RedisConnectionError, RedisTimeoutError, OSError):
+            breaker.failed()
+            raise
+        except RedisError:  # an answer (an error): Redis is not frozen
+            breaker.answered()
+            raise
+        except BaseException:  # cancelled, or a bug: the probe (if this was it) is over
+            breaker.released()
+            raise
+        breaker.succeeded()
         self._salt = value.decode() if isinstance(value, bytes) else str(value)
         self._day = today
         return self._salt
-
-
-class RedisUnavailable(RedisConnectionError):
-    """Redis did not answer lately (the breaker is open): answered at once, not sent."""
 
 
 Pending = tuple[tuple[list[str], list[str | int]], "asyncio.Future[int]"]
@@ -140,6 +157,10 @@ class ViewRecorder:
                     # sent into the same silence.
                     batch, self._pending = batch + self._pending, []
                     results = [exc] * len(batch)
+                elif isinstance(exc, RedisError):  # an answer (an error): Redis is not frozen
+                    self.breaker.answered()
+                else:  # a bug: no news of Redis, but the probe (if this was it) is over
+                    self.breaker.released()
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():  # the request went away meanwhile
                     continue

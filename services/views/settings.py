@@ -75,7 +75,9 @@ class ViewsSettings(BaseServiceSettings):
         self.editor_token_hashes = [h.strip().lower() for h in self.editor_token_hashes]
         if self.environment == "production":
             require_secret("HEALTHHUB_SALT_SECRET", self.salt_secret)
-            require_database_password("HEALTHHUB_VIEWS_DATABASE_URL", self.views_database_url)
+            require_database_password(
+                "HEALTHHUB_VIEWS_DATABASE_URL", self.views_database_url, "VIEWS_DB_PASSWORD"
+            )
         return self
 
 

@@ -27,7 +27,7 @@ def own_redis() -> Iterator[RedisServer]:
     yield server
     if server.proc is not None:
         os.kill(server.proc.pid, signal.SIGCONT)
-    server.stop()
+    server.close()
 
 
 def render_queue(server: RedisServer) -> int:

@@ -59,7 +59,7 @@ class Stack:
 
     def stop(self) -> None:
         self.supervisor.stop()
-        self.redis.stop()
+        self.redis.close()
 
 
 ExtraSpecs = Callable[[StackSettings, dict[str, str]], list[ProcessSpec]]

@@ -13,10 +13,12 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,15 +99,32 @@ class BeaconLoad:
         return [a for a in self.answers if a.status != 202]
 
 
-def resend(url: str, answers: Iterable[Answer]) -> dict[str, int]:
-    """Send each reader's beacon again; how many answered counted / duplicate / other."""
-    tally = {"counted": 0, "duplicate": 0, "other": 0}
+@dataclass(frozen=True)
+class Resent:
+    """What resending answered: ``counted`` the first beacons that had not been counted
+    (for acknowledged ones: lost), ``duplicate`` those that had, ``other`` anything else."""
+
+    counted: list[Answer]
+    duplicate: list[Answer]
+    other: list[Answer]
+
+    def tally(self) -> dict[str, int]:
+        return {
+            "counted": len(self.counted),
+            "duplicate": len(self.duplicate),
+            "other": len(self.other),
+        }
+
+
+def resend(url: str, answers: Iterable[Answer]) -> Resent:
+    """Send each reader's beacon again; which first beacons the resend found counted or not."""
+    found: dict[str, list[Answer]] = {"counted": [], "duplicate": [], "other": []}
     with httpx.Client(timeout=10) as client:
         for a in answers:
             again = send_beacon(client, url, a.reader)
             key = again.outcome if again.outcome in ("counted", "duplicate") else "other"
-            tally[key] += 1
-    return tally
+            found[key].append(a)
+    return Resent(found["counted"], found["duplicate"], found["other"])
 
 
 def total_of(url: str) -> int:
@@ -155,6 +174,8 @@ def record(
     RESULTS.mkdir(exist_ok=True)
     data = {
         "drill": drill,
+        "commit": source_commit(),
+        "recorded_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "scenario": scenario,
         "does": does,
         "checks": checks,
@@ -162,6 +183,24 @@ def record(
         "measured": measured,
     }
     (RESULTS / f"{drill}.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def source_commit() -> str:
+    """The commit the drill ran (git rev-parse HEAD), "+changes" when tracked files other
+    than the drill records and the doc they make differ from it."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=RESULTS.parent, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    commit = git("rev-parse", "--short=12", "HEAD")
+    changed = [
+        path
+        for path in git("diff", "--name-only", "HEAD").splitlines()
+        if not path.startswith(("tests/reliability/results/", "docs/reliability.md"))
+    ]
+    return f"{commit}+changes" if changed else commit
 
 
 def ms(seconds: float) -> str:

@@ -39,11 +39,13 @@ def _cell(text: str) -> str:
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| drill | scenario | what the test does | what it checks | measured (last recorded run) |",
-        "|---|---|---|---|---|",
+        "| drill | scenario | what the test does | what it checks | measured (last recorded run) "
+        "| recorded (commit, UTC) |",
+        "|---|---|---|---|---|---|",
     ]
     for r in rows:
-        cells = (f"`{r['drill']}`", r["scenario"], r["does"], r["checks"], r["figure"])
+        when = f"`{r['commit']}`, {r['recorded_at']}" if "commit" in r else "not recorded"
+        cells = (f"`{r['drill']}`", r["scenario"], r["does"], r["checks"], r["figure"], when)
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return "\n".join(lines)
 

@@ -20,11 +20,10 @@ from tests.reliability.drills import BeaconLoad, ms, record, resend, steady_tota
 
 ARTICLE = 1  # the sample osteoporosis article
 FROZEN = 8.0
-# The broker's socket timeout is 5 s and the views API's Redis timeout 1 s: these bounds
-# are far below what waiting on the frozen Redis would cost (a publish took 5 s before the
-# send left the request path), and leave room for a machine busy with other work. The
-# issue's target, 200 ms, is what the record shows (slowest and median publish).
-PUBLISH_BOUND = 1.0
+# The broker's socket timeout is 5 s and the views API's Redis timeout 1 s: a publish that
+# waited on the frozen Redis took 5 s before the send left the request path. The issue's
+# target: every publish answers in < 200 ms, asserted here for each one.
+PUBLISH_BOUND = 0.2
 BEACON_BOUND = 1.0 + 1.0  # the views API's Redis timeout, and room for a busy machine
 
 
@@ -86,14 +85,21 @@ def test_a_frozen_redis_holds_up_no_publish_and_no_beacon_and_everything_converg
     assert slowest_publish < PUBLISH_BOUND, publishes
     # Beacons sent while Redis was frozen: 503 problem+json with Retry-After, never a 500,
     # answered within the views API's own timeout (not the 8 s freeze).
-    during = [a for a in load.answers if frozen_at <= a.sent and a.sent + a.elapsed < thawed_at]
+    # Every beacon sent during the freeze counts, however late its answer came.
+    during = [a for a in load.answers if frozen_at <= a.sent < thawed_at]
     refused = [a for a in during if a.status == 503]
     assert len(refused) > 20, "no beacons met the frozen Redis"
     assert {a.status for a in during} <= {202, 503}, {a.status for a in during}
     assert all(a.problem and a.retry_after == "2" for a in refused)
+    # Every beacon that overlapped the freeze (sent before it and still waiting, too) was
+    # answered within the bound of its wait on the frozen Redis, whatever the answer said: a
+    # beacon sent during the freeze from when it was sent, one sent before from the freeze.
+    overlapping = [a for a in load.answers if a.sent < thawed_at and a.sent + a.elapsed > frozen_at]
+    waits = [(a.sent + a.elapsed - max(a.sent, frozen_at), a) for a in overlapping]
+    slowest_answer = max(wait for wait, _ in waits)
+    assert slowest_answer < BEACON_BOUND, sorted(waits, key=lambda w: -w[0])[:5]
     slowest_refusal = max(a.elapsed for a in refused)
     median_refusal = statistics.median(a.elapsed for a in refused)
-    assert slowest_refusal < BEACON_BOUND, slowest_refusal
     assert median_refusal < 0.1, median_refusal  # the breaker answers without Redis
 
     # Convergence: every published page appears, every view is counted exactly once.
@@ -103,11 +109,11 @@ def test_a_frozen_redis_holds_up_no_publish_and_no_beacon_and_everything_converg
     unacknowledged = load.unacknowledged()
     assert {a.status for a in unacknowledged} <= {503}, {a.status for a in unacknowledged}
     retried = resend(beacon, unacknowledged)
-    assert retried["other"] == 0, retried
+    assert not retried.other, retried.tally()
     counted = load.counted()
     expected = before + len(counted) + len(unacknowledged)
     total = wait_for_total(beacon, expected)
-    assert total == expected, (total, expected, retried)
+    assert total == expected, (total, expected, retried.tally())
     record(
         "redis-sigstop",
         scenario=f"Redis SIGSTOPped for {FROZEN:.0f} s during publishes and beacons",
@@ -117,14 +123,17 @@ def test_a_frozen_redis_holds_up_no_publish_and_no_beacon_and_everything_converg
             "(`tests/reliability/test_redis_frozen.py`)"
         ),
         checks=(
-            f"every publish 200 in < {ms(PUBLISH_BOUND)}; every beacon during the freeze 202 or "
-            f"503 problem+json with Retry-After in < {ms(BEACON_BOUND)} (median < 100 ms); "
+            f"every publish 200 in < {ms(PUBLISH_BOUND)}; every beacon sent during the freeze "
+            "202 or 503 problem+json with Retry-After; every beacon overlapping the freeze "
+            f"answered < {ms(BEACON_BOUND)} after it was sent or the freeze began, whichever is "
+            "later; refusals median < 100 ms; "
             "after SIGCONT every page appears and the view total is exact"
         ),
         figure=(
             f"publishes: median {ms(median_publish)}, slowest {ms(slowest_publish)}; "
             f"refused beacons: median "
-            f"{ms(median_refusal)}, slowest {ms(slowest_refusal)} ({len(refused)} refused)"
+            f"{ms(median_refusal)}, slowest {ms(slowest_refusal)} ({len(refused)} refused); "
+            f"longest beacon wait on the frozen Redis {ms(slowest_answer)}"
         ),
         publishes=len(ids),
         median_publish_ms=round(median_publish * 1000),
@@ -132,7 +141,8 @@ def test_a_frozen_redis_holds_up_no_publish_and_no_beacon_and_everything_converg
         refused=len(refused),
         median_refusal_ms=round(median_refusal * 1000),
         slowest_refusal_ms=round(slowest_refusal * 1000),
-        refused_but_counted=retried["duplicate"],
+        longest_frozen_wait_ms=round(slowest_answer * 1000),
+        refused_but_counted=len(retried.duplicate),
         total=total,
         expected=expected,
     )

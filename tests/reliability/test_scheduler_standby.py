@@ -26,7 +26,7 @@ LEASE = 2.0
 def broker() -> Iterator[RedisServer]:
     server = RedisServer.launch()
     yield server
-    server.stop()
+    server.close()
 
 
 def start_scheduler(broker: RedisServer, root: Path) -> subprocess.Popen[bytes]:

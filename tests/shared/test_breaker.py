@@ -39,3 +39,25 @@ def test_after_the_cooldown_one_probe_goes_and_the_rest_wait_for_its_outcome() -
     breaker.succeeded()
     assert not breaker.is_open
     assert breaker.allows() and breaker.allows()
+
+
+def test_a_probe_that_ends_without_news_lets_the_next_caller_probe() -> None:
+    clock = Clock()
+    breaker = Breaker(cooldown=1.0, clock=clock)
+    breaker.failed()
+    clock.now += 1.0
+    assert breaker.allows()  # the probe
+    breaker.released()  # it raised something that says nothing of the service
+    assert breaker.is_open
+    assert breaker.allows()  # the next caller is the probe; the breaker is not stuck
+
+
+def test_a_probe_answered_with_an_error_closes_the_breaker() -> None:
+    clock = Clock()
+    breaker = Breaker(cooldown=1.0, clock=clock)
+    breaker.failed()
+    clock.now += 1.0
+    assert breaker.allows()
+    breaker.answered()
+    assert not breaker.is_open
+    assert breaker.allows() and breaker.allows()
