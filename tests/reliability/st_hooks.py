@@ -6,37 +6,18 @@ stay broken."""
 
 from __future__ import annotations
 
-import os
-import zlib
 from typing import Any
 
 import schemathesis
 
-SLUG_FIELDS = ("category", "parent")
-
-
-def seeded_slugs() -> list[str]:
-    slugs = [s for s in os.environ.get("HEALTHHUB_ST_CATEGORIES", "").split(",") if s]
-    if not slugs:
-        raise RuntimeError("HEALTHHUB_ST_CATEGORIES names no category")
-    return slugs
-
-
-def with_seeded_slugs(body: dict[str, Any], slugs: list[str]) -> dict[str, Any]:
-    """The body with each string slug field replaced by a seeded slug (the same generated
-    slug always maps to the same seeded one, so shrinking stays stable)."""
-    out = dict(body)
-    for name in SLUG_FIELDS:
-        value = out.get(name)
-        if isinstance(value, str):
-            out[name] = slugs[zlib.crc32(value.encode()) % len(slugs)]
-    return out
+from tests.reliability.seeded_slugs import seeded_slugs, with_seeded_slugs
 
 
 @schemathesis.hook
-def map_case(context: Any, case: Any) -> Any:
+def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    """Right before each request, in every phase (map_case would miss the bodies the stateful
+    phase builds from links)."""
     meta = case.meta
     positive = meta is None or meta.generation.mode.is_positive
     if positive and isinstance(case.body, dict):
         case.body = with_seeded_slugs(case.body, seeded_slugs())
-    return case

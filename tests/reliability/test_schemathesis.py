@@ -22,7 +22,7 @@ from schemathesis.core.result import Ok
 
 from services.views.auth import token_digest
 from tests.e2e.stack import Stack, start_stack
-from tests.reliability.st_hooks import with_seeded_slugs
+from tests.reliability.seeded_slugs import with_seeded_slugs
 
 # The views service trusts tokens by their digest (HEALTHHUB_EDITOR_TOKEN_HASHES), so the
 # analytics endpoints are fuzzed with a valid editor token too.
@@ -119,7 +119,8 @@ def st_run(
     ]  # fmt: skip
     env = {
         **os.environ,
-        "SCHEMATHESIS_HOOKS": str(HERE / "st_hooks.py"),
+        "SCHEMATHESIS_HOOKS": str(HERE / "st_hooks.py"),  # loaded in st's process only
+        "PYTHONPATH": str(HERE.parent.parent),  # st_hooks imports tests.reliability
         "HEALTHHUB_ST_CATEGORIES": ",".join(categories),
     }
     done = subprocess.run(
