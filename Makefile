@@ -15,7 +15,8 @@ RUN_STAMP := $(VENV)/.installed-run-$(HASH)
 DEV_STAMP := $(VENV)/.installed-dev-$(HASH)
 PIP_LOG := $(VENV)/pip.log
 # When `make` started: `healthhub up` reports the time from here to the first page served.
-STARTED := $(shell date +%s.%N)
+# Python's clock, not `date +%s.%N` (GNU only: BSD's date prints a literal N).
+STARTED := $(shell $(PYTHON) -c 'import time; print(time.time())' 2>/dev/null)
 PYTEST_ARGS ?=
 
 # pip's own chatter (and this machine's "Location ... is ignored" warnings) goes to a log;

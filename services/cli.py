@@ -25,8 +25,8 @@ from services.scheduler import run as run_scheduler
 from services.seed import seed as seed_sample
 from services.settings_reference import markdown as settings_markdown
 from services.stack import WORKERS, WorkerName
+from services.up import parse_started, run_all_migrations
 from services.up import run as run_up
-from services.up import run_all_migrations
 from services.views import commands as views_commands
 from services.views import metrics as views_metrics
 from services.views.settings import get_settings as views_settings
@@ -174,7 +174,7 @@ def up(
         ),
     ] = EMBEDDED_REDIS_PORT,
     started_at: Annotated[
-        float | None,
+        str | None,
         typer.Option(envvar="HEALTHHUB_UP_STARTED", hidden=True, help="Set by `make up`."),
     ] = None,
 ) -> None:
@@ -185,12 +185,13 @@ def up(
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_signal)
+    started = parse_started(started_at)  # an unparsable one: the time from here
     run_up(
         console,
         seed_content=seed_content,
         embedded_redis_port=embedded_redis_port,
-        started_at=started_at,
-        started_by="make up" if started_at else "healthhub up",
+        started_at=started,
+        started_by="make up" if started else "healthhub up",
     )
 
 

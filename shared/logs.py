@@ -42,9 +42,15 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+# Celery logs a task's failure with extra={"data": context}, a context that holds the task's
+# args and kwargs (an article's draft text, say). Of it only these fields are written.
+TASK_CONTEXT_FIELDS = ("id", "name", "exc")
+
+
 class JsonFormatter(_LibraryJsonFormatter):
     """python-json-logger with the field names of this project; an empty request id (work
-    that no request started) is left out rather than written as ``""``."""
+    that no request started) is left out rather than written as ``""``; of Celery's task
+    context (``data``) only TASK_CONTEXT_FIELDS, never the task's arguments."""
 
     def __init__(self, service: str = "") -> None:
         super().__init__(
@@ -58,6 +64,10 @@ class JsonFormatter(_LibraryJsonFormatter):
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         if not log_data.get("request_id"):
             log_data.pop("request_id", None)
+        if "data" in log_data:
+            data = log_data.pop("data")
+            if isinstance(data, dict):
+                log_data["task"] = {k: data[k] for k in TASK_CONTEXT_FIELDS if k in data}
         return log_data
 
 

@@ -19,9 +19,9 @@ from services.articles.schemas import (
     RevisionOut,
     RevisionSummary,
     T,
-    TokenOut,
 )
 from services.articles.snapshots import article_path
+from services.articles.token_schemas import TokenOut
 
 
 def _category(session: Session, article: Article) -> Category:

@@ -10,7 +10,7 @@ from services.articles import presenters, repository, tokens
 from services.articles.deps import Admin, ClockDep, SessionDep
 from services.articles.errors import TokenNotFound
 from services.articles.openapi import EDITOR, problems
-from services.articles.schemas import TokenCreate, TokenCreated, TokenOut
+from services.articles.token_schemas import TokenCreate, TokenCreated, TokenOut
 
 token_router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 

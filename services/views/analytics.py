@@ -19,15 +19,13 @@ MAX_RANGE_DAYS = 366
 LISTED_DIMENSIONS = ("domain", *UTM_FIELDS)
 
 
-class BadRange(ValueError):
-    pass
-
-
-def check_range(first: date, last: date) -> None:
-    if first > last:
-        raise BadRange(f"`from` ({first}) is after `to` ({last}).")
+def effective_range(first: date, last: date) -> tuple[date, date]:
+    """The range answered for: one longer than MAX_RANGE_DAYS is cut to the MAX_RANGE_DAYS
+    ending at ``last``; an inverted one (first after last) stays as it is and covers no day,
+    so its answer is empty. Both are stated in the API's parameters, so neither is an error."""
     if (last - first).days + 1 > MAX_RANGE_DAYS:
-        raise BadRange(f"A range covers at most {MAX_RANGE_DAYS} days.")
+        first = last - timedelta(days=MAX_RANGE_DAYS - 1)
+    return first, last
 
 
 @dataclass
@@ -43,7 +41,7 @@ class Breakdown:
 
 
 def breakdown(session: Session, *, article_id: int, first: date, last: date) -> Breakdown:
-    check_range(first, last)
+    first, last = effective_range(first, last)
     if repository.get_known(session, article_id) is None:
         raise UnknownArticle(article_id)
     out = Breakdown(article_id=article_id, first=first, last=last)
@@ -66,7 +64,7 @@ CSV_COLUMNS = ("day", "views", *REFERRER_CLASSES, *DEVICE_CLASSES)
 
 def daily_csv(session: Session, *, article_id: int, first: date, last: date) -> str:
     """One row per day (days without views as zeros): views, by referrer class and device."""
-    check_range(first, last)
+    first, last = effective_range(first, last)
     if repository.get_known(session, article_id) is None:
         raise UnknownArticle(article_id)
     views = repository.daily(session, article_id, first, last)

@@ -15,7 +15,6 @@ from services.views import analytics
 from services.views.auth import Editor
 from services.views.routes import ArticleId
 from services.views.schemas import BreakdownOut, ValueCount
-from shared.problems import Problem
 
 router = APIRouter(prefix="/api/v1/views", tags=["analytics"])
 DEFAULT_DAYS = 30
@@ -31,8 +30,14 @@ def _iso_day(value: object) -> object:
 
 
 Day = Annotated[date, BeforeValidator(_iso_day)]
+RANGE_RULE = (
+    f" A range longer than {analytics.MAX_RANGE_DAYS} days is cut to the"
+    f" {analytics.MAX_RANGE_DAYS} days ending at `to`; a `from` after `to` covers no day"
+    " (an empty answer). The answer names the days it covers."
+)
 From = Annotated[
-    Day | None, Query(alias="from", description="First UTC day (default: 29 days before `to`).")
+    Day | None,
+    Query(alias="from", description="First UTC day (default: 29 days before `to`)." + RANGE_RULE),
 ]
 To = Annotated[
     Day | None, Query(alias="to", description="Last UTC day, included (default: today).")
@@ -44,15 +49,12 @@ EDITOR_ONLY: dict[int | str, dict[str, Any]] = {
 
 
 def _range(request: Request, first: date | None, last: date | None) -> tuple[date, date]:
+    """The days answered for (see RANGE_RULE)."""
     last = last or request.app.state.clock().date()
-    try:
-        first = first or last - timedelta(days=DEFAULT_DAYS - 1)
-        analytics.check_range(first, last)
-    except OverflowError as exc:  # `to` in the first days of year 1
-        raise Problem(422, "`to` is too early for a default `from`.") from exc
-    except analytics.BadRange as exc:
-        raise Problem(422, str(exc)) from exc
-    return first, last
+    if first is None:
+        # `to` in the first days of year 1 has fewer days before it than the default range.
+        first = last - min(timedelta(days=DEFAULT_DAYS - 1), last - date.min)
+    return analytics.effective_range(first, last)
 
 
 @router.get(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import get_args
 
 import pytest
 from typer.testing import CliRunner
 
 from services.articles import settings as settings_module
-from services.articles.commands import token_app
+from services.articles import tokens
+from services.articles.commands import RoleChoice, token_app
 from services.articles.settings import ArticlesSettings
 from tests.helpers import articles_client, assert_problem, auth
 
@@ -40,3 +42,8 @@ def test_create_list_and_revoke_a_token_from_the_command_line(settings: Articles
     assert runner.invoke(token_app, ["revoke", "99"]).exit_code == 1
     bad_role = runner.invoke(token_app, ["create", "--name", "x", "--role", "root"])
     assert bad_role.exit_code != 0
+
+
+def test_the_cli_role_choices_are_the_roles_a_token_can_have() -> None:
+    # RoleChoice exists so `--help` lists the roles; it must say exactly what tokens.Role does.
+    assert [c.value for c in RoleChoice] == list(get_args(tokens.Role))

@@ -105,6 +105,21 @@ def test_a_worker_logs_json_lines_carrying_the_request_id_of_the_task(
         failed = wait_for_record(log, {"request_id": "rid-json-logs-1"})
         assert failed["level"] == "ERROR"
         assert "ValidationError" in failed["msg"] + str(failed.get("exc_info", ""))
+        # A failing task's arguments (a draft's text, say) are never written: Celery hands
+        # them to the log record (extra "data"); only the task's id, name and error remain.
+        secret = "draft text that must not reach a log"
+        sender.send_task(
+            VIEWS_ARTICLE_CHANGED_TASK,
+            args=[{"not": "an article event"}],
+            kwargs={"draft": secret},
+            queue="views",
+            headers={"healthhub_request_id": "rid-json-logs-2"},
+        )
+        with_args = wait_for_record(log, {"request_id": "rid-json-logs-2", "level": "ERROR"})
+        assert set(with_args["task"]) == {"id", "name", "exc"}, with_args
+        assert with_args["task"]["name"] == VIEWS_ARTICLE_CHANGED_TASK
+        assert "data" not in with_args
+        assert secret not in log.read_text()
         assert proc.poll() is None
     records(log)  # every line, to the last one written while stopping, is JSON
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from services.views import buffer
+from services.views.analytics import MAX_RANGE_DAYS
 from services.views.auth import token_digest
 from services.views.settings import ViewsSettings
 from tests.helpers import assert_problem
@@ -141,20 +142,38 @@ def test_analytics_need_an_editor_token(settings: ViewsSettings, path: str) -> N
         assert_problem(client.get(path.replace("/1/", "/77/"), headers=EDITOR), 404)
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
-        "from=2026-03-10&to=2026-03-01",
-        "from=2025-01-01&to=2026-03-10",
-        "from=yesterday",
-        "to=3",
-        "to=0001-01-02",
-    ],
-)
-def test_a_bad_date_range_is_a_422(settings: ViewsSettings, query: str) -> None:
+@pytest.mark.parametrize("query", ["from=yesterday", "to=3", "from=2026-3-1", "to=2026-03-32"])
+def test_a_date_that_is_not_yyyy_mm_dd_is_a_422(settings: ViewsSettings, query: str) -> None:
     with views_client(settings) as client:
         for path in ("breakdown", "daily.csv"):
             assert_problem(client.get(f"/api/v1/views/1/{path}?{query}", headers=EDITOR), 422)
+
+
+@pytest.mark.parametrize(
+    ("query", "first", "last"),
+    [
+        # Longer than MAX_RANGE_DAYS: the MAX_RANGE_DAYS days ending at `to`.
+        ("from=2020-01-01&to=2026-03-10", date(2026, 3, 10) - timedelta(MAX_RANGE_DAYS - 1), date(2026, 3, 10)),
+        # Inverted: no day.
+        ("from=2026-03-10&to=2026-03-01", date(2026, 3, 10), date(2026, 3, 1)),
+        # Fewer days before `to` than the default range: from the first day there is.
+        ("to=0001-01-02", date.min, date(1, 1, 2)),
+    ],
+)  # fmt: skip
+def test_a_long_inverted_or_early_range_answers_for_the_days_it_covers(
+    settings: ViewsSettings, query: str, first: date, last: date
+) -> None:
+    with views_client(settings) as client:
+        breakdown = client.get(f"/api/v1/views/1/breakdown?{query}", headers=EDITOR)
+        assert breakdown.status_code == 200, breakdown.text
+        body = breakdown.json()
+        assert (body["from"], body["to"]) == (first.isoformat(), last.isoformat())
+        export = client.get(f"/api/v1/views/1/daily.csv?{query}", headers=EDITOR)
+        assert export.status_code == 200, export.text
+        assert f"-{first}-{last}.csv" in export.headers["content-disposition"]
+        days = [row[0] for row in csv.reader(io.StringIO(export.text))][1:]
+        covered = max((last - first).days + 1, 0)
+        assert days == [(first + timedelta(i)).isoformat() for i in range(covered)]
 
 
 def test_withdrawn_articles_counts_are_404_for_readers_and_open_to_editors(
