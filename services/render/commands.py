@@ -61,11 +61,15 @@ def render(
                 article_ids=repository.live_ids(session),
                 index_keys=sorted(service.full_listing_keys(session)),
             )
+            navigation = service.current_navigation(session)
         job_id = rebuild.new_job_id()
         batches = rebuild.plan(
             work.article_ids, work.index_keys, job_id=job_id, batch_size=batch_size
         )
         rebuild.send(create_celery(), batches)
+        # Every page is now queued with this navigation: a listings run compares with it,
+        # and must not take a site built this way for a navigation change.
+        service.remember_navigation(rt.db, navigation)
         columns = (
             TextColumn("Rendering"),
             BarColumn(),

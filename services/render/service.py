@@ -348,6 +348,11 @@ def _navigation_text(nav: list[NavCategory]) -> str:
     return json.dumps([[c.slug, c.name] for c in nav])
 
 
+def current_navigation(session: Session) -> str:
+    """The navigation as every page would show it now, as render_state records it."""
+    return _navigation_text([NavCategory(slug=s, name=n) for s, n in lists.navigation(session)])
+
+
 def remember_navigation(db: Database, navigation: str) -> None:
     """Every page is (being) rendered with this navigation: later runs compare with it."""
     with db.transaction() as session:

@@ -71,6 +71,12 @@ def test_render_all_rebuilds_every_page_across_the_workers(rt: RenderRuntime) ->
         )  # fmt: skip
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Rendered 12 article(s)" in out.stdout
+    # The navigation every page was rendered with is recorded: the next listings run must
+    # not take it for a change and queue the whole site again.
+    with rt.db.reading() as session:
+        recorded = repository.state_value(session, service.NAV_STATE)
+    assert recorded == '[["health", "Health"], ["nutrition", "Nutrition"]]'
+    assert not service.render_dirty(rt.db, rt.store, rt.site, now=NOW).rebuild
     pages = sorted(rt.store.root.rglob("index.html"))
     assert len(pages) >= 12 + 1 + 3  # articles, home, tag pages at least
     stale = [p for p in pages if "Renamed Health" not in p.read_text()]
