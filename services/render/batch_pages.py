@@ -164,8 +164,8 @@ def _outdated(session: Session, batch: Batch, done: Sequence[ArticleJob]) -> set
     """Written pages that a change applied since the read may concern: it is on their list,
     or shares a tag or the category with them (it may now enter their list)."""
     changed = repository.applied_since(session, batch.read_at - APPLY_CLOCK_MARGIN)
-    changed_ids = {row.article_id for row in changed}
-    categories = {row.category_slug for row in changed}
+    changed_ids = set(changed)
+    categories = set(changed.values())
     tags = repository.tags_of(session, changed_ids)
     outdated = set()
     for job in done:

@@ -312,9 +312,11 @@ def read_model_fingerprint(session: Session) -> tuple[object, ...]:
     return (repr(session.get_bind().engine.url), row[0], row[1], row[2])
 
 
-def applied_since(session: Session, since: datetime) -> Sequence[Snapshot]:
-    """Articles applied at or after ``since`` (an index range read on ``applied_at``)."""
-    return session.scalars(select(Snapshot).where(Snapshot.applied_at >= since)).all()
+def applied_since(session: Session, since: datetime) -> dict[int, str]:
+    """Id → category slug of the articles applied at or after ``since`` (an index range read
+    on ``applied_at``; the JSON bodies are not read: this runs under the write lock)."""
+    stmt = select(Snapshot.article_id, Snapshot.category_slug).where(Snapshot.applied_at >= since)
+    return {row[0]: row[1] for row in session.execute(stmt)}
 
 
 def tags_of(session: Session, ids: Iterable[int]) -> set[str]:

@@ -9,28 +9,21 @@ import os
 import signal
 import time
 from functools import partial
-from pathlib import Path
 
 import httpx
 
 from services.supervisor import Running
 from tests.e2e.stack import Stack, wait_for
-from tests.reliability.drills import BeaconLoad, record, resend, steady_total, wait_for_total
+from tests.reliability.drills import (
+    BeaconLoad,
+    children_of,
+    record,
+    resend,
+    steady_total,
+    wait_for_total,
+)
 
 ARTICLE = 1  # the sample osteoporosis article
-
-
-def children_of(pid: int) -> list[int]:
-    kids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                kids.append(int(entry.name))
-    return kids
 
 
 def process(stack: Stack, name: str) -> Running:

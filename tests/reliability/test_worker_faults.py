@@ -17,20 +17,7 @@ import redis
 
 from shared.contracts import RENDER_PAGES_QUEUE
 from tests.e2e.stack import Stack, start_stack, wait_for
-
-
-def children_of(pid: int) -> list[int]:
-    kids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            kids.append(int(entry.name))
-    return kids
+from tests.reliability.drills import children_of
 
 
 def editor(stack: Stack) -> dict[str, str]:
