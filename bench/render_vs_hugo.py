@@ -10,7 +10,9 @@ sitemap shards, static pages), with N worker processes (each its own SQLite conn
 batches of 200 as the command sends): the **cold** build. The same run again over the built
 site is the **warm** re-render (a template change: related lists are stored by then). Each
 process (spawned, so it holds none of the bench's corpus) reports its own peak resident memory
-(ru_maxrss).
+(VmHWM of /proc/self/status: not ru_maxrss, which Linux carries across the exec of a spawned
+child from the forked copy of its parent, so every process would report at least the bench's
+own peak, corpus included).
 Hugo: Debian's `hugo` builds the same corpus as Markdown with the templates in bench/hugo
 (breadcrumb, TOC, reading time, review box, references, JSON-LD, related, paginated
 sections and tags, sitemap, RSS), using every core, from an empty output directory: a cold
@@ -61,6 +63,14 @@ def ensure_hugo() -> str:
     return found
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak resident set (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
+
+
 _db: Database | None = None
 _store: PageStore | None = None
 
@@ -77,7 +87,7 @@ def _render_batch(args: tuple[str, str, list[int], list[str]]) -> tuple[int, flo
     for attempt in range(20):
         try:
             written = rebuild.run_batch(_db, _store, SITE, ids, keys, now=NOW).written
-            return written, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            return written, peak_rss_mb()
         except OperationalError:
             if attempt == 19:
                 raise
