@@ -147,13 +147,26 @@ def page_of(rank: int, per_page: int) -> int:
 def pages_to_render(size: int, per_page: int, at_ranks: set[int], from_ranks: set[int]) -> set[int]:
     """The archive pages a set of marks touches, given the listing's size now.
 
-    A ``from`` mark re-renders from its page to the last, and the page before it too: when a
-    page is added or removed at the end, the page before it changes its "newer" link."""
+    A ``from`` mark at rank r re-renders from its page p to the last. The page before, p - 1,
+    shows the same articles as before (nothing before r moved) and changes only its "newer"
+    link, which names page p when p exists and the landing page when p - 1 is the last:
+    - p is past the last page: the mark's article left from the end and p went away, so
+      the last page's link changed;
+    - r is the first rank of page p: p may be new, so p - 1 may have stopped being the last
+      (when r is not a page's first rank, p held r - 1 before too, so it already existed).
+    Everything else before p is untouched, so a publish writes the last page and, one time
+    in ``per_page``, the page before it."""
     last = pages_for(size, per_page)
     if last == 0:
         return set()
     pages = {min(page_of(r, per_page), last) for r in at_ranks}
     if from_ranks:
-        first = max(1, min(page_of(min(from_ranks), per_page), last) - 1)
-        pages |= set(range(first, last + 1))
+        first_rank = min(from_ranks)
+        first = page_of(first_rank, per_page)
+        if first > last:
+            pages.add(last)
+        else:
+            pages |= set(range(first, last + 1))
+            if first_rank % per_page == 0 and first > 1:
+                pages.add(first - 1)
     return pages

@@ -60,11 +60,17 @@ def titles(rt: RenderRuntime, rel: str) -> list[str]:
 
 def test_page_arithmetic() -> None:
     assert [pages_for(n, 20) for n in (0, 1, 20, 21, 40, 41)] == [0, 0, 0, 2, 2, 3]
-    # A publish (the newest position) touches the last page and the one before it.
+    # A publish (the newest position) touches the last page; the one before it too when the
+    # publish opened a new page (its "newer" link now names the new page).
+    assert pages_to_render(102, 20, set(), {101}) == {6}
     assert pages_to_render(101, 20, set(), {100}) == {5, 6}
+    assert pages_to_render(21, 20, set(), {20}) == {1, 2}  # the first archive pages appear
+    # Removed from the end, emptying the last page: the new last page's link changes.
+    assert pages_to_render(100, 20, set(), {100}) == {5}
     # A card change touches its own page only; one in the middle of a removal shifts the rest.
     assert pages_to_render(101, 20, {5}, set()) == {1}
-    assert pages_to_render(100, 20, set(), {45}) == {2, 3, 4, 5}
+    assert pages_to_render(100, 20, set(), {45}) == {3, 4, 5}
+    assert pages_to_render(100, 20, set(), {40}) == {2, 3, 4, 5}
     assert pages_to_render(20, 20, {3}, {19}) == set()  # fits on the landing page
 
 
@@ -81,20 +87,35 @@ def test_archive_pages_never_change_when_articles_are_added(rt: RenderRuntime) -
         publish(rt, art(aid))
     assert titles(rt, "health/page/1/index.html") == [f"Article {i}" for i in range(20, 0, -1)]
     page1 = rt.store.read("health/page/1/index.html")
+    page2 = rt.store.read("health/page/2/index.html")
     page3 = titles(rt, "health/page/3/index.html")
     assert page3 == [f"Article {i}" for i in range(45, 40, -1)]
     written = publish(rt, art(46))
-    # The article, the landing page and the last page of each listing it is in, the page
-    # before each last page (its "newer" link), home, feed, one sitemap shard and the index.
+    # The article, the landing page and the last page of each listing it is in, home, feed,
+    # one sitemap shard and the index. Page 2 still links to page 3: not rewritten.
     assert set(written) == {
         "health/article-46/index.html",
-        "health/index.html", "health/page/2/index.html", "health/page/3/index.html",
-        "tags/sleep/index.html", "tags/sleep/page/2/index.html", "tags/sleep/page/3/index.html",
+        "health/index.html", "health/page/3/index.html",
+        "tags/sleep/index.html", "tags/sleep/page/3/index.html",
         "index.html", "feed.xml", "sitemap.xml", "sitemap-articles-1.xml",
     }  # fmt: skip
     assert rt.store.read("health/page/1/index.html") == page1
+    assert rt.store.read("health/page/2/index.html") == page2
     assert titles(rt, "health/page/3/index.html") == [f"Article {i}" for i in range(46, 40, -1)]
     assert titles(rt, "health/index.html") == [f"Article {i}" for i in range(46, 26, -1)]
+
+
+def test_a_publish_that_opens_a_page_rewrites_the_page_before_it(rt: RenderRuntime) -> None:
+    for aid in range(1, 41):  # 40 articles: archive pages 1 and 2, both full
+        publish(rt, art(aid))
+    page2 = (rt.store.read("health/page/2/index.html") or b"").decode()
+    assert 'rel="prev" href="/health"' in page2  # the last page: "newer" is the landing page
+    written = publish(rt, art(41))  # the first article of page 3
+    assert {"health/page/2/index.html", "health/page/3/index.html"} <= set(written)
+    assert "health/page/1/index.html" not in written
+    page2 = (rt.store.read("health/page/2/index.html") or b"").decode()
+    assert 'rel="prev" href="/health/page/3"' in page2
+    assert titles(rt, "health/page/3/index.html") == ["Article 41"]
 
 
 def test_links_walk_from_the_landing_page_through_every_archive_page(rt: RenderRuntime) -> None:
