@@ -34,7 +34,7 @@ import redis
 from sqlalchemy import select
 
 from bench import accounting
-from bench.loadgen import describe_load, load_check, wrk
+from bench.loadgen import cpu_seconds, describe_load, load_check, wrk
 from bench.tools import median, ratio, start_uvicorn, stop
 from services.views import buffer, flusher, service
 from services.views.commands import MIGRATIONS
@@ -113,14 +113,18 @@ class Flushing:
 
 
 def load_once(
-    url: str, pid: int, octet: int, seconds: int, threads: int
+    url: str, pid: int, octet: int, seconds: int, threads: int, redis_pid: int
 ) -> tuple[dict[str, Any], accounting.ClientTally]:
-    """One wrk run: beacons for `seconds`, then a second of drain (see beacons.lua)."""
+    """One wrk run: beacons for `seconds`, then a second of drain (see beacons.lua). The
+    Redis server's CPU over the run is measured too: it shares the machine's cores with the
+    server and wrk, so what a beacon costs Redis limits the rate as much as the server."""
+    redis_before = cpu_seconds(redis_pid)
     run = wrk(
         url, seconds=seconds + 1, servers=[pid], threads=threads, connections=CONNECTIONS,
         script=SCRIPT,
         script_args=[str(octet), str(ARTICLES), str(seconds), str(FRESH_EVERY)],
     )  # fmt: skip
+    redis_cpu_s = cpu_seconds(redis_pid) - redis_before
     tally = accounting.parse_tally(run.output)
     figures = run.figures()
     answered = tally.counted + tally.other
@@ -131,6 +135,8 @@ def load_once(
         server_cpu_us_per_beacon=round(figures["server_cpu_s"] / answered * 1e6, 1)
         if answered
         else None,
+        redis_cpu_s=round(redis_cpu_s, 3),
+        redis_cpu_us_per_beacon=round(redis_cpu_s / answered * 1e6, 1) if answered else None,
         sent=tally.sent,
         counted=tally.counted,
         other=tally.other,
@@ -148,6 +154,8 @@ def measure(
     rounds = rounds or (1 if quick else 5)
     workdir = Path(tempfile.mkdtemp(prefix="hh-bench-beacons-"))
     redis_server = RedisServer.launch()
+    assert redis_server.proc is not None
+    redis_pid = redis_server.proc.pid
     env, db, r = prepare_views(workdir, redis_server.url)
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in SERVERS}
     tallies: list[accounting.ClientTally] = []  # of the views API only
@@ -159,7 +167,9 @@ def measure(
         proc, url = start_uvicorn(SERVERS[name], env, args=["--no-proxy-headers"])
         try:
             for active in (1, seconds):  # a warm-up second, then the measured run
-                figures, tally = load_once(url, proc.pid, next(next_octet), active, threads)
+                figures, tally = load_once(
+                    url, proc.pid, next(next_octet), active, threads, redis_pid
+                )
                 if name == "views API":
                     tallies.append(tally)
             runs[name].append(figures)
@@ -187,6 +197,10 @@ def measure(
         name: median([f["server_cpu_us_per_beacon"] for f in rs if f["server_cpu_us_per_beacon"]])
         for name, rs in runs.items()
     }
+    redis_cpu = {
+        name: median([f["redis_cpu_us_per_beacon"] for f in rs if f["redis_cpu_us_per_beacon"]])
+        for name, rs in runs.items()
+    }
     return {
         "articles": ARTICLES,
         "fresh_agent_and_referrer_every": FRESH_EVERY,
@@ -195,6 +209,7 @@ def measure(
         "runs": runs,
         "beacons_per_s": medians,
         "server_cpu_us_per_beacon": cpu,
+        "redis_cpu_us_per_beacon": redis_cpu,
         "round_ratios": [
             round(v / b, 2)
             for v, b in zip(rates["views API"], rates["FastAPI + HINCRBY"], strict=True)
@@ -232,6 +247,10 @@ def main() -> None:
     print(
         "  server CPU per beacon (median): "
         + ", ".join(f"{name} {us:,.0f} us" for name, us in f["server_cpu_us_per_beacon"].items())
+    )
+    print(
+        "  Redis CPU per beacon (median): "
+        + ", ".join(f"{name} {us:,.0f} us" for name, us in f["redis_cpu_us_per_beacon"].items())
     )
     print(f"  ratio              {f['views_vs_baseline']:>9.2f}x   (target >= 2x); per round "
           f"{f['round_ratios']}")  # fmt: skip

@@ -148,6 +148,14 @@ def beacon_notes(r: Mapping[str, Any]) -> list[str]:
             + "."
             if "server_cpu_us_per_beacon" in r
             else ""
+        )
+        + (
+            " Redis CPU per beacon (median; Redis shares the two cores with the server and"
+            " wrk): "
+            + ", ".join(f"{n} {us:,.0f} µs" for n, us in r["redis_cpu_us_per_beacon"].items())
+            + "."
+            if "redis_cpu_us_per_beacon" in r
+            else ""
         ),
         f"Exactness: {r['exactness']}. Beacons sent {r['beacons_sent']:,}, answered other "
         f"than counted {r['answers_not_counted']:,}, unanswered {r['beacons_unanswered']:,}; "
