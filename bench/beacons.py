@@ -198,7 +198,10 @@ def measure(
         for name, rs in runs.items()
     }
     redis_cpu = {
-        name: median([f["redis_cpu_us_per_beacon"] for f in rs if f["redis_cpu_us_per_beacon"]])
+        name: median(
+            [f["redis_cpu_us_per_beacon"] for f in rs if f["redis_cpu_us_per_beacon"] is not None]
+            or [0.0]
+        )
         for name, rs in runs.items()
     }
     return {

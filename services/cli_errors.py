@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 import kombu.exceptions
+import pydantic
 import redis
 import sqlalchemy.exc
 import typer
@@ -30,8 +31,27 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def settings_problem(exc: pydantic.ValidationError) -> str:
+    """What is wrong with the HEALTHHUB_* settings, naming each variable. Never the values:
+    pydantic's own text repeats the input, which holds database and Redis passwords."""
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False):
+        message = str(error["msg"]).removeprefix("Value error, ")
+        names = [f"HEALTHHUB_{str(part).upper()}" for part in error["loc"][:1]]
+        parts.append(f"{names[0]}: {message}" if names else message)
+    return "invalid settings: " + "; ".join(parts)
+
+
 def describe(exc: BaseException) -> str | None:
     """The line that tells an expected failure, or None for anything else."""
+    if isinstance(exc, pydantic.ValidationError) and exc.title.endswith("Settings"):
+        return settings_problem(exc)
+    if isinstance(exc, sqlalchemy.exc.ArgumentError):
+        # Raised for a URL that does not parse; its message repeats the URL (and password).
+        return (
+            "a database URL in the settings does not parse "
+            "(check the HEALTHHUB_*_DATABASE_URL variables)"
+        )
     if isinstance(exc, StartFailed | RedisUnreachable):
         return str(exc)
     if isinstance(exc, redis.RedisError):
@@ -61,7 +81,8 @@ def run(app: typer.Typer, args: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
         ctx = getattr(exc, "ctx", None)
         hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
-        typer.echo(f"healthhub: {one_line(exc.format_message())}{hint}", err=True)
+        message = one_line(exc.format_message()).replace("Value error, ", "")
+        typer.echo(f"healthhub: {message}{hint}", err=True)
         return exc.exit_code
     except typer.Abort:
         typer.echo("healthhub: aborted", err=True)

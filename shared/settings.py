@@ -8,11 +8,18 @@ Settings are never instantiated at import time: each service exposes a cached ``
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A log level in any case ("info" works as "INFO"); anything else is refused at start, not
+# at the first log call of a worker.
+LogLevel = Annotated[
+    Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"],
+    BeforeValidator(lambda v: v.strip().upper() if isinstance(v, str) else v),
+]
 
 EMBEDDED_REDIS_PORT = 6380
 EMBEDDED_REDIS_URL = f"redis://127.0.0.1:{EMBEDDED_REDIS_PORT}"
@@ -91,7 +98,9 @@ class BaseServiceSettings(BaseSettings):
             "HEALTHHUB_VIEWS_REDIS_DB of HEALTHHUB_REDIS_URL."
         ),
     )
-    log_level: str = "INFO"
+    log_level: LogLevel = Field(
+        default="INFO", description="DEBUG, INFO, WARNING, ERROR or CRITICAL (any case)."
+    )
     log_json: bool = False
     # Celery: the visibility timeout must exceed every task's time limit, or Redis redelivers
     # a task that is still running (at-least-once becomes at-least-twice for long tasks).

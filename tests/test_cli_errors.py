@@ -91,7 +91,41 @@ def test_bad_arguments_are_one_line_naming_the_choices(tmp_path: Path) -> None:
     env = clean_env(tmp_path)
     line = assert_one_line(healthhub(env, "worker", "nonsense"), 2, "nonsense")
     assert all(name in line for name in WORKERS)
+    assert "Value error" not in line  # pydantic's prefix, noise to an operator
     assert_one_line(healthhub(env, "token", "create", "--name", "x", "--role", "root"), 2, "admin")
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "needle"),
+    [
+        ("HEALTHHUB_LOG_LEVEL", "LOUD", "HEALTHHUB_LOG_LEVEL: Input should be 'DEBUG'"),
+        ("HEALTHHUB_LOG_JSON", "maybe", "HEALTHHUB_LOG_JSON: Input should be a valid boolean"),
+        ("HEALTHHUB_SITE_URL", "ftp://x", "HEALTHHUB_SITE_URL must be an http:// or https://"),
+        ("HEALTHHUB_ARTICLES_DATABASE_URL", "notaurl", "HEALTHHUB_*_DATABASE_URL"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it(
+    tmp_path: Path, setting: str, value: str, needle: str
+) -> None:
+    env = clean_env(tmp_path, **{setting: value})
+    assert_one_line(healthhub(env, "migrate"), 1, "healthhub: ", needle)
+
+
+def test_a_bad_setting_never_shows_a_secret_of_another(tmp_path: Path) -> None:
+    """pydantic's own message repeats the settings' input, passwords included."""
+    env = clean_env(
+        tmp_path,
+        HEALTHHUB_REDIS_URL="redis://:Tsecret-pw@127.0.0.1:1/0",
+        HEALTHHUB_ARTICLES_DATABASE_URL="postgresql://u:Psecret-pw@127.0.0.1:1/x",
+        HEALTHHUB_LOG_LEVEL="LOUD",
+    )
+    out = healthhub(env, "worker", "views")
+    line = assert_one_line(out, 1, "HEALTHHUB_LOG_LEVEL")
+    assert "secret-pw" not in out.stdout + out.stderr and "Tse" not in line
+
+
+def test_a_log_level_in_any_case_is_accepted(tmp_path: Path) -> None:
+    assert healthhub(clean_env(tmp_path, HEALTHHUB_LOG_LEVEL="warning"), "migrate").returncode == 0
 
 
 def test_help_lists_the_choices(tmp_path: Path) -> None:

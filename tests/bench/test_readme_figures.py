@@ -1,4 +1,4 @@
-"""README.md quotes benchmark figures only from the latest bench/results.md.
+"""README.md and docs/ quote benchmark figures only from the latest results files.
 
 What is checked: every section of README.md whose heading contains "benchmark" (any case,
 any level), down to the next heading of the same or a higher level. A figure there is a
@@ -19,6 +19,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 RESULTS = ROOT / "bench" / "results.md"
+RESULTS_LARGE = ROOT / "bench" / "results-large.md"  # make bench-large
+DOCS = sorted((ROOT / "docs").glob("*.md"))
 
 UNITS = r"req/s|beacons/s|views|ms|µs|us|s|MB|x|×"
 FIGURE = re.compile(
@@ -75,6 +77,16 @@ RESULTS_SAMPLE = """
 def test_the_readme_quotes_only_figures_of_the_latest_results_file() -> None:
     readme = README.read_text()
     assert unquoted(readme, RESULTS.read_text()) == []
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=[d.name for d in DOCS])
+def test_the_docs_quote_only_figures_of_the_latest_results_files(doc: Path) -> None:
+    """A page of docs/ may have no benchmark section; one that has is held to the README's
+    rule, against both results files (bench-large writes the second)."""
+    results = RESULTS.read_text() + (RESULTS_LARGE.read_text() if RESULTS_LARGE.exists() else "")
+    available = set(figures(results))
+    sections = figure_sections(doc.read_text())
+    assert [f for text in sections.values() for f in figures(text) if f not in available] == []
 
 
 def test_the_readme_quotes_figures_and_links_the_results_file() -> None:
