@@ -5,14 +5,25 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+)
 
 from services.articles.fields import (
+    Accessed,
     Day,
+    Doi,
     Markdown,
     Name,
     NoNul,
     Printable,
+    ReferenceKey,
     SlugIn,
     Summary,
     Tag,
@@ -32,8 +43,40 @@ class Strict(BaseModel):
 
 
 class ReferenceIn(Strict):
+    """A structured source; the body cites it as ``[^key]`` (or ``[^n]``, its position)."""
+
     title: Name
-    url: AnyHttpUrl
+    publisher: Name = Field(examples=["National Health Service"])
+    url: AnyHttpUrl = Field(description="http or https only.")
+    accessed: Accessed = Field(description="When the source was read; not in the future.")
+    doi: Doi | None = Field(default=None, examples=["10.1000/xyz123"])
+    key: ReferenceKey | None = Field(
+        default=None,
+        description="Cite it as [^key] in the body; without a key, as [^n] (n: its position).",
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Osteoporosis",
+                    "publisher": "National Health Service",
+                    "url": "https://www.nhs.uk/conditions/osteoporosis/",
+                    "accessed": "2026-02-17",
+                    "key": "nhs-osteoporosis",
+                }
+            ]
+        },
+    )
+
+
+def _unique_keys(references: list[ReferenceIn] | None) -> list[ReferenceIn] | None:
+    keys = [r.key for r in references or [] if r.key is not None]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    if duplicates:
+        raise ValueError(f"reference keys must be unique; repeated: {', '.join(duplicates)}")
+    return references
 
 
 class ArticleFields(Strict):
@@ -49,7 +92,12 @@ class ArticleFields(Strict):
     )
     reviewed_by: Name | None = None
     last_reviewed: Day | None = None
-    references: list[ReferenceIn] | None = Field(default=None, max_length=100)
+    references: Annotated[list[ReferenceIn] | None, AfterValidator(_unique_keys)] = Field(
+        default=None,
+        max_length=100,
+        description="Cited in the body with footnote markers: [^key], or [^n] for the n-th "
+        "reference when it has no key. A marker with no reference is refused (422).",
+    )
 
 
 class ArticleCreate(ArticleFields):
@@ -125,7 +173,14 @@ ARTICLE_EXAMPLE: JsonDict = {
     "reviewed_by": "Dr Bo Chan",
     "last_reviewed": "2026-02-17",
     "references": [
-        {"title": "NHS: Osteoporosis", "url": "https://www.nhs.uk/conditions/osteoporosis/"}
+        {
+            "title": "Osteoporosis",
+            "publisher": "National Health Service",
+            "url": "https://www.nhs.uk/conditions/osteoporosis/",
+            "accessed": "2026-02-17",
+            "doi": None,
+            "key": "nhs-osteoporosis",
+        }
     ],
     "path": "/bones-and-joints/is-osteoporosis-an-autoimmune-disease",
     "created_at": "2026-02-10T09:00:00Z",
@@ -170,6 +225,11 @@ class CategoryOut(BaseModel):
 class ReferenceOut(BaseModel):
     title: str
     url: str
+    # Defaults: a reference stored before references were structured (see migration 0005).
+    publisher: str = ""
+    accessed: date | None = None
+    doi: str | None = None
+    key: str | None = None
 
 
 class ArticleOut(BaseModel):

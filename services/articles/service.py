@@ -13,6 +13,7 @@ from slugify import slugify
 from sqlalchemy.orm import Session
 
 from services.articles import outbox, repository
+from services.articles.citations import check_citations
 from services.articles.errors import (
     ArticleNotFound,
     BodyTooLarge,
@@ -25,9 +26,9 @@ from services.articles.errors import (
     StaleVersion,
 )
 from services.articles.models import Article, Category, Revision, SlugRedirect
-from services.articles.schemas import ArticleCreate, ArticleFields, ArticleUpdate
+from services.articles.schemas import ArticleCreate, ArticleFields, ArticleUpdate, ReferenceIn
 from services.articles.snapshots import build_event
-from shared.contracts import EventKind
+from shared.contracts import EventKind, citation_label
 
 MAX_SLUG_LENGTH = 120
 # What a revision stores: the article's whole editable state, so any one can be restored.
@@ -83,7 +84,7 @@ def _apply_fields(article: Article, fields: ArticleFields) -> None:
             continue
         value: Any = getattr(fields, name)
         if name == "references":
-            value = [{"title": r.title, "url": str(r.url)} for r in value or []]
+            value = [stored_reference(r) for r in value or []]
         elif name == "hero_image_url":
             value = str(value) if value is not None else None
         elif name in ("tags", "authors"):
@@ -91,6 +92,23 @@ def _apply_fields(article: Article, fields: ArticleFields) -> None:
         elif name in ("summary", "body") and value is None:
             value = ""
         setattr(article, name, value)
+
+
+def stored_reference(ref: ReferenceIn) -> dict[str, str | None]:
+    """A reference as the articles table (and every revision) stores it."""
+    return {
+        "title": ref.title,
+        "publisher": ref.publisher,
+        "url": str(ref.url),
+        "accessed": ref.accessed.isoformat(),
+        "doi": ref.doi,
+        "key": ref.key,
+    }
+
+
+def _check_citations(article: Article) -> None:
+    labels = [citation_label(i, r.get("key")) for i, r in enumerate(article.references, 1)]
+    check_citations(article.body, labels)
 
 
 def _sync_lists(session: Session, article: Article) -> None:
@@ -169,6 +187,7 @@ def create(
         updated_at=now,
     )
     _apply_fields(article, data)
+    _check_citations(article)
     session.add(article)
     session.flush()
     _sync_lists(session, article)
@@ -206,6 +225,8 @@ def update(
     if data.slug is not None and data.slug != article.slug:
         _change_slug(session, article, data.slug, now)
     _apply_fields(article, data)
+    if data.body is not None or data.references is not None:
+        _check_citations(article)
     if data.tags is not None or data.authors is not None:
         _sync_lists(session, article)
     _bump(article, now)

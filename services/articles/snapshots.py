@@ -46,7 +46,7 @@ def build_snapshot(session: Session, article: Article) -> ArticleSnapshot:
         hero_image_alt=article.hero_image_alt,
         reviewed_by=article.reviewed_by,
         last_reviewed=article.last_reviewed,
-        references=tuple(Reference(**r) for r in article.references),
+        references=tuple(Reference.model_validate(r) for r in article.references),
         created_at=article.created_at,
         updated_at=article.updated_at,
         published_at=article.published_at,

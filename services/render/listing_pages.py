@@ -27,7 +27,7 @@ from services.render.listings import (
 )
 from services.render.renderer import Card, Listing, Pager, Renderer, Section, card_from_data
 from services.render.store import PageStore
-from shared.contracts import CategoryCrumb
+from shared.contracts import CategoryCrumb, citation_label
 
 HOME = "home"
 FEED = "feed"
@@ -210,11 +210,16 @@ def _home(session: Session, store: PageStore, renderer: Renderer) -> list[str]:
 def _feed(session: Session, store: PageStore, renderer: Renderer, now: datetime) -> list[str]:
     ids = lists.newest_ids(session, ALL, FEED_SIZE)
     cards = _cards(session, ids)
-    bodies = {
-        s.article_id: s.data.get("body", "") for s in repository.snapshots_by_id(session, ids)
+    rows = repository.snapshots_by_id(session, ids)
+    bodies = {s.article_id: s.data.get("body", "") for s in rows}
+    labels = {
+        s.article_id: [
+            citation_label(i, r.get("key")) for i, r in enumerate(s.data.get("references", []), 1)
+        ]
+        for s in rows
     }
     updated = max((c.updated_at for c in cards), default=now)
-    store.write("feed.xml", renderer.feed(cards, updated, bodies))
+    store.write("feed.xml", renderer.feed(cards, updated, bodies, labels))
     return ["feed.xml"]
 
 
