@@ -79,6 +79,8 @@ class Contract(BaseModel):
 class CategoryCrumb(Contract):
     slug: Slug
     name: str
+    # Shown on the category's page (empty in messages from older senders).
+    description: str = ""
 
 
 class CategoryRef(Contract):

@@ -21,6 +21,9 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
 from services.articles.errors import FootnoteDefinitionInBody, UnknownCitation
+from services.articles.models import Article
+from services.articles.reference_schemas import ReferenceIn
+from shared.contracts import citation_label
 
 _CANDIDATE = re.compile(r"\[\^([^\]\s]+)\]")
 _DEFINITION_LINE = re.compile(r"^[ \t>]*\[\^[^\]\s]+\]:", re.M)
@@ -58,3 +61,21 @@ def check_citations(body: str, labels: Sequence[str]) -> None:
     ]
     if missing:
         raise UnknownCitation(missing, list(labels))
+
+
+def stored_reference(ref: ReferenceIn) -> dict[str, str | None]:
+    """A reference as the articles table (and every revision) stores it."""
+    return {
+        "title": ref.title,
+        "publisher": ref.publisher,
+        "url": str(ref.url),
+        "accessed": ref.accessed.isoformat(),
+        "doi": ref.doi,
+        "key": ref.key,
+    }
+
+
+def check_article_citations(article: Article) -> None:
+    """Every marker of the article's body cites one of its (stored) references."""
+    labels = [citation_label(i, r.get("key")) for i, r in enumerate(article.references, 1)]
+    check_citations(article.body, labels)

@@ -102,3 +102,16 @@ class FootnoteDefinitionInBody(ArticlesError):
             "The body defines a footnote ([^label]: ...). Put the source in `references` and "
             "cite it with [^key] (or [^n], its position); the page builds the reference list."
         )
+
+
+class CategorySlugTaken(ArticlesError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"The slug {slug!r} is already used by another category.")
+
+
+class CategoryCycle(ArticlesError):
+    def __init__(self, slug: str, parent: str) -> None:
+        super().__init__(
+            f"The category {parent!r} is {slug!r} itself or one of its sub-categories: "
+            "it cannot be its parent."
+        )

@@ -16,20 +16,18 @@ from pydantic import (
 )
 
 from services.articles.fields import (
-    Accessed,
     Day,
-    Doi,
     Markdown,
     Name,
     NoNul,
     Printable,
-    ReferenceKey,
     SlugIn,
     Summary,
     Tag,
     Title,
     UtcTime,
 )
+from services.articles.reference_schemas import ReferenceIn, ReferenceOut, unique_keys
 from shared.contracts import ArticleStatus
 
 T = TypeVar("T")
@@ -40,43 +38,6 @@ JsonDict = dict[str, JsonValue]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class ReferenceIn(Strict):
-    """A structured source; the body cites it as ``[^key]`` (or ``[^n]``, its position)."""
-
-    title: Name
-    publisher: Name = Field(examples=["National Health Service"])
-    url: AnyHttpUrl = Field(description="http or https only.")
-    accessed: Accessed = Field(description="When the source was read; not in the future.")
-    doi: Doi | None = Field(default=None, examples=["10.1000/xyz123"])
-    key: ReferenceKey | None = Field(
-        default=None,
-        description="Cite it as [^key] in the body; without a key, as [^n] (n: its position).",
-    )
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "title": "Osteoporosis",
-                    "publisher": "National Health Service",
-                    "url": "https://www.nhs.uk/conditions/osteoporosis/",
-                    "accessed": "2026-02-17",
-                    "key": "nhs-osteoporosis",
-                }
-            ]
-        },
-    )
-
-
-def _unique_keys(references: list[ReferenceIn] | None) -> list[ReferenceIn] | None:
-    keys = [r.key for r in references or [] if r.key is not None]
-    duplicates = sorted({k for k in keys if keys.count(k) > 1})
-    if duplicates:
-        raise ValueError(f"reference keys must be unique; repeated: {', '.join(duplicates)}")
-    return references
 
 
 class ArticleFields(Strict):
@@ -92,7 +53,7 @@ class ArticleFields(Strict):
     )
     reviewed_by: Name | None = None
     last_reviewed: Day | None = None
-    references: Annotated[list[ReferenceIn] | None, AfterValidator(_unique_keys)] = Field(
+    references: Annotated[list[ReferenceIn] | None, AfterValidator(unique_keys)] = Field(
         default=None,
         max_length=100,
         description="Cited in the body with footnote markers: [^key], or [^n] for the n-th "
@@ -220,16 +181,6 @@ class CategoryOut(BaseModel):
     name: str
     description: str
     parent: str | None
-
-
-class ReferenceOut(BaseModel):
-    title: str
-    url: str
-    # Defaults: a reference stored before references were structured (see migration 0005).
-    publisher: str = ""
-    accessed: date | None = None
-    doi: str | None = None
-    key: str | None = None
 
 
 class ArticleOut(BaseModel):
@@ -436,22 +387,6 @@ class RevisionOut(RevisionSummary):
     )
 
     data: JsonDict = Field(description="The article's editable state at this version.")
-
-
-class CategoryCreate(Strict):
-    slug: SlugIn
-    name: Name
-    description: Annotated[str, StringConstraints(max_length=2000), NoNul, Printable] = ""
-    parent: SlugIn | None = Field(default=None, description="Slug of the parent category.")
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"slug": "bones-and-joints", "name": "Bones and joints", "parent": "health"}
-            ]
-        },
-    )
 
 
 class TagCount(BaseModel):

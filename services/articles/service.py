@@ -13,7 +13,7 @@ from slugify import slugify
 from sqlalchemy.orm import Session
 
 from services.articles import outbox, repository
-from services.articles.citations import check_citations
+from services.articles.citations import check_article_citations, stored_reference
 from services.articles.errors import (
     ArticleNotFound,
     BodyTooLarge,
@@ -26,9 +26,9 @@ from services.articles.errors import (
     StaleVersion,
 )
 from services.articles.models import Article, Category, Revision, SlugRedirect
-from services.articles.schemas import ArticleCreate, ArticleFields, ArticleUpdate, ReferenceIn
+from services.articles.schemas import ArticleCreate, ArticleFields, ArticleUpdate
 from services.articles.snapshots import build_event
-from shared.contracts import EventKind, citation_label
+from shared.contracts import EventKind
 
 MAX_SLUG_LENGTH = 120
 # What a revision stores: the article's whole editable state, so any one can be restored.
@@ -92,23 +92,6 @@ def _apply_fields(article: Article, fields: ArticleFields) -> None:
         elif name in ("summary", "body") and value is None:
             value = ""
         setattr(article, name, value)
-
-
-def stored_reference(ref: ReferenceIn) -> dict[str, str | None]:
-    """A reference as the articles table (and every revision) stores it."""
-    return {
-        "title": ref.title,
-        "publisher": ref.publisher,
-        "url": str(ref.url),
-        "accessed": ref.accessed.isoformat(),
-        "doi": ref.doi,
-        "key": ref.key,
-    }
-
-
-def _check_citations(article: Article) -> None:
-    labels = [citation_label(i, r.get("key")) for i, r in enumerate(article.references, 1)]
-    check_citations(article.body, labels)
 
 
 def _sync_lists(session: Session, article: Article) -> None:
@@ -187,7 +170,7 @@ def create(
         updated_at=now,
     )
     _apply_fields(article, data)
-    _check_citations(article)
+    check_article_citations(article)
     session.add(article)
     session.flush()
     _sync_lists(session, article)
@@ -226,7 +209,7 @@ def update(
         _change_slug(session, article, data.slug, now)
     _apply_fields(article, data)
     if data.body is not None or data.references is not None:
-        _check_citations(article)
+        check_article_citations(article)
     if data.tags is not None or data.authors is not None:
         _sync_lists(session, article)
     _bump(article, now)
@@ -234,6 +217,14 @@ def update(
     if article.status == "published":
         _emit(session, article, "updated", now)
     return article
+
+
+def refresh_published(session: Session, article: Article, *, actor: str, now: datetime) -> None:
+    """Send a new version of a published article whose page changed without an edit of its
+    own (its category was edited; see categories.py). A revision records it."""
+    _bump(article, now)
+    _store_revision(session, article, actor=actor, now=now)
+    _emit(session, article, "updated", now)
 
 
 def _change_slug(session: Session, article: Article, new_slug: str, now: datetime) -> None:

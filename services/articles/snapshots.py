@@ -34,7 +34,12 @@ def build_snapshot(session: Session, article: Article) -> ArticleSnapshot:
         category=CategoryRef(
             slug=category.slug,
             name=category.name,
-            parents=tuple(CategoryCrumb(slug=c.slug, name=c.name) for c in chain[:-1]),
+            description=category.description,
+            parents=tuple(
+                CategoryCrumb(slug=c.slug, name=c.name, description=c.description)
+                for c in chain[:-1]
+            ),
+            former_slugs=tuple(repository.former_category_slugs(session, category.id)),
         ),
         title=article.title,
         summary=article.summary,

@@ -213,6 +213,10 @@ def _place(store: PageStore, old: ArticleSnapshot | None, snapshot: ArticleSnaps
     """A live page is readable at its place; every former place redirects there."""
     store.clear_gone(snapshot.category.slug, snapshot.slug)
     store.clear_redirect(snapshot.category.slug, snapshot.slug)
+    # The category's pages: its former slugs redirect here, its own slug is a page again.
+    store.clear_category_redirect(snapshot.category.slug)
+    for former in snapshot.category.former_slugs:
+        store.set_category_redirect(former, snapshot.category.slug)
     new_path = f"/{snapshot.category.slug}/{snapshot.slug}"
     for category, slug in _former_places(old, snapshot):
         store.remove(article_page(category, slug))

@@ -5,12 +5,13 @@ Revises: 0002
 Create Date: 2026-11-27 08:00:00
 
 References were stored as {title, url}; they are now {title, publisher, url, accessed, doi,
-key} (services.articles.service.stored_reference). Old entries, in articles and in every
+key} (services.articles.citations.stored_reference). Old entries, in articles and in every
 revision (a restore validates a revision as an edit), get the fields the API now requires:
 the publisher is the URL's host name (without "www."), the date accessed is the day the
 article (or revision) was saved, which is the latest day an editor can have read it. The
-downgrade leaves the extra fields in place: readers of the old shape ignore them... except
-pydantic's extra="forbid" on the old ReferenceIn, so it strips them back to {title, url}.
+downgrade strips the articles' references back to {title, url} (the old API refused other
+fields); revisions keep theirs (the old code's restore would refuse them: restore a revision
+saved after the downgrade).
 
 ``category_redirects``: a slug a category used to have (readers of its old pages are sent
 to the new ones, and an article event carries them as the category's former slugs).
