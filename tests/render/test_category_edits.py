@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from services.articles.settings import ArticlesSettings
 from services.render.pageserver import PageServer
 from services.render.settings import RenderSettings
+from services.render.store import PageStore
 from tests.e2e.stack import wait_for
 from tests.helpers import articles_client, auth, create_article, make_token, seed_categories
 from tests.render.workers import render_workers
@@ -221,3 +222,21 @@ def test_category_edit_errors_are_problems(articles: ArticlesSettings) -> None:
         assert top.status_code == 200 and top.json()["parent"] is None
         # Nothing was published: nothing to re-send.
         assert top.headers["x-articles-updated"] == "0"
+
+
+def test_the_page_server_redirects_only_category_pages_to_a_checked_slug(tmp_path: Path) -> None:
+    store = PageStore(tmp_path / "pages")
+    store.set_category_redirect("old-name", "new-name")
+    store.write("new-name/index.html", b"<h1>New</h1>")
+    (store.root / "_category_redirects" / "tampered").write_text("//evil.example/x")
+    with TestClient(PageServer(store.root)) as client:
+        get = lambda path: client.get(path, follow_redirects=False)  # noqa: E731
+        assert get("/old-name").headers["location"] == "/new-name"
+        assert get("/old-name/page/3").headers["location"] == "/new-name/page/3"
+        assert get("/old-name/page/x").status_code == 404
+        assert get("/old-name/other/3").status_code == 404
+        assert get("/tampered").status_code == 404
+        assert get("/_category_redirects/old-name").status_code == 404
+        # A page that exists wins over a marker: the old slug reused by a new category.
+        store.write("old-name/index.html", b"<h1>Reused</h1>")
+        assert get("/old-name").status_code == 200
