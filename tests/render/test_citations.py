@@ -10,6 +10,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
+from pyld import jsonld
 
 from services.render.markdown import render_markdown
 from services.render.renderer import Card, Renderer, Site
@@ -110,6 +111,47 @@ def test_json_ld_carries_each_reference_as_a_creative_work() -> None:
     }
     assert guide["publisher"] == {"@type": "Organization", "name": "NHS"}
     assert "sameAs" not in guide
+
+
+# The terms of schema.org's context that the page's citations use (the tests fetch nothing).
+SCHEMA_CONTEXT = {
+    "@context": {
+        "@vocab": "https://schema.org/",
+        "url": {"@type": "@id"},
+        "sameAs": {"@type": "@id"},
+    }
+}
+SCHEMA = "https://schema.org/"
+
+
+def offline_loader(url: str, options: object = None) -> dict[str, object]:
+    assert url.rstrip("/") == SCHEMA.rstrip("/"), url
+    return {"contextUrl": None, "documentUrl": url, "document": SCHEMA_CONTEXT}
+
+
+def test_json_ld_citations_expand_to_schema_org_creative_works() -> None:
+    """Read as JSON-LD (expanded against schema.org's vocabulary), not as plain JSON."""
+    html = article_html()
+    raw = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert raw is not None
+    expanded = jsonld.expand(json.loads(raw.group(1)), {"documentLoader": offline_loader})
+    page = next(n for n in expanded if f"{SCHEMA}MedicalWebPage" in n["@type"])
+    works = page[f"{SCHEMA}citation"]
+    assert [w["@type"] for w in works] == [[f"{SCHEMA}CreativeWork"]] * 3
+    assert [w[f"{SCHEMA}name"][0]["@value"] for w in works] == [
+        "Osteoporosis",
+        "Bone density after steroids",
+        "Further reading",
+    ]
+    trial = works[1]
+    assert trial[f"{SCHEMA}sameAs"] == [{"@id": "https://doi.org/10.1234/bone.2020(5)"}]
+    assert trial[f"{SCHEMA}url"] == [{"@id": "https://journal.example/trial"}]
+    doi = trial[f"{SCHEMA}identifier"][0]
+    assert doi[f"{SCHEMA}propertyID"][0]["@value"] == "DOI"
+    assert doi[f"{SCHEMA}value"][0]["@value"] == "10.1234/bone.2020(5)"
+    publisher = works[0][f"{SCHEMA}publisher"][0]
+    assert publisher["@type"] == [f"{SCHEMA}Organization"]
+    assert publisher[f"{SCHEMA}name"][0]["@value"] == "NHS"
 
 
 def test_a_reference_without_a_key_is_cited_by_its_position() -> None:
