@@ -235,7 +235,10 @@ def test_the_page_server_redirects_only_category_pages_to_a_checked_slug(tmp_pat
     store.write("new-name/index.html", b"<h1>New</h1>")
     (store.root / "_category_redirects" / "tampered").write_text("//evil.example/x")
     with TestClient(PageServer(store.root)) as client:
-        get = lambda path: client.get(path, follow_redirects=False)  # noqa: E731
+
+        def get(path: str) -> Any:
+            return client.get(path, follow_redirects=False)
+
         assert get("/old-name").headers["location"] == "/new-name"
         assert get("/old-name/page/3").headers["location"] == "/new-name/page/3"
         assert get("/old-name/page/x").status_code == 404
