@@ -96,7 +96,7 @@ class CategoryRef(Contract):
 
 # A reference's optional key: starts with a letter, so it never reads as a position.
 REFERENCE_KEY_PATTERN = r"^[a-z][a-z0-9-]{0,59}$"
-DOI_PATTERN = r"^10\.[0-9]{4,9}/[^\s\"<>]+$"
+DOI_PATTERN = r'^10\.[0-9]{4,9}/[^\s"<>]+$'
 
 
 class Reference(Contract):

@@ -101,7 +101,11 @@ def _bare_doi(value: object) -> object:
 
 
 Accessed = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_not_future)]
+# The pattern is stated again for the schema: pydantic leaves it out after a BeforeValidator.
 Doi = Annotated[
-    str, BeforeValidator(_bare_doi), StringConstraints(pattern=DOI_PATTERN, max_length=200)
+    str,
+    BeforeValidator(_bare_doi),
+    StringConstraints(pattern=DOI_PATTERN, max_length=200),
+    Field(json_schema_extra={"pattern": DOI_PATTERN}),
 ]
 ReferenceKey = Annotated[str, StringConstraints(pattern=REFERENCE_KEY_PATTERN)]
