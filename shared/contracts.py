@@ -79,6 +79,8 @@ class Contract(BaseModel):
 class CategoryCrumb(Contract):
     slug: Slug
     name: str
+    # Shown on the category's page (empty in messages from older senders).
+    description: str = ""
 
 
 class CategoryRef(Contract):
@@ -86,11 +88,37 @@ class CategoryRef(Contract):
     name: str
     # Ancestors first (root → parent): gives the breadcrumb without another lookup.
     parents: tuple[CategoryCrumb, ...] = ()
+    # Shown on the category's page. Empty in messages from older senders.
+    description: str = ""
+    # Slugs the category had before (a category slug change): their pages redirect here.
+    former_slugs: tuple[Slug, ...] = ()
+
+
+# A reference's optional key: starts with a letter, so it never reads as a position.
+REFERENCE_KEY_PATTERN = r"^[a-z][a-z0-9-]{0,59}$"
+DOI_PATTERN = r'^10\.[0-9]{4,9}/[^\s"<>]+$'
 
 
 class Reference(Contract):
+    """A structured source. Older senders send only title and url (the rest defaults)."""
+
     title: str
     url: str
+    publisher: str = ""
+    accessed: date | None = None
+    doi: str | None = None
+    key: str | None = None
+
+
+def citation_label(position: int, key: str | None) -> str:
+    """The footnote label a body cites a reference by: ``[^key]``, or ``[^3]`` for the third
+    reference when it has no key. One rule for the API (which refuses a marker with no
+    reference) and the renderer (which links the marker to the reference list)."""
+    return key or str(position)
+
+
+def citation_labels(references: tuple[Reference, ...] | list[Reference]) -> list[str]:
+    return [citation_label(i, r.key) for i, r in enumerate(references, start=1)]
 
 
 class ArticleSnapshot(Contract):

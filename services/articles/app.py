@@ -51,6 +51,10 @@ DOMAIN_ERRORS = {
     errors.RevisionNotFound: lambda e: Problem(404, str(e)),
     errors.TokenNotFound: lambda e: Problem(404, str(e)),
     errors.PageTooDeep: lambda e: Problem(404, str(e)),
+    errors.UnknownCitation: lambda e: Problem(422, str(e), extra={"missing": e.missing}),
+    errors.FootnoteDefinitionInBody: lambda e: Problem(422, str(e)),
+    errors.CategorySlugTaken: lambda e: Problem(409, str(e)),
+    errors.CategoryCycle: lambda e: Problem(422, str(e)),
     # The service checks uniqueness first; this catches the race between two requests that
     # both passed the check (PostgreSQL; SQLite serialises writers).
     IntegrityError: lambda e: Problem(

@@ -81,3 +81,37 @@ class PageTooDeep(ArticlesError):
             f"No such page: lists go as deep as result {limit:,} (page x per_page); "
             "narrow the query (updated_since, category, tag) to go further."
         )
+
+
+class UnknownCitation(ArticlesError):
+    """A footnote marker in the body that cites no reference (a 422 naming the markers)."""
+
+    def __init__(self, missing: list[str], labels: list[str]) -> None:
+        shown = ", ".join(f"[^{m}]" for m in missing)
+        known = ", ".join(f"[^{label}]" for label in labels) or "none (no references)"
+        super().__init__(
+            f"The body cites {shown}, but no reference has that key or position. "
+            f"Markers this article can use: {known}."
+        )
+        self.missing = missing
+
+
+class FootnoteDefinitionInBody(ArticlesError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The body defines a footnote ([^label]: ...). Put the source in `references` and "
+            "cite it with [^key] (or [^n], its position); the page builds the reference list."
+        )
+
+
+class CategorySlugTaken(ArticlesError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"The slug {slug!r} is already used by another category.")
+
+
+class CategoryCycle(ArticlesError):
+    def __init__(self, slug: str, parent: str) -> None:
+        super().__init__(
+            f"The category {parent!r} is {slug!r} itself or one of its sub-categories: "
+            "it cannot be its parent."
+        )

@@ -4,12 +4,12 @@ date and date-time shapes the OpenAPI document promises, slugs. Used by schemas.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 
-from shared.contracts import SLUG_PATTERN
+from shared.contracts import DOI_PATTERN, REFERENCE_KEY_PATTERN, SLUG_PATTERN
 
 # Characters XML 1.0 cannot carry (C0 controls but tab, newline and carriage return; lone
 # surrogates; U+FFFE/U+FFFF). One of them in a title would make the Atom feed invalid XML
@@ -80,3 +80,32 @@ Name = Annotated[
 Markdown = Annotated[str, NoNul, Printable]
 UtcTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_utc)]
 Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
+# Editors in time zones ahead of UTC may already be on the next day.
+ACCESSED_LEEWAY = timedelta(days=1)
+
+
+def _not_future(value: date) -> date:
+    if value > datetime.now(UTC).date() + ACCESSED_LEEWAY:
+        raise ValueError("the date accessed must not be in the future")
+    return value
+
+
+_DOI_PREFIXES = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+
+
+def _bare_doi(value: object) -> object:
+    """A DOI as its bare name (10.x/y): editors paste doi:10.x/y or https://doi.org/10.x/y."""
+    return _DOI_PREFIXES.sub("", value.strip()) if isinstance(value, str) else value
+
+
+Accessed = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_not_future)]
+# The pattern is stated again for the schema: pydantic leaves it out after a BeforeValidator.
+Doi = Annotated[
+    str,
+    BeforeValidator(_bare_doi),
+    StringConstraints(pattern=DOI_PATTERN, max_length=200),
+    Field(json_schema_extra={"pattern": DOI_PATTERN}),
+]
+ReferenceKey = Annotated[str, StringConstraints(pattern=REFERENCE_KEY_PATTERN)]

@@ -43,7 +43,8 @@ class Article(Base):
     hero_image_alt: Mapped[str | None] = mapped_column(String(500), default=None)
     reviewed_by: Mapped[str | None] = mapped_column(String(200), default=None)
     last_reviewed: Mapped[date | None] = mapped_column(Date, default=None)
-    references: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # Structured references (title, publisher, url, accessed, doi, key): service.stored_reference.
+    references: Mapped[list[dict[str, str | None]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     # Bumped on every change; optimistic concurrency and the consumers' ordering key.
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -95,6 +96,18 @@ class SlugRedirect(Base):
     slug: Mapped[str] = mapped_column(String(120), primary_key=True)
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CategoryRedirect(Base):
+    """A slug a category used to have: its old pages redirect to the new ones."""
+
+    __tablename__ = "category_redirects"
+
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("categories.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

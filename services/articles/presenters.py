@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from services.articles import repository
 from services.articles.models import ApiToken, Article, Category, Revision
+from services.articles.reference_schemas import ReferenceOut
 from services.articles.schemas import (
     ArticleOut,
     ArticleSummary,
@@ -15,7 +16,6 @@ from services.articles.schemas import (
     Page,
     PublicArticleOut,
     PublicArticleSummary,
-    ReferenceOut,
     RevisionOut,
     RevisionSummary,
     T,

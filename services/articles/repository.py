@@ -15,6 +15,7 @@ from services.articles.models import (
     ArticleAuthor,
     ArticleTag,
     Category,
+    CategoryRedirect,
     OutboxMessage,
     Revision,
     SlugRedirect,
@@ -57,6 +58,33 @@ def drop_redirect(session: Session, slug: str) -> None:
     redirect = session.get(SlugRedirect, slug)
     if redirect is not None:
         session.delete(redirect)
+
+
+def former_category_slugs(session: Session, category_id: int) -> list[str]:
+    stmt = (
+        select(CategoryRedirect.slug)
+        .where(CategoryRedirect.category_id == category_id)
+        .order_by(CategoryRedirect.created_at, CategoryRedirect.slug)
+    )
+    return list(session.scalars(stmt))
+
+
+def drop_category_redirect(session: Session, slug: str) -> None:
+    redirect = session.get(CategoryRedirect, slug)
+    if redirect is not None:
+        session.delete(redirect)
+
+
+def published_in_categories(session: Session, category_ids: Sequence[int]) -> Sequence[Article]:
+    """The published articles filed under any of these categories, by id."""
+    if not category_ids:
+        return []
+    stmt = (
+        select(Article)
+        .where(Article.category_id.in_(category_ids), Article.status == "published")
+        .order_by(Article.id)
+    )
+    return session.scalars(stmt).all()
 
 
 def get_category(session: Session, category_id: int) -> Category | None:

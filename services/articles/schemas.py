@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+)
 
 from services.articles.fields import (
     Day,
@@ -19,6 +27,7 @@ from services.articles.fields import (
     Title,
     UtcTime,
 )
+from services.articles.reference_schemas import ReferenceIn, ReferenceOut, unique_keys
 from shared.contracts import ArticleStatus
 
 T = TypeVar("T")
@@ -29,11 +38,6 @@ JsonDict = dict[str, JsonValue]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class ReferenceIn(Strict):
-    title: Name
-    url: AnyHttpUrl
 
 
 class ArticleFields(Strict):
@@ -49,7 +53,12 @@ class ArticleFields(Strict):
     )
     reviewed_by: Name | None = None
     last_reviewed: Day | None = None
-    references: list[ReferenceIn] | None = Field(default=None, max_length=100)
+    references: Annotated[list[ReferenceIn] | None, AfterValidator(unique_keys)] = Field(
+        default=None,
+        max_length=100,
+        description="Cited in the body with footnote markers: [^key], or [^n] for the n-th "
+        "reference when it has no key. A marker with no reference is refused (422).",
+    )
 
 
 class ArticleCreate(ArticleFields):
@@ -125,7 +134,14 @@ ARTICLE_EXAMPLE: JsonDict = {
     "reviewed_by": "Dr Bo Chan",
     "last_reviewed": "2026-02-17",
     "references": [
-        {"title": "NHS: Osteoporosis", "url": "https://www.nhs.uk/conditions/osteoporosis/"}
+        {
+            "title": "Osteoporosis",
+            "publisher": "National Health Service",
+            "url": "https://www.nhs.uk/conditions/osteoporosis/",
+            "accessed": "2026-02-17",
+            "doi": None,
+            "key": "nhs-osteoporosis",
+        }
     ],
     "path": "/bones-and-joints/is-osteoporosis-an-autoimmune-disease",
     "created_at": "2026-02-10T09:00:00Z",
@@ -165,11 +181,6 @@ class CategoryOut(BaseModel):
     name: str
     description: str
     parent: str | None
-
-
-class ReferenceOut(BaseModel):
-    title: str
-    url: str
 
 
 class ArticleOut(BaseModel):
@@ -376,22 +387,6 @@ class RevisionOut(RevisionSummary):
     )
 
     data: JsonDict = Field(description="The article's editable state at this version.")
-
-
-class CategoryCreate(Strict):
-    slug: SlugIn
-    name: Name
-    description: Annotated[str, StringConstraints(max_length=2000), NoNul, Printable] = ""
-    parent: SlugIn | None = Field(default=None, description="Slug of the parent category.")
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"slug": "bones-and-joints", "name": "Bones and joints", "parent": "health"}
-            ]
-        },
-    )
 
 
 class TagCount(BaseModel):

@@ -13,6 +13,7 @@ from slugify import slugify
 from sqlalchemy.orm import Session
 
 from services.articles import outbox, repository
+from services.articles.citations import check_article_citations, stored_reference
 from services.articles.errors import (
     ArticleNotFound,
     BodyTooLarge,
@@ -83,7 +84,7 @@ def _apply_fields(article: Article, fields: ArticleFields) -> None:
             continue
         value: Any = getattr(fields, name)
         if name == "references":
-            value = [{"title": r.title, "url": str(r.url)} for r in value or []]
+            value = [stored_reference(r) for r in value or []]
         elif name == "hero_image_url":
             value = str(value) if value is not None else None
         elif name in ("tags", "authors"):
@@ -169,6 +170,7 @@ def create(
         updated_at=now,
     )
     _apply_fields(article, data)
+    check_article_citations(article)
     session.add(article)
     session.flush()
     _sync_lists(session, article)
@@ -206,6 +208,8 @@ def update(
     if data.slug is not None and data.slug != article.slug:
         _change_slug(session, article, data.slug, now)
     _apply_fields(article, data)
+    if data.body is not None or data.references is not None:
+        check_article_citations(article)
     if data.tags is not None or data.authors is not None:
         _sync_lists(session, article)
     _bump(article, now)
@@ -213,6 +217,14 @@ def update(
     if article.status == "published":
         _emit(session, article, "updated", now)
     return article
+
+
+def refresh_published(session: Session, article: Article, *, actor: str, now: datetime) -> None:
+    """Send a new version of a published article whose page changed without an edit of its
+    own (its category was edited; see categories.py). A revision records it."""
+    _bump(article, now)
+    _store_revision(session, article, actor=actor, now=now)
+    _emit(session, article, "updated", now)
 
 
 def _change_slug(session: Session, article: Article, new_slug: str, now: datetime) -> None:

@@ -34,7 +34,12 @@ def build_snapshot(session: Session, article: Article) -> ArticleSnapshot:
         category=CategoryRef(
             slug=category.slug,
             name=category.name,
-            parents=tuple(CategoryCrumb(slug=c.slug, name=c.name) for c in chain[:-1]),
+            description=category.description,
+            parents=tuple(
+                CategoryCrumb(slug=c.slug, name=c.name, description=c.description)
+                for c in chain[:-1]
+            ),
+            former_slugs=tuple(repository.former_category_slugs(session, category.id)),
         ),
         title=article.title,
         summary=article.summary,
@@ -46,7 +51,7 @@ def build_snapshot(session: Session, article: Article) -> ArticleSnapshot:
         hero_image_alt=article.hero_image_alt,
         reviewed_by=article.reviewed_by,
         last_reviewed=article.last_reviewed,
-        references=tuple(Reference(**r) for r in article.references),
+        references=tuple(Reference.model_validate(r) for r in article.references),
         created_at=article.created_at,
         updated_at=article.updated_at,
         published_at=article.published_at,

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from services.articles import presenters, repository, service
+from services.articles import categories, presenters, repository, service
+from services.articles.category_schemas import CategoryCreate, CategoryUpdate
 from services.articles.deps import Admin, ClockDep, Editor, SessionDep
 from services.articles.openapi import EDITOR, problems
-from services.articles.schemas import AuthorCount, CategoryCreate, CategoryOut, TagCount
+from services.articles.schemas import AuthorCount, CategoryOut, TagCount
 from shared.contracts import SLUG_PATTERN
 
 taxonomy_router = APIRouter(prefix="/api/v1", tags=["categories, tags and authors"])
@@ -50,6 +51,32 @@ def create_category(
         now=clock(),
     )
     response.headers["Location"] = f"/api/v1/categories/{category.slug}"
+    return presenters.category_out(session, category)
+
+
+@taxonomy_router.patch(
+    "/categories/{slug}",
+    response_model=CategoryOut,
+    summary="Edit a category (admin)",
+    responses=problems(*EDITOR, 404, 409),
+)
+def update_category(
+    slug: CategorySlug,
+    data: CategoryUpdate,
+    response: Response,
+    session: SessionDep,
+    token: Admin,
+    clock: ClockDep,
+) -> CategoryOut:
+    """Rename, describe, move or re-slug a category. Every page showing it is re-rendered
+    (a new version of each published article under it is sent); a new slug leaves the old
+    URLs redirecting (301). 409: the slug belongs to another category; 422: an unknown
+    parent, or a parent inside this category."""
+    category, resent = categories.update_category(
+        session, slug=slug, data=data, actor=token.name, now=clock()
+    )
+    response.headers["Location"] = f"/api/v1/categories/{category.slug}"
+    response.headers["X-Articles-Updated"] = str(resent)
     return presenters.category_out(session, category)
 
 

@@ -14,10 +14,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from services.render import markdown as md
 from services.render import related_index, repository
 from services.render.models import RelatedLink
-from services.render.renderer import Card, Renderer, card_from_data, tag_slug
+from services.render.renderer import Card, Renderer, card_from_data, render_body, tag_slug
 from services.render.store import PageStore, article_page
 from shared.contracts import ArticleSnapshot
 
@@ -104,7 +103,7 @@ def render(renderer: Renderer, jobs: Sequence[ArticleJob]) -> list[tuple[Article
                 job.snapshot,
                 views=job.views,
                 related=job.related,
-                body=md.render_markdown(job.snapshot.body),
+                body=render_body(job.snapshot),
             ),
         )
         for job in jobs

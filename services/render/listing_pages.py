@@ -27,7 +27,7 @@ from services.render.listings import (
 )
 from services.render.renderer import Card, Listing, Pager, Renderer, Section, card_from_data
 from services.render.store import PageStore
-from shared.contracts import CategoryCrumb
+from shared.contracts import CategoryCrumb, citation_label
 
 HOME = "home"
 FEED = "feed"
@@ -92,22 +92,25 @@ def _cards(session: Session, ids: Sequence[int]) -> list[Card]:
     return [card_from_data(found[i]) for i in ids if i in found]
 
 
-def _crumbs(session: Session, listing: str, newest: int | None) -> list[CategoryCrumb]:
-    """The categories above a category page, from a member's breadcrumb trail."""
+def _category_facts(
+    session: Session, listing: str, newest: int | None
+) -> tuple[list[CategoryCrumb], str]:
+    """The categories above a category page and the category's description, from its newest
+    member's snapshot (every member carries the whole trail)."""
     if not listing.startswith("category:") or newest is None:
-        return []
+        return [], ""
     row = repository.get_snapshot(session, newest)
     if row is None:
-        return []
+        return [], ""
     category = row.data["category"]
     trail = [*category.get("parents", []), category]
     slug = listing.removeprefix("category:")
-    above = []
+    above: list[CategoryCrumb] = []
     for crumb in trail:
         if crumb["slug"] == slug:
-            break
+            return above, str(crumb.get("description", ""))
         above.append(CategoryCrumb(slug=crumb["slug"], name=crumb["name"]))
-    return above
+    return above, ""
 
 
 def _listing(
@@ -129,9 +132,12 @@ def _listing(
     name = lists.name_of(session, listing) or listing.partition(":")[2]
     is_category = listing.startswith("category:")
     heading = name if is_category else f"Tagged “{name}”"
-    description = f"Articles about {name.lower()}." if is_category else f"Articles tagged {name}."
     newest = lists.newest_ids(session, listing, per_page)
-    crumbs = _crumbs(session, listing, newest[0] if newest else None)
+    crumbs, about = _category_facts(session, listing, newest[0] if newest else None)
+    if is_category:
+        description = about or f"Articles about {name.lower()}."
+    else:
+        description = f"Articles tagged {name}."
     older = f"{base}/page/{page_of(size - per_page - 1, per_page)}" if last else None
     written = [landing_path(listing)]
     store.write(
@@ -210,11 +216,16 @@ def _home(session: Session, store: PageStore, renderer: Renderer) -> list[str]:
 def _feed(session: Session, store: PageStore, renderer: Renderer, now: datetime) -> list[str]:
     ids = lists.newest_ids(session, ALL, FEED_SIZE)
     cards = _cards(session, ids)
-    bodies = {
-        s.article_id: s.data.get("body", "") for s in repository.snapshots_by_id(session, ids)
+    rows = repository.snapshots_by_id(session, ids)
+    bodies = {s.article_id: s.data.get("body", "") for s in rows}
+    labels = {
+        s.article_id: [
+            citation_label(i, r.get("key")) for i, r in enumerate(s.data.get("references", []), 1)
+        ]
+        for s in rows
     }
     updated = max((c.updated_at for c in cards), default=now)
-    store.write("feed.xml", renderer.feed(cards, updated, bodies))
+    store.write("feed.xml", renderer.feed(cards, updated, bodies, labels))
     return ["feed.xml"]
 
 

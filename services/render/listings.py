@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from services.render.renderer import tag_slug
-from shared.contracts import ArticleSnapshot
+from shared.contracts import ArticleSnapshot, CategoryCrumb
 
 ALL = "all"
 AT = "at"
@@ -48,6 +48,10 @@ class Position:
     def decode(cls, raw: str) -> Position:
         when, _, article_id = raw.rpartition("|")
         return cls(datetime.fromisoformat(when), int(article_id))
+
+
+# Before every article: a ``from`` mark here re-renders every page of a listing.
+FIRST = Position(datetime.min.replace(tzinfo=UTC), 0)
 
 
 def category_listing(slug: str) -> str:
@@ -98,6 +102,31 @@ def entry_text(listing: str, snapshot: ArticleSnapshot) -> tuple[object, ...]:
     return (*card_text(snapshot), snapshot.updated_at) if listing == ALL else card_text(snapshot)
 
 
+def category_trail(snapshot: ArticleSnapshot) -> list[CategoryCrumb]:
+    """The article's categories, root first, ending with its own."""
+    own = CategoryCrumb(
+        slug=snapshot.category.slug,
+        name=snapshot.category.name,
+        description=snapshot.category.description,
+    )
+    return [*snapshot.category.parents, own]
+
+
+def category_page_text(snapshot: ArticleSnapshot) -> dict[str, tuple[object, ...]]:
+    """What every page of each category listing the article is in shows of that category:
+    its name (the heading), its description and the breadcrumb above it. A change to it (a
+    category edit, sent as new article versions) re-renders every page of that listing."""
+    trail = category_trail(snapshot)
+    return {
+        category_listing(c.slug): (
+            c.name,
+            c.description,
+            tuple((p.slug, p.name) for p in trail[:i]),
+        )
+        for i, c in enumerate(trail)
+    }
+
+
 def mark(listing: str, mode: str, position: Position) -> str:
     return f"{listing}|{mode}|{position.encode()}"
 
@@ -120,8 +149,12 @@ def marks_for_change(old: ArticleSnapshot | None, new: ArticleSnapshot) -> set[s
     new_pos = position_of(new)
     old_pos = position_of(old) if old is not None else new_pos
     marks: set[str] = set()
+    pages_before = category_page_text(old) if old is not None else {}
+    pages_after = category_page_text(new)
     for listing in before.keys() | after.keys():
         if listing in before and listing in after:
+            if pages_before.get(listing) != pages_after.get(listing):
+                marks.add(mark(listing, FROM, FIRST))
             if old_pos != new_pos:
                 marks.add(mark(listing, FROM, min(old_pos, new_pos)))
             elif old is None or entry_text(listing, old) != entry_text(listing, new):

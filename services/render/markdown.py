@@ -7,6 +7,16 @@ strips ``javascript:`` links). The Rust parser renders a body about twenty times
 markdown-it-py did, which made a cache of rendered bodies slower than rendering again.
 Headings get their anchors after rendering: raw HTML is off, so a heading's inner HTML is
 only text and inline markup, and the anchors come from its text as before.
+
+Citations: a body cites its structured references with footnote markers (``[^key]``, or
+``[^2]`` for a reference without a key; see shared.contracts.citation_label). The renderer
+appends one footnote definition per reference whose text is a numbered placeholder, lets the
+footnote plugin find the markers, then cuts the plugin's footnote section off the body and
+reads from it which reference each footnote is and where its back-links go. Markers are
+then numbered by the reference's position (both parsers number footnotes their own way; the
+article's order of references is the editor's choice, and the list shows it): ``[2]`` links
+to ``#ref-2``. The page's reference list is built from the structured references (see
+citations.py and article.html), never from Markdown an editor wrote.
 """
 
 from __future__ import annotations
@@ -27,11 +37,17 @@ ALLOWED_TAGS = {
     "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
+    "a": {"href", "title", "id"},
+    "sup": {"id"},
     "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
     "td": {"style"}, "th": {"style"},
     "ol": {"start"},
 }  # fmt: skip
+# The footnote plugin's markup: the marker's <sup class="footnote-ref"><a href="#fn1"
+# id="fnref1">. Only these classes survive, and an id only in the shapes the plugin and the
+# heading anchors make (see _keep_attribute).
+ALLOWED_CLASSES = {"sup": {"footnote-ref"}, "a": {"footnote-backref"}}
+_SAFE_ID = re.compile(r"[a-z0-9][a-z0-9:-]{0,80}")
 URL_SCHEMES = {"http", "https", "mailto"}
 WORDS_PER_MINUTE = 220
 
@@ -67,10 +83,20 @@ def toc_tree(entries: Sequence[TocEntry]) -> list[TocNode]:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """A cited reference: its index in the article's references and the ids of the markers
+    citing it (for the list's back-links)."""
+
+    index: int
+    backrefs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class RenderedBody:
     html: str
     toc: tuple[TocEntry, ...]
     words: int
+    citations: tuple[Citation, ...] = ()
 
     @property
     def reading_minutes(self) -> int:
@@ -81,11 +107,12 @@ class RenderedBody:
         return toc_tree(self.toc)
 
 
-# Every CommonMark rule but raw HTML (html_block, html_inline), plus tables and strikethrough.
+# Every CommonMark rule but raw HTML (html_block, html_inline), plus tables, strikethrough
+# and footnotes (citations).
 RULES: list[Any] = [
     "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph",
     "reference", "autolink", "backticks", "emphasis", "entity", "escape", "image", "link",
-    "newline", "strikethrough", "table",
+    "newline", "strikethrough", "table", "footnote",
 ]  # fmt: skip
 _MD = MarkdownIt("zero").enable_many(RULES)
 _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
@@ -132,14 +159,73 @@ def _too_deep(source: str) -> bool:
 
 
 def _render_limited(source: str) -> str:
-    from markdown_it import MarkdownIt as LimitedMarkdownIt  # the slow path, rarely taken
+    # the slow path, rarely taken
+    from markdown_it import MarkdownIt as LimitedMarkdownIt
+    from mdit_py_plugins.footnote import footnote_plugin
 
     md = LimitedMarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING})
-    return str(md.enable(["table", "strikethrough"]).render(source))
+    return str(md.enable(["table", "strikethrough"]).use(footnote_plugin).render(source))
 
 
-def render_markdown(source: str) -> RenderedBody:
-    rendered = _render_limited(source) if _too_deep(source) else _MD.render(source)
+# What the plugin appends after the body: a rule and the footnote section (always last).
+_FOOTNOTES = re.compile(r'<hr class="footnotes-sep"\s*/?>\s*<section class="footnotes">.*\Z', re.S)
+_FOOTNOTE_ITEM = re.compile(r'<li id="fn(\d+)" class="footnote-item">(.*?)</li>', re.S)
+_PLACEHOLDER = "HHCITEPLACEHOLDER"
+_PLACEHOLDER_RE = re.compile(rf"{_PLACEHOLDER}(\d+)\b")
+_BACKREF = re.compile(r'href="#(fnref[0-9:]+)"')
+_FOOTNOTE_REF = re.compile(
+    r'<sup class="footnote-ref"><a href="#fn(\d+)" id="(fnref[0-9:]+)">\[[0-9:]+\]</a></sup>'
+)
+
+
+def _with_definitions(source: str, labels: Sequence[str]) -> str:
+    """The body with one footnote definition per reference, each a numbered placeholder."""
+    if not labels:
+        return source
+    defs = "\n\n".join(f"[^{label}]: {_PLACEHOLDER}{i}" for i, label in enumerate(labels))
+    return f"{source}\n\n{defs}\n"
+
+
+def _cut_footnotes(rendered: str) -> tuple[str, tuple[Citation, ...]]:
+    """The body without the plugin's footnote section, its markers numbered and linked by
+    reference position, and which references it cites. A footnote without a placeholder (a
+    definition the editor wrote, which the API refuses) keeps the plugin's marker."""
+    found = _FOOTNOTES.search(rendered)
+    if found is None:
+        return rendered, ()
+    index_of: dict[str, int] = {}
+    citations = []
+    for number, inner in _FOOTNOTE_ITEM.findall(found.group(0)):
+        placeholder = _PLACEHOLDER_RE.search(inner)
+        if placeholder is not None:
+            index = int(placeholder.group(1))
+            index_of[number] = index
+            citations.append(Citation(index, tuple(_BACKREF.findall(inner))))
+
+    def renumber(marker: re.Match[str]) -> str:
+        index = index_of.get(marker.group(1))
+        if index is None:
+            return marker.group(0)
+        return (
+            f'<sup class="footnote-ref"><a href="#ref-{index + 1}" id="{marker.group(2)}">'
+            f"[{index + 1}]</a></sup>"
+        )
+
+    body = _FOOTNOTE_REF.sub(renumber, rendered[: found.start()])
+    return body, tuple(sorted(citations, key=lambda c: c.index))
+
+
+def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "id":
+        return value if _SAFE_ID.fullmatch(value) else None
+    return value
+
+
+def render_markdown(source: str, labels: Sequence[str] = ()) -> RenderedBody:
+    """Safe HTML of a body; ``labels`` are its references' citation labels, in order."""
+    text = _with_definitions(source, labels)
+    rendered = _render_limited(text) if _too_deep(source) else _MD.render(text)
+    rendered, citations = _cut_footnotes(rendered)
     raw_html, toc = _anchor_headings(rendered)
     clean = nh3.clean(
         raw_html,
@@ -148,8 +234,10 @@ def render_markdown(source: str) -> RenderedBody:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
+        allowed_classes=ALLOWED_CLASSES,
+        attribute_filter=_keep_attribute,
     )
-    return RenderedBody(html=clean, toc=tuple(toc), words=len(source.split()))
+    return RenderedBody(html=clean, toc=tuple(toc), words=len(source.split()), citations=citations)
 
 
 def safe_url(url: str | None) -> str | None:

@@ -34,7 +34,8 @@ from starlette.types import Message, Receive, Scope, Send
 
 from services.render import csp
 from services.render.settings import get_settings
-from services.render.store import GONE_DIR, REDIRECTS_DIR
+from services.render.store import CATEGORY_REDIRECTS_DIR, GONE_DIR, REDIRECTS_DIR
+from shared.contracts import SLUG_RE
 from shared.logs import configure_logging
 
 CONTENT_TYPES = {
@@ -276,7 +277,24 @@ class PageServer:
                 return False
         return False
 
+    def _category_moved(self, parts: list[str]) -> str | None:
+        """The new path of a former category slug's page (``/old``, ``/old/page/N``)."""
+        if not (len(parts) == 1 or (len(parts) == 3 and parts[1] == "page" and parts[2].isdigit())):
+            return None
+        try:
+            with open(os.path.join(self.root, CATEGORY_REDIRECTS_DIR, parts[0]), "rb") as fh:
+                target = fh.read().strip().decode("ascii", "replace")
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+        if not SLUG_RE.fullmatch(target):
+            return None
+        return f"/{target}" if len(parts) == 1 else f"/{target}/page/{int(parts[2])}"
+
     async def _miss(self, send: Send, parts: list[str], head: bool) -> None:
+        moved = self._category_moved(parts)
+        if moved is not None:
+            await self._redirect(send, moved, head)
+            return
         if len(parts) == 2:
             marker = os.path.join(self.root, REDIRECTS_DIR, *parts)
             try:

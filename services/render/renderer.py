@@ -13,9 +13,10 @@ from xml.sax.saxutils import escape as xml_escape
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from slugify import slugify
 
+from services.render.citations import ReferenceItem, citation_ld, reference_items
 from services.render.markdown import RenderedBody, render_markdown, safe_url
 from services.render.xmltext import xml_safe
-from shared.contracts import ArticleSnapshot, CategoryCrumb
+from shared.contracts import ArticleSnapshot, CategoryCrumb, citation_labels
 
 
 def xml_text(value: str) -> str:
@@ -145,6 +146,11 @@ def card_of(snapshot: ArticleSnapshot, views: int | None = None) -> Card:
     )
 
 
+def render_body(snapshot: ArticleSnapshot) -> RenderedBody:
+    """The body with its citation markers linked to the article's references."""
+    return render_markdown(snapshot.body, citation_labels(snapshot.references))
+
+
 def _longdate(value: date | datetime) -> str:
     return f"{value.day} {value:%B %Y}"
 
@@ -188,13 +194,13 @@ class Renderer:
         body: RenderedBody | None = None,
     ) -> bytes:
         if body is None:
-            body = render_markdown(snapshot.body)
+            body = render_body(snapshot)
         url = article_url(snapshot)
         crumbs = [
             *snapshot.category.parents,
             CategoryCrumb(slug=snapshot.category.slug, name=snapshot.category.name),
         ]
-        references = [{"title": r.title, "url": safe_url(r.url)} for r in snapshot.references]
+        references = reference_items(snapshot.references, body)
         hero_url = safe_url(snapshot.hero_image_url)
         updated_shown = (
             snapshot.published_at is not None
@@ -212,7 +218,7 @@ class Renderer:
             tags=[{"slug": tag_slug(t), "name": t} for t in snapshot.tags],
             related=list(related),
             updated_shown=updated_shown,
-            json_ld=self._json_ld(snapshot, url, crumbs, hero_url),
+            json_ld=self._json_ld(snapshot, url, crumbs, hero_url, references),
             preview=preview,
         )
 
@@ -222,6 +228,7 @@ class Renderer:
         url: str,
         crumbs: Sequence[CategoryCrumb],
         hero_url: str | None,
+        references: Sequence[ReferenceItem] = (),
     ) -> list[dict[str, Any]]:
         page: dict[str, Any] = {
             "@context": "https://schema.org",
@@ -243,6 +250,8 @@ class Renderer:
             page["lastReviewed"] = snapshot.last_reviewed.isoformat()
         if hero_url:
             page["image"] = hero_url
+        if references:
+            page["citation"] = citation_ld(references)
         items = [{"@type": "ListItem", "position": 1, "name": "Home", "item": self.site.url + "/"}]
         for i, c in enumerate(crumbs, start=2):
             items.append(
@@ -315,9 +324,16 @@ class Renderer:
         lines.append("</sitemapindex>")
         return ("\n".join(lines) + "\n").encode()
 
-    def feed(self, cards: Sequence[Card], updated: datetime, bodies: Mapping[int, str]) -> bytes:
+    def feed(
+        self,
+        cards: Sequence[Card],
+        updated: datetime,
+        bodies: Mapping[int, str],
+        labels: Mapping[int, Sequence[str]] | None = None,
+    ) -> bytes:
         """The Atom feed. ``bodies`` holds each card's Markdown body, sent rendered and
-        sanitised as the entry's content: a feed reader shows the whole article."""
+        sanitised as the entry's content: a feed reader shows the whole article. ``labels``
+        are each body's citation labels: its markers link to the page's reference list."""
         site = xml_text(self.site.name)
         base = xml_text(self.site.url)
         lines = [
@@ -331,7 +347,9 @@ class Renderer:
         ]
         for c in cards:
             link = xml_text(self.site.url + c.url)
-            content = xml_text(render_markdown(bodies.get(c.id, "")).html)
+            content = xml_text(
+                render_markdown(bodies.get(c.id, ""), (labels or {}).get(c.id, ())).html
+            )
             lines += [
                 "<entry>",
                 f"<title>{xml_text(c.title)}</title>",

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from services.render import listing_pages, related, repository
 from services.render import listing_repository as lists
-from services.render import markdown as md
 from services.render.listing_pages import FEED, HOME, STATIC
 from services.render.listings import (
     ALL,
@@ -35,7 +34,7 @@ from services.render.listings import (
     root_listing,
 )
 from services.render.models import Snapshot
-from services.render.renderer import NavCategory, Renderer, Site, card_of, tag_slug
+from services.render.renderer import NavCategory, Renderer, Site, card_of, render_body, tag_slug
 from services.render.store import PageStore, article_page
 from shared.contracts import ArticleSnapshot
 from shared.db import Database
@@ -101,7 +100,7 @@ def prepare_article(session: Session, site: Site, article_id: int) -> PreparedPa
         snapshot,
         views=repository.view_count(session, article_id),
         related=[card_of(snapshot_of(r)) for r, _ in ranked],
-        body=md.render_markdown(snapshot.body),
+        body=render_body(snapshot),
     )
     return PreparedPage(
         article_id=article_id,
@@ -133,7 +132,7 @@ def render_article(session: Session, store: PageStore, renderer: Renderer, row: 
         snapshot,
         views=repository.view_count(session, row.article_id),
         related=[card_of(snapshot_of(r)) for r, _ in ranked],
-        body=md.render_markdown(snapshot.body),
+        body=render_body(snapshot),
     )
     rel = article_page(row.category_slug, row.slug)
     store.write(rel, html)
@@ -214,6 +213,10 @@ def _place(store: PageStore, old: ArticleSnapshot | None, snapshot: ArticleSnaps
     """A live page is readable at its place; every former place redirects there."""
     store.clear_gone(snapshot.category.slug, snapshot.slug)
     store.clear_redirect(snapshot.category.slug, snapshot.slug)
+    # The category's pages: its former slugs redirect here, its own slug is a page again.
+    store.clear_category_redirect(snapshot.category.slug)
+    for former in snapshot.category.former_slugs:
+        store.set_category_redirect(former, snapshot.category.slug)
     new_path = f"/{snapshot.category.slug}/{snapshot.slug}"
     for category, slug in _former_places(old, snapshot):
         store.remove(article_page(category, slug))

@@ -5,9 +5,10 @@ a reader (the page server, or nginx in production) sees the old page or the new 
 half of one. A gzip copy is written beside each page for servers that serve precompressed
 files. Paths come only from validated slugs; anything else is refused before touching disk.
 
-Besides pages, the store holds two kinds of markers that the page server reads on a miss:
-``_redirects/<category>/<slug>`` (the new path, for a 301) and ``_gone/<category>/<slug>``
-(an unpublished article, for a 410).
+Besides pages, the store holds markers that the page server reads on a miss:
+``_redirects/<category>/<slug>`` (the new path, for a 301), ``_gone/<category>/<slug>``
+(an unpublished article, for a 410) and ``_category_redirects/<old slug>`` (the category's
+new slug: its page and archive pages answer 301 to the same page under the new slug).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from shared.contracts import SLUG_RE
 TEMP_PREFIX = ".tmp-"
 REDIRECTS_DIR = "_redirects"
 GONE_DIR = "_gone"
+CATEGORY_REDIRECTS_DIR = "_category_redirects"
 
 
 class UnsafePath(ValueError):
@@ -112,6 +114,20 @@ class PageStore:
 
     def clear_redirect(self, category: str, slug: str) -> None:
         self._marker(REDIRECTS_DIR, category, slug).unlink(missing_ok=True)
+
+    def set_category_redirect(self, old_slug: str, new_slug: str) -> None:
+        """Written by every article event of the category: only when it says something new."""
+        path = self._resolve(f"{CATEGORY_REDIRECTS_DIR}/{_check_slug(old_slug)}")
+        target = _check_slug(new_slug).encode()
+        try:
+            if path.read_bytes() == target:
+                return
+        except FileNotFoundError:
+            pass
+        self._write_atomic(path, target)
+
+    def clear_category_redirect(self, slug: str) -> None:
+        self._resolve(f"{CATEGORY_REDIRECTS_DIR}/{_check_slug(slug)}").unlink(missing_ok=True)
 
     def mark_gone(self, category: str, slug: str) -> None:
         self._write_atomic(self._marker(GONE_DIR, category, slug), b"")

@@ -45,6 +45,7 @@ ADMIN_ONLY: list[Call] = [
     ("delete", "/api/v1/articles/{id}", None),
     ("post", "/api/v1/categories", {"slug": "new-one", "name": "New one"}),
     ("delete", "/api/v1/categories/nutrition", None),
+    ("patch", "/api/v1/categories/nutrition", {"name": "Food"}),
     ("get", "/api/v1/tokens", None),
     ("post", "/api/v1/tokens", {"name": "cms"}),
     ("delete", "/api/v1/tokens/1", None),

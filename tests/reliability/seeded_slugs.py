@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from datetime import date
 from typing import Any
 
 SLUG_FIELDS = ("category", "parent")
@@ -25,4 +26,33 @@ def with_seeded_slugs(body: dict[str, Any], slugs: list[str]) -> dict[str, Any]:
         value = out.get(name)
         if isinstance(value, str):
             out[name] = slugs[zlib.crc32(value.encode()) % len(slugs)]
+    return out
+
+
+def with_valid_citations(body: dict[str, Any], today: date) -> dict[str, Any]:
+    """The body with what its references and citation markers must be beyond the schema:
+    no date accessed after today (the schema says `date`; "not in the future" is data), no
+    reference key twice, and no footnote marker in the Markdown (a marker must cite one of
+    the references: a rule across fields). Other fields are left alone."""
+    out = dict(body)
+    refs = out.get("references")
+    if isinstance(refs, list):
+        seen: set[str] = set()
+        fixed = []
+        for ref in refs:
+            if isinstance(ref, dict):
+                ref = dict(ref)
+                accessed = ref.get("accessed")
+                if isinstance(accessed, str) and accessed > today.isoformat():
+                    ref["accessed"] = today.isoformat()
+                key = ref.get("key")
+                if isinstance(key, str):
+                    if key in seen:
+                        ref.pop("key")
+                    seen.add(key)
+            fixed.append(ref)
+        out["references"] = fixed
+    text = out.get("body")
+    if isinstance(text, str):
+        out["body"] = text.replace("[^", "[\\^")
     return out

@@ -6,11 +6,12 @@ stay broken."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import schemathesis
 
-from tests.reliability.seeded_slugs import seeded_slugs, with_seeded_slugs
+from tests.reliability.seeded_slugs import seeded_slugs, with_seeded_slugs, with_valid_citations
 
 
 @schemathesis.hook
@@ -20,4 +21,6 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     meta = case.meta
     positive = meta is None or meta.generation.mode.is_positive
     if positive and isinstance(case.body, dict):
-        case.body = with_seeded_slugs(case.body, seeded_slugs())
+        case.body = with_valid_citations(
+            with_seeded_slugs(case.body, seeded_slugs()), datetime.now(UTC).date()
+        )

@@ -11,6 +11,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from schemathesis.core.result import Ok
 
 from services.views.auth import token_digest
 from tests.e2e.stack import Stack, start_stack
-from tests.reliability.seeded_slugs import with_seeded_slugs
+from tests.reliability.seeded_slugs import with_seeded_slugs, with_valid_citations
 
 # The views service trusts tokens by their digest (HEALTHHUB_EDITOR_TOKEN_HASHES), so the
 # analytics endpoints are fuzzed with a valid editor token too.
@@ -94,9 +95,11 @@ def test_views_api_never_answers_5xx(stack: Stack, admin_token: str) -> None:
 
 # --- st run --checks all -------------------------------------------------------------------
 
-# Nothing is muted. Two things the OpenAPI language cannot state are given to the run as
+# Nothing is muted. Things the OpenAPI language cannot state are given to the run as
 # configuration, each beside its reason: the seeded category slugs (st_hooks.py: a
-# generated slug is almost never one that exists, and an unknown one is a 422), and 428 as
+# generated slug is almost never one that exists, and an unknown one is a 422), references
+# valid beyond their schema (st_hooks.py: dates accessed not after today, keys used once,
+# no footnote marker without its reference), and 428 as
 # an expected answer of the two edit operations that take their version as If-Match OR a
 # body field (schemathesis.toml).
 HERE = Path(__file__).parent
@@ -202,3 +205,26 @@ def test_the_hook_gives_positive_cases_seeded_slugs_and_leaves_the_rest() -> Non
         "title": "x",
     }
     assert with_seeded_slugs({"parent": 3}, ["health"]) == {"parent": 3}
+
+
+def test_the_hook_gives_positive_cases_valid_citations_and_leaves_the_rest() -> None:
+    ref = {"title": "t", "publisher": "p", "url": "https://x.example/", "key": "a"}
+    body = {
+        "body": "See [^a] and [^b]: here",
+        "references": [
+            {**ref, "accessed": "9999-01-01"},
+            {**ref, "accessed": "2020-01-01"},
+            {**ref, "key": "b", "accessed": "2026-11-27"},
+        ],
+        "title": "x",
+    }
+    fixed = with_valid_citations(body, date(2026, 11, 27))
+    assert fixed["body"] == "See [\\^a] and [\\^b]: here"
+    assert [r.get("accessed") for r in fixed["references"]] == [
+        "2026-11-27",
+        "2020-01-01",
+        "2026-11-27",
+    ]
+    assert [r.get("key") for r in fixed["references"]] == ["a", None, "b"]
+    assert fixed["title"] == "x"
+    assert with_valid_citations({"references": 3}, date(2026, 1, 1)) == {"references": 3}

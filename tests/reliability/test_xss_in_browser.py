@@ -33,13 +33,23 @@ def article_with_payloads() -> dict[str, Any]:
         "slug": "xss-probe",
         "category": "health",
         "summary": joined[:500],
-        "body": "\n\n".join(f"## Heading {p}\n\n{p}\n\n[link]({p})" for p in CORPUS),
+        "body": "\n\n".join(f"## Heading {p}\n\n{p}\n\n[link]({p})" for p in CORPUS)
+        + "\n\nCited.[^1][^2][^3]\n",
         "tags": [p[:60] for p in CORPUS[:5]],
         "authors": [CORPUS[0][:200]],
         "reviewed_by": CORPUS[1][:200],
         "hero_image_url": 'https://example.org/a.png?x="><script>1</script>',
         "hero_image_alt": CORPUS[3],
-        "references": [{"title": p[:200], "url": "https://example.org/ref"} for p in CORPUS[:3]],
+        "references": [
+            {
+                "title": p[:200],
+                "publisher": p[:200],
+                "url": "https://example.org/ref",
+                "accessed": "2026-01-01",
+                "doi": "10.1234/xss-probe",
+            }
+            for p in CORPUS[:3]
+        ],
     }
 
 

@@ -1,0 +1,52 @@
+"""Request models of the category endpoints (taxonomy_routes.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from services.articles.fields import Name, NoNul, Printable, SlugIn
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CategoryCreate(Strict):
+    slug: SlugIn
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=2000), NoNul, Printable] = ""
+    parent: SlugIn | None = Field(default=None, description="Slug of the parent category.")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"slug": "bones-and-joints", "name": "Bones and joints", "parent": "health"}
+            ]
+        },
+    )
+
+
+class CategoryUpdate(Strict):
+    """What an admin may change about a category; each field optional (PATCH)."""
+
+    name: Name | None = None
+    description: Annotated[str, StringConstraints(max_length=2000), NoNul, Printable] | None = None
+    slug: SlugIn | None = Field(
+        default=None, description="A new slug: the old URLs (category pages, articles) redirect."
+    )
+    parent: SlugIn | None = Field(
+        default=None, description="Slug of the new parent category; null makes it top-level."
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"name": "Bones, joints and muscles", "slug": "bones-joints-and-muscles"},
+                {"description": "Osteoporosis, arthritis and back pain."},
+            ]
+        },
+    )
