@@ -91,6 +91,13 @@ class BaseServiceSettings(BaseSettings):
             "HEALTHHUB_VIEWS_REDIS_DB of HEALTHHUB_REDIS_URL."
         ),
     )
+    media_dir: Path = Field(
+        default=Path(),
+        description=(
+            "Where the media library's image files live (written by the articles API, served "
+            "read-only by the page server and nginx under /media/); empty: <var_dir>/media."
+        ),
+    )
     log_level: str = "INFO"
     log_json: bool = False
     # Celery: the visibility timeout must exceed every task's time limit, or Redis redelivers
@@ -117,6 +124,10 @@ class BaseServiceSettings(BaseSettings):
     @property
     def views_redis_url(self) -> str:
         return self.views_redis or redis_url_with_db(self.redis_url, self.views_redis_db)
+
+    @property
+    def media_root(self) -> Path:
+        return self.media_dir if self.media_dir != Path() else self.var_dir / "media"
 
     def default_sqlite_url(self, name: str) -> str:
         return sqlite_url(self.var_dir / f"{name}.db")

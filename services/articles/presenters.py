@@ -55,6 +55,7 @@ def article_out(session: Session, article: Article) -> ArticleOut:
         authors=article.authors,
         hero_image_url=article.hero_image_url,
         hero_image_alt=article.hero_image_alt,
+        hero_media_id=article.hero_media_id,
         reviewed_by=article.reviewed_by,
         last_reviewed=article.last_reviewed,
         references=[ReferenceOut(**r) for r in article.references],

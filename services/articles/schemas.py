@@ -43,9 +43,21 @@ class ArticleFields(Strict):
     body: Markdown | None = Field(default=None, description="Markdown; at most 1 MB.")
     tags: list[Tag] | None = Field(default=None, max_length=30)
     authors: list[Name] | None = Field(default=None, max_length=10)
-    hero_image_url: AnyHttpUrl | None = None
+    hero_image_url: AnyHttpUrl | None = Field(
+        default=None,
+        # Marked in the OpenAPI document only: pydantic's own flag warns on every read.
+        json_schema_extra={"deprecated": True},
+        description="Retired: only null (drop an old external hero) or the article's current "
+        "value is taken; anything else is a 422. Upload the image and send hero_media_id.",
+    )
     hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul, Printable] | None = (
-        None
+        Field(default=None, description="Alt text of the hero; default: the image's own.")
+    )
+    hero_media_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="The hero image: an id from the media library (POST /api/v1/media).",
     )
     reviewed_by: Name | None = None
     last_reviewed: Day | None = None
@@ -120,8 +132,9 @@ ARTICLE_EXAMPLE: JsonDict = {
     "category": "bones-and-joints",
     "tags": ["osteoporosis", "autoimmune"],
     "authors": ["Dr Ann Lee"],
-    "hero_image_url": "https://images.example/bones.jpg",
+    "hero_image_url": None,
     "hero_image_alt": "An X-ray of a hip",
+    "hero_media_id": 12,
     "reviewed_by": "Dr Bo Chan",
     "last_reviewed": "2026-02-17",
     "references": [
@@ -185,8 +198,9 @@ class ArticleOut(BaseModel):
     category: str
     tags: list[str]
     authors: list[str]
-    hero_image_url: str | None
+    hero_image_url: str | None = Field(description="Retired: an old external hero, if any.")
     hero_image_alt: str | None
+    hero_media_id: int | None = Field(description="The hero image, from the media library.")
     reviewed_by: str | None
     last_reviewed: date | None
     references: list[ReferenceOut]

@@ -24,6 +24,8 @@ from services.articles.errors import (
     SlugTaken,
     StaleVersion,
 )
+from services.articles.media import service as media
+from services.articles.media.errors import ExternalHeroRetired
 from services.articles.models import Article, Category, Revision, SlugRedirect
 from services.articles.schemas import ArticleCreate, ArticleFields, ArticleUpdate
 from services.articles.snapshots import build_event
@@ -40,6 +42,7 @@ REVISION_FIELDS = (
     "authors",
     "hero_image_url",
     "hero_image_alt",
+    "hero_media_id",
     "reviewed_by",
     "last_reviewed",
     "references",
@@ -86,11 +89,21 @@ def _apply_fields(article: Article, fields: ArticleFields) -> None:
             value = [{"title": r.title, "url": str(r.url)} for r in value or []]
         elif name == "hero_image_url":
             value = str(value) if value is not None else None
+            # Retired: an old external hero may be kept (sent back unchanged) or dropped
+            # (null), never set anew; hero images come from the media library.
+            if value is not None and value != article.hero_image_url:
+                raise ExternalHeroRetired()
         elif name in ("tags", "authors"):
             value = _dedupe(value or [])
         elif name in ("summary", "body") and value is None:
             value = ""
         setattr(article, name, value)
+    if article.hero_media_id is not None:
+        article.hero_image_url = None  # a library hero replaces an old external one
+
+
+def _media_changed(fields: ArticleFields) -> bool:
+    return bool({"body", "hero_media_id"} & fields.model_fields_set)
 
 
 def _sync_lists(session: Session, article: Article) -> None:
@@ -169,9 +182,11 @@ def create(
         updated_at=now,
     )
     _apply_fields(article, data)
+    media.check_article_media(session, hero_media_id=article.hero_media_id, body=article.body)
     session.add(article)
     session.flush()
     _sync_lists(session, article)
+    media.sync_article_media(session, article)
     _store_revision(session, article, actor=actor, now=now)
     return article
 
@@ -208,6 +223,9 @@ def update(
     _apply_fields(article, data)
     if data.tags is not None or data.authors is not None:
         _sync_lists(session, article)
+    if _media_changed(data):
+        media.check_article_media(session, hero_media_id=article.hero_media_id, body=article.body)
+        media.sync_article_media(session, article)
     _bump(article, now)
     _store_revision(session, article, actor=actor, now=now)
     if article.status == "published":
@@ -414,7 +432,9 @@ def restore(
     """Bring back the content of an old revision, as a new revision (history is never
     rewritten). The status is not restored: publishing stays an explicit act."""
     revision = get_revision(session, article_id=article_id, version=revision_version)
-    content = {k: v for k, v in revision.data.items() if k != "status"}
+    # Not the status (publishing stays an explicit act), nor an external hero URL: those
+    # are retired (ExternalHeroRetired), and the article keeps the one it has.
+    content = {k: v for k, v in revision.data.items() if k not in ("status", "hero_image_url")}
     data = ArticleUpdate.model_validate(content)
     return update(
         session,

@@ -1,0 +1,74 @@
+"""Request and response models of the media API (separate from the tables)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+
+from services.articles.fields import NoNul, NotBlank
+
+AltText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), NoNul, NotBlank
+]
+
+_SHA = "9f2c" + "0" * 60
+MEDIA_EXAMPLE: dict[str, JsonValue] = {
+    "id": 12,
+    "sha256": "9f2c" + "0" * 60,
+    "width": 1600,
+    "height": 900,
+    "alt": "A model of a hip joint",
+    "size_bytes": 183422,
+    "original_url": "/media/9f2c" + "0" * 60 + ".jpg",
+    "renditions": [
+        {
+            "width": 320,
+            "height": 180,
+            "webp": "/media/9f2c" + "0" * 60 + "-320.webp",
+            "jpeg": "/media/9f2c" + "0" * 60 + "-320.jpg",
+        }
+    ],
+    "markdown": "![A model of a hip joint](media:12)",
+    "created_by": "newsroom",
+    "created_at": "2026-02-17T09:00:00Z",
+}
+
+
+class RenditionOut(BaseModel):
+    width: int
+    height: int
+    webp: str = Field(description="Path of the WebP file on the public site.")
+    jpeg: str = Field(description="Path of the JPEG file on the public site.")
+
+
+class MediaOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [MEDIA_EXAMPLE]})
+
+    id: int
+    sha256: str = Field(description="SHA-256 of the cleaned original: every file's name.")
+    width: int
+    height: int
+    alt: str
+    size_bytes: int
+    original_url: str = Field(description="The cleaned original (metadata stripped).")
+    renditions: list[RenditionOut]
+    markdown: str = Field(description="How an article body shows this image.")
+    created_by: str
+    created_at: datetime
+
+
+class MediaPage(BaseModel):
+    items: list[MediaOut]
+    total: int = Field(description="How many images the library holds.")
+    page: int
+    per_page: int
+    pages: int
+
+
+class MediaQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    page: int = Field(default=1, ge=1, le=10_000)
+    per_page: int = Field(default=20, ge=1, le=100)
