@@ -22,8 +22,6 @@ MEDIA_URL_PREFIX = "/media/"
 # Rendition widths; an image gets those narrower than itself plus its own width (at most the
 # last one), so no rendition is ever an upscaled copy.
 RENDITION_WIDTHS = (320, 640, 960, 1280, 1920)
-# Page layout: the article column is at most 720 CSS pixels wide.
-BODY_SIZES = "(max-width: 760px) 100vw, 720px"
 
 SHA_PATTERN = r"^[0-9a-f]{64}$"
 MEDIA_FILE_RE = re.compile(r"^[0-9a-f]{64}(?:-[0-9]{1,4})?\.(?:webp|jpg|png)$")

@@ -104,7 +104,7 @@ def render(renderer: Renderer, jobs: Sequence[ArticleJob]) -> list[tuple[Article
                 job.snapshot,
                 views=job.views,
                 related=job.related,
-                body=md.render_markdown(job.snapshot.body),
+                body=md.render_markdown(job.snapshot.body, job.snapshot.media),
             ),
         )
         for job in jobs

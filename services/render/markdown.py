@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,18 +21,24 @@ import nh3
 from markdown_it_pyrs import MarkdownIt
 from slugify import slugify
 
+from services.render.media import resolve_images
+from shared.media import MediaImage
+
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4",
-    "h5", "h6", "hr", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td",
+    "h5", "h6", "hr", "img", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td",
     "th", "thead", "tr", "ul",
 }  # fmt: skip
+# <img> passes nh3 only to be replaced by services/render/media.py: a library image becomes a
+# <picture>, and every other one (an external URL could track readers) is dropped.
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
+    "img": {"src", "alt"},
     "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
     "td": {"style"}, "th": {"style"},
     "ol": {"start"},
 }  # fmt: skip
-URL_SCHEMES = {"http", "https", "mailto"}
+URL_SCHEMES = {"http", "https", "mailto", "media"}
 WORDS_PER_MINUTE = 220
 
 
@@ -138,7 +144,9 @@ def _render_limited(source: str) -> str:
     return str(md.enable(["table", "strikethrough"]).render(source))
 
 
-def render_markdown(source: str) -> RenderedBody:
+def render_markdown(source: str, media: Iterable[MediaImage] = ()) -> RenderedBody:
+    """``media``: the library images the body may show (the snapshot's); ``![alt](media:<id>)``
+    of any other id, and every external image, shows nothing."""
     rendered = _render_limited(source) if _too_deep(source) else _MD.render(source)
     raw_html, toc = _anchor_headings(rendered)
     clean = nh3.clean(
@@ -149,6 +157,8 @@ def render_markdown(source: str) -> RenderedBody:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+    if "<img" in clean or "media:" in clean:
+        clean = resolve_images(clean, {m.id: m for m in media})
     return RenderedBody(html=clean, toc=tuple(toc), words=len(source.split()))
 
 

@@ -101,7 +101,7 @@ def prepare_article(session: Session, site: Site, article_id: int) -> PreparedPa
         snapshot,
         views=repository.view_count(session, article_id),
         related=[card_of(snapshot_of(r)) for r, _ in ranked],
-        body=md.render_markdown(snapshot.body),
+        body=md.render_markdown(snapshot.body, snapshot.media),
     )
     return PreparedPage(
         article_id=article_id,
@@ -133,7 +133,7 @@ def render_article(session: Session, store: PageStore, renderer: Renderer, row: 
         snapshot,
         views=repository.view_count(session, row.article_id),
         related=[card_of(snapshot_of(r)) for r, _ in ranked],
-        body=md.render_markdown(snapshot.body),
+        body=md.render_markdown(snapshot.body, snapshot.media),
     )
     rel = article_page(row.category_slug, row.slug)
     store.write(rel, html)
