@@ -86,6 +86,15 @@ def media_out(media: Media) -> MediaOut:
         **problems(*EDITOR, 413),
         **_NOT_AN_IMAGE,
     },
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "example": {"file": "(the image file)", "alt": "A model of a hip joint"}
+                }
+            }
+        }
+    },
 )
 def upload_media(
     file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or GIF.")],
@@ -142,6 +151,7 @@ def list_media(query: Annotated[MediaQuery, Query()], session: SessionDep, _: Ed
     responses=problems(*EDITOR, 404),
 )
 def read_media(media_id: MediaId, session: SessionDep, _: Editor) -> MediaOut:
+    """The image's record: its size, alt text, the paths of its files and its Markdown."""
     return media_out(service.get(session, media_id=media_id))
 
 

@@ -60,6 +60,14 @@ class MediaOut(BaseModel):
 
 
 class MediaPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"items": [MEDIA_EXAMPLE], "total": 1, "page": 1, "per_page": 20, "pages": 1}
+            ]
+        }
+    )
+
     items: list[MediaOut]
     total: int = Field(description="How many images the library holds.")
     page: int
