@@ -166,6 +166,12 @@ def test_a_decompression_bomb_is_refused_before_its_pixels_are_decoded(
         # Far past Pillow's own limit (2 x Image.MAX_IMAGE_PIXELS): refused as well.
         huge = png_bomb(20000, 20000)
         assert_problem(upload(client, token, huge, name="huge.png"), 422)
+        # Few pixels but a side longer than WebP can encode: refused, not a 500.
+        tall = png_bomb(40, 20000)
+        assert (
+            "40 x 20000"
+            in assert_problem(upload(client, token, tall, name="tall.png"), 422)["detail"]
+        )
         assert client.get("/api/v1/media", headers=auth(token)).json()["total"] == 0
 
 

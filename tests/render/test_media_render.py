@@ -164,3 +164,18 @@ def test_the_page_server_serves_media_files_with_a_long_cache(tmp_path: Path) ->
             assert client.get(bad).status_code == 404, bad
     with TestClient(PageServer(tmp_path / "pages")) as client:
         assert client.get(f"/media/{name}").status_code == 404
+
+
+def test_alt_text_cannot_break_out_of_its_attribute() -> None:
+    attack = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
+    html = render_markdown(f"![{attack}](media:7)", [DIAGRAM]).html
+    page = Elements(html)
+    assert [t for t, _, _ in page.found] == ["p", "picture", "source", "img"]
+    (img,) = page.all("img")
+    assert "onerror" not in img and img["src"].startswith("/media/")
+    assert "<script" not in html
+    hero = snapshot(hero_media=HERO, hero_image_alt=attack)
+    page = Elements(Renderer(SITE).article(hero, views=0).decode())
+    (hero_img,) = [a for a in page.all("img") if a.get("class") == "hero"]
+    assert hero_img["alt"] == attack
+    assert not any(a.get("src") == "x" for a in page.all("img"))

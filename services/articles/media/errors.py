@@ -38,8 +38,8 @@ class ImageTooLarge(ArticlesError):
     def __init__(self, limit: int, width: int | None = None, height: int | None = None) -> None:
         size = f"{width} x {height} pixels" if width and height else "too many pixels"
         super().__init__(
-            f"The image is {size}; the limit is {limit:,} pixels in all. "
-            "Scale it down before uploading."
+            f"The image is {size}; the limit is {limit:,} pixels in all and 16,383 pixels "
+            "on a side. Scale it down before uploading."
         )
 
 

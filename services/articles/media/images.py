@@ -24,6 +24,9 @@ from services.articles.media.errors import ImageTooLarge, NotAnImage
 from shared.media import rendition_widths
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+# The longest side WebP can encode: a rendition is never taller or wider than its original,
+# so refusing longer originals keeps every rendition encodable.
+MAX_SIDE = 16_383
 JPEG_QUALITY = 82
 WEBP_QUALITY = 80
 
@@ -51,7 +54,7 @@ def decode(data: bytes, *, max_pixels: int) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
         width, height = image.size
-        if width * height > max_pixels:
+        if width * height > max_pixels or max(width, height) > MAX_SIDE:
             raise ImageTooLarge(max_pixels, width, height)
         image.seek(0)  # an animation shows its first frame
         image.load()
