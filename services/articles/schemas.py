@@ -19,6 +19,7 @@ from services.articles.fields import (
     Title,
     UtcTime,
 )
+from services.articles.media.schemas import PUBLIC_IMAGE_EXAMPLE, PublicImage
 from shared.contracts import ArticleStatus
 
 T = TypeVar("T")
@@ -223,8 +224,9 @@ class PublicArticleOut(BaseModel):
                     **{
                         k: v
                         for k, v in ARTICLE_EXAMPLE.items()
-                        if k not in ("status", "created_at", "scheduled_at")
+                        if k not in ("status", "created_at", "scheduled_at", "hero_media_id")
                     },
+                    "hero_image": PUBLIC_IMAGE_EXAMPLE,
                     "category": {
                         "slug": "bones-and-joints",
                         "name": "Bones and joints",
@@ -245,8 +247,11 @@ class PublicArticleOut(BaseModel):
     category: CategoryOut
     tags: list[str]
     authors: list[str]
-    hero_image_url: str | None
+    hero_image_url: str | None = Field(description="Retired: an old external hero, if any.")
     hero_image_alt: str | None
+    hero_image: PublicImage | None = Field(
+        default=None, description="The hero from the media library, ready for srcset."
+    )
     reviewed_by: str | None
     last_reviewed: date | None
     references: list[ReferenceOut]

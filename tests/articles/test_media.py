@@ -342,3 +342,24 @@ def test_an_image_of_a_deleted_article_can_be_deleted(settings: ArticlesSettings
         )
         assert client.delete(f"/api/v1/media/{hero['id']}", headers=auth(token)).status_code == 204
     assert list(settings.media_root.glob(f"{hero['sha256']}*")) == []
+
+
+def test_the_public_content_api_gives_the_library_hero_ready_for_srcset(
+    settings: ArticlesSettings,
+) -> None:
+    token = make_token(settings)
+    with articles_client(settings) as client:
+        hero = uploaded(client, token, jpeg(1000, 600, seed=13), alt="A hip model")
+        article = create_article(client, token, hero_media_id=hero["id"])
+        client.post(f"/api/v1/articles/{article['id']}/publish", headers=auth(token))
+        public = client.get(f"/api/v1/content/articles/{article['slug']}").json()
+    image = public["hero_image"]
+    assert (image["width"], image["height"], image["alt"]) == (1000, 600, "A hip model")
+    assert image["src"] == f"/media/{hero['sha256']}-1000.jpg"
+    assert [w for _, w in (p.rsplit(" ", 1) for p in image["srcset_webp"].split(", "))] == [
+        "320w",
+        "640w",
+        "960w",
+        "1000w",
+    ]
+    assert public["hero_image_url"] is None

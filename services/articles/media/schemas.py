@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
 from services.articles.fields import NoNul, NotBlank
+from shared.media import MediaImage
 
 AltText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), NoNul, NotBlank
@@ -80,3 +81,39 @@ class MediaQuery(BaseModel):
 
     page: int = Field(default=1, ge=1, le=10_000)
     per_page: int = Field(default=20, ge=1, le=100)
+
+
+PUBLIC_IMAGE_EXAMPLE: dict[str, JsonValue] = {
+    "src": f"/media/{_SHA}-1600.jpg",
+    "width": 1600,
+    "height": 900,
+    "alt": "A model of a hip joint",
+    "srcset_webp": f"/media/{_SHA}-320.webp 320w, /media/{_SHA}-1600.webp 1600w",
+    "srcset_jpeg": f"/media/{_SHA}-320.jpg 320w, /media/{_SHA}-1600.jpg 1600w",
+}
+
+
+class PublicImage(BaseModel):
+    """A library image as a headless client needs it: paths on the public site (prefix them
+    with the site's URL), intrinsic size for width/height, and both srcsets."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [PUBLIC_IMAGE_EXAMPLE]})
+
+    src: str = Field(description="The largest JPEG rendition.")
+    width: int
+    height: int
+    alt: str
+    srcset_webp: str
+    srcset_jpeg: str
+
+
+def public_image(image: MediaImage) -> PublicImage:
+    largest = image.widths[-1]
+    return PublicImage(
+        src=image.url(largest, "jpg"),
+        width=largest,
+        height=image.height_at(largest),
+        alt=image.alt,
+        srcset_webp=image.srcset("webp"),
+        srcset_jpeg=image.srcset("jpg"),
+    )
