@@ -59,7 +59,6 @@ DOMAIN_ERRORS = {
     media_errors.ImageTooLarge: lambda e: Problem(422, str(e)),
     media_errors.FileTooLarge: lambda e: Problem(413, str(e)),
     media_errors.MediaInUse: lambda e: Problem(409, str(e), extra={"articles": e.article_ids}),
-    media_errors.ExternalHeroRetired: lambda e: Problem(422, str(e)),
     # The service checks uniqueness first; this catches the race between two requests that
     # both passed the check (PostgreSQL; SQLite serialises writers).
     IntegrityError: lambda e: Problem(

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from services.articles.fields import (
     Day,
@@ -37,6 +46,31 @@ class ReferenceIn(Strict):
     url: AnyHttpUrl
 
 
+def _retired_hero_url(value: object) -> None:
+    if value is not None:
+        raise ValueError(
+            "external hero image URLs are retired: upload the image to the media library "
+            "(POST /api/v1/media) and send its id as hero_media_id; null drops an old one"
+        )
+    return None
+
+
+# Only null is taken (it drops an old external hero); the schema says so, so a client, and a
+# fuzzer, learn it from the document.
+RetiredHeroUrl = Annotated[
+    None,
+    BeforeValidator(_retired_hero_url),
+    WithJsonSchema(
+        {
+            "type": "null",
+            "deprecated": True,
+            "description": "Retired. Only null, which drops an old external hero; hero "
+            "images come from the media library (hero_media_id).",
+        }
+    ),
+]
+
+
 class ArticleFields(Strict):
     """Fields an editor may set; every one optional so PATCH can reuse them."""
 
@@ -44,13 +78,7 @@ class ArticleFields(Strict):
     body: Markdown | None = Field(default=None, description="Markdown; at most 1 MB.")
     tags: list[Tag] | None = Field(default=None, max_length=30)
     authors: list[Name] | None = Field(default=None, max_length=10)
-    hero_image_url: AnyHttpUrl | None = Field(
-        default=None,
-        # Marked in the OpenAPI document only: pydantic's own flag warns on every read.
-        json_schema_extra={"deprecated": True},
-        description="Retired: only null (drop an old external hero) or the article's current "
-        "value is taken; anything else is a 422. Upload the image and send hero_media_id.",
-    )
+    hero_image_url: RetiredHeroUrl = None
     hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul, Printable] | None = (
         Field(default=None, description="Alt text of the hero; default: the image's own.")
     )

@@ -25,7 +25,6 @@ from services.articles.errors import (
     StaleVersion,
 )
 from services.articles.media import service as media
-from services.articles.media.errors import ExternalHeroRetired
 from services.articles.models import Article, Category, Revision, SlugRedirect
 from services.articles.schemas import ArticleCreate, ArticleFields, ArticleUpdate
 from services.articles.snapshots import build_event
@@ -88,11 +87,7 @@ def _apply_fields(article: Article, fields: ArticleFields) -> None:
         if name == "references":
             value = [{"title": r.title, "url": str(r.url)} for r in value or []]
         elif name == "hero_image_url":
-            value = str(value) if value is not None else None
-            # Retired: an old external hero may be kept (sent back unchanged) or dropped
-            # (null), never set anew; hero images come from the media library.
-            if value is not None and value != article.hero_image_url:
-                raise ExternalHeroRetired()
+            value = None  # retired: the schema takes only null, which drops an old one
         elif name in ("tags", "authors"):
             value = _dedupe(value or [])
         elif name in ("summary", "body") and value is None:

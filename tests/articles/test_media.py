@@ -272,7 +272,9 @@ def test_new_external_hero_urls_are_refused_old_ones_may_stay_or_go(
             },
             headers=auth(token),
         )
-        assert "media library" in assert_problem(response, 422)["detail"]
+        problem = assert_problem(response, 422)
+        assert [e["loc"][-1] for e in problem["errors"]] == ["hero_image_url"]
+        assert "media library" in problem["errors"][0]["msg"]
         article = create_article(client, token, title="Plain")
         dropped = client.patch(
             f"/api/v1/articles/{article['id']}",

@@ -56,12 +56,3 @@ class MediaInUse(ArticlesError):
             "remove it there first."
         )
         self.article_ids = article_ids
-
-
-class ExternalHeroRetired(ArticlesError):
-    def __init__(self) -> None:
-        super().__init__(
-            "External hero image URLs are retired: upload the image to the media library "
-            "(POST /api/v1/media) and send its id as hero_media_id. Send hero_image_url: null "
-            "to drop an old external hero."
-        )
