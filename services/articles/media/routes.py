@@ -17,12 +17,10 @@ from fastapi import (
 )
 
 from services.articles.deps import ClockDep, Editor, SessionDep, SettingsDep
-from services.articles.media import service
+from services.articles.media import presenters, service
 from services.articles.media.files import MediaFiles
-from services.articles.media.models import Media
-from services.articles.media.schemas import AltText, MediaOut, MediaPage, MediaQuery, RenditionOut
+from services.articles.media.schemas import AltText, MediaOut, MediaPage, MediaQuery
 from services.articles.openapi import EDITOR, problems
-from shared.media import original_name
 from shared.problems import PROBLEM_JSON
 
 media_router = APIRouter(prefix="/api/v1/media", tags=["media"])
@@ -49,31 +47,6 @@ _NOT_AN_IMAGE: dict[int | str, dict[str, Any]] = {
 
 def files_of(request: Request) -> MediaFiles:
     return MediaFiles(request.app.state.settings.media_root)
-
-
-def media_out(media: Media) -> MediaOut:
-    image = service.image_of(media)
-    return MediaOut(
-        id=media.id,
-        sha256=media.sha256,
-        width=media.width,
-        height=media.height,
-        alt=media.alt,
-        size_bytes=media.size_bytes,
-        original_url=f"/media/{original_name(media.sha256, media.original_ext)}",
-        renditions=[
-            RenditionOut(
-                width=w,
-                height=image.height_at(w),
-                webp=image.url(w, "webp"),
-                jpeg=image.url(w, "jpg"),
-            )
-            for w in image.widths
-        ],
-        markdown=f"![{media.alt}](media:{media.id})",
-        created_by=media.created_by,
-        created_at=media.created_at,
-    )
 
 
 @media_router.post(
@@ -123,7 +96,7 @@ def upload_media(
     )
     response.status_code = 201 if created else 200
     response.headers["Location"] = f"/api/v1/media/{media.id}"
-    return media_out(media)
+    return presenters.media_out(media)
 
 
 @media_router.get(
@@ -136,7 +109,7 @@ def list_media(query: Annotated[MediaQuery, Query()], session: SessionDep, _: Ed
     """Every image, newest first, paginated."""
     rows, total = service.list_page(session, page=query.page, per_page=query.per_page)
     return MediaPage(
-        items=[media_out(m) for m in rows],
+        items=[presenters.media_out(m) for m in rows],
         total=total,
         page=query.page,
         per_page=query.per_page,
@@ -152,7 +125,7 @@ def list_media(query: Annotated[MediaQuery, Query()], session: SessionDep, _: Ed
 )
 def read_media(media_id: MediaId, session: SessionDep, _: Editor) -> MediaOut:
     """The image's record: its size, alt text, the paths of its files and its Markdown."""
-    return media_out(service.get(session, media_id=media_id))
+    return presenters.media_out(service.get(session, media_id=media_id))
 
 
 @media_router.delete(
