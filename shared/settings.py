@@ -91,6 +91,12 @@ class BaseServiceSettings(BaseSettings):
             "HEALTHHUB_VIEWS_REDIS_DB of HEALTHHUB_REDIS_URL."
         ),
     )
+    log_level: str = "INFO"
+    log_json: bool = False
+    # Celery: the visibility timeout must exceed every task's time limit, or Redis redelivers
+    # a task that is still running (at-least-once becomes at-least-twice for long tasks).
+    task_time_limit: int = Field(default=300, ge=1)
+    visibility_timeout: int = Field(default=3600, ge=60)
     media_dir: Path = Field(
         default=Path(),
         description=(
@@ -98,12 +104,6 @@ class BaseServiceSettings(BaseSettings):
             "read-only by the page server and nginx under /media/); empty: <var_dir>/media."
         ),
     )
-    log_level: str = "INFO"
-    log_json: bool = False
-    # Celery: the visibility timeout must exceed every task's time limit, or Redis redelivers
-    # a task that is still running (at-least-once becomes at-least-twice for long tasks).
-    task_time_limit: int = Field(default=300, ge=1)
-    visibility_timeout: int = Field(default=3600, ge=60)
 
     @model_validator(mode="after")
     def _visibility_outlasts_tasks(self) -> BaseServiceSettings:
