@@ -427,8 +427,8 @@ def restore(
     """Bring back the content of an old revision, as a new revision (history is never
     rewritten). The status is not restored: publishing stays an explicit act."""
     revision = get_revision(session, article_id=article_id, version=revision_version)
-    # Not the status (publishing stays an explicit act), nor an external hero URL: those
-    # are retired (ExternalHeroRetired), and the article keeps the one it has.
+    # Not the status (publishing stays an explicit act), nor an external hero URL: those are
+    # retired (the schema takes only null), and the article keeps the one it has.
     content = {k: v for k, v in revision.data.items() if k not in ("status", "hero_image_url")}
     data = ArticleUpdate.model_validate(content)
     return update(
