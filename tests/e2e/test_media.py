@@ -9,12 +9,14 @@ page server: a real image of the width it claims, without the EXIF.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import httpx
 import pytest
 from PIL import Image
 
 from tests.e2e.stack import Stack, wait_for
+from tests.e2e.test_browser import READER_UA, chromium  # noqa: F401 (a fixture)
 from tests.images import CAMERA_MAKE, GPS_IFD, jpeg, jpeg_with_gps
 from tests.render.test_media_render import Elements, srcset_entries
 
@@ -118,3 +120,53 @@ def test_the_sample_site_shows_its_drawn_images(stack: Stack) -> None:
     served = httpx.get(stack.pages + url, timeout=5)
     with Image.open(io.BytesIO(served.content)) as image:
         assert (image.format, image.width) == ("JPEG", width)
+
+
+def test_in_a_real_browser_images_load_small_and_their_boxes_are_reserved(
+    stack: Stack,
+    chromium: Any,  # noqa: F811
+) -> None:
+    stack.cli("seed")
+    path = "/health/is-osteoporosis-an-autoimmune-disease"
+    wait_for(
+        "the sample article", lambda: httpx.get(stack.pages + path, timeout=5).status_code == 200
+    )
+    context = chromium.new_context(user_agent=READER_UA, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    try:
+        page.goto(stack.pages + path, wait_until="load")
+        hero = page.locator("img.hero")
+        page.wait_for_function("() => document.querySelector('img.hero').complete")
+        natural, chosen = hero.evaluate("img => [img.naturalWidth, img.currentSrc]")
+        # A phone-wide column (358 CSS px): the 640 WebP rendition, not the 1600-pixel one,
+        # shown at the slot's width (srcset w descriptors set its density).
+        assert chosen.endswith("-640.webp"), chosen
+        assert natural == 358
+        chart = page.locator(".body picture img")
+        chart.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "() => { const i = document.querySelector('.body picture img');"
+            " return i.complete && i.naturalWidth > 0; }"
+        )
+        assert errors == []
+        # No layout shift: width and height reserve each image's box before a byte of it
+        # arrives. Shown with every image request held unanswered while the boxes are
+        # measured: they already have the images' shapes (without the attributes they would
+        # be a few pixels high until the bytes came, and the text below would jump).
+        held: list[Any] = []
+        waiting = context.new_page()
+        waiting.route("**/media/**", lambda route: held.append(route))
+        waiting.goto(stack.pages + path, wait_until="domcontentloaded")
+        wait_for("the image requests", lambda: held)
+        for selector, (w, h) in (("img.hero", (1600, 900)), (".body picture img", (1200, 700))):
+            assert waiting.locator(selector).evaluate("img => !img.complete"), selector
+            box = waiting.locator(selector).bounding_box()
+            assert box is not None and box["width"] > 300, selector
+            assert abs(box["height"] - box["width"] * h / w) < 1.5, (selector, box)
+        for route in held:
+            route.abort()
+    finally:
+        context.close()
