@@ -21,7 +21,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     HEALTHHUB_HEALTHCHECK_URL=http://127.0.0.1:8000/healthz
 RUN groupadd --system --gid 10001 healthhub \
  && useradd --system --uid 10001 --gid healthhub --home-dir /data --shell /usr/sbin/nologin healthhub \
- && mkdir -p /data/pages \
+ && mkdir -p /data/pages /data/media \
  && chown -R healthhub:healthhub /data
 COPY --from=build /opt/venv /opt/venv
 USER healthhub

@@ -14,7 +14,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from services import sample_images
 from services.articles import outbox, repository, service
+from services.articles.media import service as media_service
+from services.articles.media.files import MediaFiles
 from services.articles.schemas import ArticleCreate
 from services.articles.settings import get_settings as articles_settings
 from services.articles.worker import create_celery as articles_celery
@@ -51,13 +56,75 @@ def _as_utc(value: datetime | date) -> datetime:
     return datetime(value.year, value.month, value.day, 9, tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class SampleMedia:
+    """Which drawn image each article shows (sample/media.toml): ids are known only once the
+    images are uploaded, so the plan names them."""
+
+    alts: dict[str, str]
+    heroes: dict[str, str]  # article slug -> image name
+    inline: dict[str, list[tuple[str, str]]]  # article slug -> [(image name, after heading)]
+
+
+def read_sample_media(directory: Path = SAMPLE_DIR) -> SampleMedia:
+    path = directory / "media.toml"
+    if not path.exists():
+        return SampleMedia({}, {}, {})
+    plan = tomllib.loads(path.read_text())
+    inline: dict[str, list[tuple[str, str]]] = {}
+    for item in plan.get("inline", []):
+        inline.setdefault(item["article"], []).append((item["image"], item["after_heading"]))
+    return SampleMedia(
+        alts={i["name"]: i["alt"] for i in plan.get("image", [])},
+        heroes={h["article"]: h["image"] for h in plan.get("hero", [])},
+        inline=inline,
+    )
+
+
+def _upload_sample_images(
+    session: Session, plan: SampleMedia, files: MediaFiles, now: datetime, max_pixels: int
+) -> dict[str, int]:
+    ids = {}
+    for name, alt in plan.alts.items():
+        media, _ = media_service.upload(
+            session,
+            files=files,
+            data=sample_images.draw(name),
+            alt=alt,
+            actor="sample",
+            now=now,
+            max_pixels=max_pixels,
+        )
+        ids[name] = media.id
+    return ids
+
+
+def _with_images(body: str, placements: list[tuple[str, str]], ids: dict[str, int]) -> str:
+    """The body with each image after the first paragraph under its heading."""
+    for name, heading in placements:
+        head, found, rest = body.partition(heading + "\n")
+        if not found:
+            continue
+        paragraph, gap, tail = rest.lstrip("\n").partition("\n\n")
+        body = f"{head}{heading}\n\n{paragraph}\n\n![](media:{ids[name]}){gap}{tail}"
+    return body
+
+
 def load_articles(db: Database, directory: Path = SAMPLE_DIR) -> list[SampleArticle]:
     """Create and publish the sample articles that do not exist yet; returns those created."""
     categories, articles = read_sample(directory)
     created: list[SampleArticle] = []
     pending: list[int] = []
     settings = articles_settings()
+    plan = read_sample_media(directory)
     with db.transaction() as session:
+        images = _upload_sample_images(
+            session,
+            plan,
+            MediaFiles(settings.media_root),
+            datetime.now(UTC),
+            settings.media_max_pixels,
+        )
         # Parents first, so a child can name its parent.
         for cat in sorted(categories, key=lambda c: c.get("parent") is not None):
             if repository.get_category_by_slug(session, cat["slug"]) is None:
@@ -79,7 +146,8 @@ def load_articles(db: Database, directory: Path = SAMPLE_DIR) -> list[SampleArti
                 slug=fm["slug"],
                 category=fm["category"],
                 summary=fm.get("summary", ""),
-                body=sample.body,
+                body=_with_images(sample.body, plan.inline.get(sample.slug, []), images),
+                hero_media_id=images.get(plan.heroes.get(sample.slug, "")),
                 tags=list(fm.get("tags", [])),
                 authors=[fm["author"]] if fm.get("author") else [],
                 reviewed_by=fm.get("reviewed_by"),

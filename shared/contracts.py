@@ -14,6 +14,8 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.media import MediaImage
+
 # --- queues -------------------------------------------------------------------------------
 ARTICLES_QUEUE = "articles"
 # Render work comes in two kinds with their own queues and worker services, so latency work
@@ -137,6 +139,10 @@ class ArticleSnapshot(Contract):
     status: ArticleStatus
     hero_image_url: str | None = None
     hero_image_alt: str | None = None
+    # Library images (shared/media.py): the hero, and those the body shows (`media:<id>`),
+    # with the sizes render needs for srcset, width and height.
+    hero_media: MediaImage | None = None
+    media: tuple[MediaImage, ...] = ()
     reviewed_by: str | None = None
     last_reviewed: date | None = None
     references: tuple[Reference, ...] = ()

@@ -106,6 +106,13 @@ class BaseServiceSettings(BaseSettings):
     # a task that is still running (at-least-once becomes at-least-twice for long tasks).
     task_time_limit: int = Field(default=300, ge=1)
     visibility_timeout: int = Field(default=3600, ge=60)
+    media_dir: Path = Field(
+        default=Path(),
+        description=(
+            "Where the media library's image files live (written by the articles API, served "
+            "read-only by the page server and nginx under /media/); empty: <var_dir>/media."
+        ),
+    )
 
     @model_validator(mode="after")
     def _visibility_outlasts_tasks(self) -> BaseServiceSettings:
@@ -126,6 +133,10 @@ class BaseServiceSettings(BaseSettings):
     @property
     def views_redis_url(self) -> str:
         return self.views_redis or redis_url_with_db(self.redis_url, self.views_redis_db)
+
+    @property
+    def media_root(self) -> Path:
+        return self.media_dir if self.media_dir != Path() else self.var_dir / "media"
 
     def default_sqlite_url(self, name: str) -> str:
         return sqlite_url(self.var_dir / f"{name}.db")

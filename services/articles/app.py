@@ -13,6 +13,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.articles import errors, metrics, outbox
 from services.articles.deps import Clock, utcnow
+from services.articles.media import errors as media_errors
+from services.articles.media.routes import media_router
 from services.articles.preview import preview_router
 from services.articles.revision_routes import revision_router
 from services.articles.routes import editor_router, public_router
@@ -55,6 +57,12 @@ DOMAIN_ERRORS = {
     errors.FootnoteDefinitionInBody: lambda e: Problem(422, str(e)),
     errors.CategorySlugTaken: lambda e: Problem(409, str(e)),
     errors.CategoryCycle: lambda e: Problem(422, str(e)),
+    media_errors.MediaNotFound: lambda e: Problem(404, str(e)),
+    media_errors.UnknownMedia: lambda e: Problem(422, str(e)),
+    media_errors.NotAnImage: lambda e: Problem(415, str(e), title="Unsupported media type"),
+    media_errors.ImageTooLarge: lambda e: Problem(422, str(e)),
+    media_errors.FileTooLarge: lambda e: Problem(413, str(e)),
+    media_errors.MediaInUse: lambda e: Problem(409, str(e), extra={"articles": e.article_ids}),
     # The service checks uniqueness first; this catches the race between two requests that
     # both passed the check (PostgreSQL; SQLite serialises writers).
     IntegrityError: lambda e: Problem(
@@ -91,7 +99,12 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
     app.state.settings = settings
     app.state.clock = clock
     # JSON escaping can double a body's size; the service checks the Markdown itself at 1 MB.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes * 2 + 64_000)
+    # An image upload has a limit of its own (multipart framing and the alt text on top).
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes * 2 + 64_000,
+        path_limits={"/api/v1/media": settings.media_max_bytes + 64_000},
+    )
     app.add_middleware(
         PublicRateLimit,
         client_address=ClientAddress(settings.trusted_proxies),
@@ -118,4 +131,5 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
     app.include_router(revision_router)
     app.include_router(taxonomy_router)
     app.include_router(token_router)
+    app.include_router(media_router)
     return app

@@ -41,6 +41,10 @@ class Article(Base):
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     hero_image_url: Mapped[str | None] = mapped_column(String(2000), default=None)
     hero_image_alt: Mapped[str | None] = mapped_column(String(500), default=None)
+    # A library image (media/models.py); replaces hero_image_url, which is only read now.
+    hero_media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media.id", ondelete="SET NULL"), default=None
+    )
     reviewed_by: Mapped[str | None] = mapped_column(String(200), default=None)
     last_reviewed: Mapped[date | None] = mapped_column(Date, default=None)
     # Structured references (title, publisher, url, accessed, doi, key): service.stored_reference.

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from sqlalchemy.orm import Session
 
 from services.articles import repository
+from services.articles.media import service as media
+from services.articles.media.schemas import public_image
 from services.articles.models import ApiToken, Article, Category, Revision
 from services.articles.reference_schemas import ReferenceOut
 from services.articles.schemas import (
@@ -55,6 +57,7 @@ def article_out(session: Session, article: Article) -> ArticleOut:
         authors=article.authors,
         hero_image_url=article.hero_image_url,
         hero_image_alt=article.hero_image_alt,
+        hero_media_id=article.hero_media_id,
         reviewed_by=article.reviewed_by,
         last_reviewed=article.last_reviewed,
         references=[ReferenceOut(**r) for r in article.references],
@@ -68,6 +71,7 @@ def article_out(session: Session, article: Article) -> ArticleOut:
 
 def public_article_out(session: Session, article: Article) -> PublicArticleOut:
     category = _category(session, article)
+    hero, _ = media.article_images(session, article)
     return PublicArticleOut(
         id=article.id,
         version=article.version,
@@ -80,6 +84,7 @@ def public_article_out(session: Session, article: Article) -> PublicArticleOut:
         authors=article.authors,
         hero_image_url=article.hero_image_url,
         hero_image_alt=article.hero_image_alt,
+        hero_image=public_image(hero) if hero is not None else None,
         reviewed_by=article.reviewed_by,
         last_reviewed=article.last_reviewed,
         references=[ReferenceOut(**r) for r in article.references],

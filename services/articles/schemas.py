@@ -7,12 +7,13 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
-    AnyHttpUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     JsonValue,
     StringConstraints,
+    WithJsonSchema,
 )
 
 from services.articles.fields import (
@@ -27,6 +28,7 @@ from services.articles.fields import (
     Title,
     UtcTime,
 )
+from services.articles.media.schemas import PUBLIC_IMAGE_EXAMPLE, PublicImage
 from services.articles.reference_schemas import ReferenceIn, ReferenceOut, unique_keys
 from shared.contracts import ArticleStatus
 
@@ -40,6 +42,31 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _retired_hero_url(value: object) -> None:
+    if value is not None:
+        raise ValueError(
+            "external hero image URLs are retired: upload the image to the media library "
+            "(POST /api/v1/media) and send its id as hero_media_id; null drops an old one"
+        )
+    return None
+
+
+# Only null is taken (it drops an old external hero); the schema says so, so a client, and a
+# fuzzer, learn it from the document.
+RetiredHeroUrl = Annotated[
+    None,
+    BeforeValidator(_retired_hero_url),
+    WithJsonSchema(
+        {
+            "type": "null",
+            "deprecated": True,
+            "description": "Retired. Only null, which drops an old external hero; hero "
+            "images come from the media library (hero_media_id).",
+        }
+    ),
+]
+
+
 class ArticleFields(Strict):
     """Fields an editor may set; every one optional so PATCH can reuse them."""
 
@@ -47,9 +74,15 @@ class ArticleFields(Strict):
     body: Markdown | None = Field(default=None, description="Markdown; at most 1 MB.")
     tags: list[Tag] | None = Field(default=None, max_length=30)
     authors: list[Name] | None = Field(default=None, max_length=10)
-    hero_image_url: AnyHttpUrl | None = None
+    hero_image_url: RetiredHeroUrl = None
     hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul, Printable] | None = (
-        None
+        Field(default=None, description="Alt text of the hero; default: the image's own.")
+    )
+    hero_media_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="The hero image: an id from the media library (POST /api/v1/media).",
     )
     reviewed_by: Name | None = None
     last_reviewed: Day | None = None
@@ -129,8 +162,9 @@ ARTICLE_EXAMPLE: JsonDict = {
     "category": "bones-and-joints",
     "tags": ["osteoporosis", "autoimmune"],
     "authors": ["Dr Ann Lee"],
-    "hero_image_url": "https://images.example/bones.jpg",
+    "hero_image_url": None,
     "hero_image_alt": "An X-ray of a hip",
+    "hero_media_id": 12,
     "reviewed_by": "Dr Bo Chan",
     "last_reviewed": "2026-02-17",
     "references": [
@@ -196,8 +230,9 @@ class ArticleOut(BaseModel):
     category: str
     tags: list[str]
     authors: list[str]
-    hero_image_url: str | None
+    hero_image_url: str | None = Field(description="Retired: an old external hero, if any.")
     hero_image_alt: str | None
+    hero_media_id: int | None = Field(description="The hero image, from the media library.")
     reviewed_by: str | None
     last_reviewed: date | None
     references: list[ReferenceOut]
@@ -220,8 +255,9 @@ class PublicArticleOut(BaseModel):
                     **{
                         k: v
                         for k, v in ARTICLE_EXAMPLE.items()
-                        if k not in ("status", "created_at", "scheduled_at")
+                        if k not in ("status", "created_at", "scheduled_at", "hero_media_id")
                     },
+                    "hero_image": PUBLIC_IMAGE_EXAMPLE,
                     "category": {
                         "slug": "bones-and-joints",
                         "name": "Bones and joints",
@@ -242,8 +278,11 @@ class PublicArticleOut(BaseModel):
     category: CategoryOut
     tags: list[str]
     authors: list[str]
-    hero_image_url: str | None
+    hero_image_url: str | None = Field(description="Retired: an old external hero, if any.")
     hero_image_alt: str | None
+    hero_image: PublicImage | None = Field(
+        default=None, description="The hero from the media library, ready for srcset."
+    )
     reviewed_by: str | None
     last_reviewed: date | None
     references: list[ReferenceOut]

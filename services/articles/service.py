@@ -25,6 +25,7 @@ from services.articles.errors import (
     SlugTaken,
     StaleVersion,
 )
+from services.articles.media import service as media
 from services.articles.models import Article, Category, Revision, SlugRedirect
 from services.articles.schemas import ArticleCreate, ArticleFields, ArticleUpdate
 from services.articles.snapshots import build_event
@@ -41,6 +42,7 @@ REVISION_FIELDS = (
     "authors",
     "hero_image_url",
     "hero_image_alt",
+    "hero_media_id",
     "reviewed_by",
     "last_reviewed",
     "references",
@@ -86,12 +88,18 @@ def _apply_fields(article: Article, fields: ArticleFields) -> None:
         if name == "references":
             value = [stored_reference(r) for r in value or []]
         elif name == "hero_image_url":
-            value = str(value) if value is not None else None
+            value = None  # retired: the schema takes only null, which drops an old one
         elif name in ("tags", "authors"):
             value = _dedupe(value or [])
         elif name in ("summary", "body") and value is None:
             value = ""
         setattr(article, name, value)
+    if article.hero_media_id is not None:
+        article.hero_image_url = None  # a library hero replaces an old external one
+
+
+def _media_changed(fields: ArticleFields) -> bool:
+    return bool({"body", "hero_media_id"} & fields.model_fields_set)
 
 
 def _sync_lists(session: Session, article: Article) -> None:
@@ -171,9 +179,11 @@ def create(
     )
     _apply_fields(article, data)
     check_article_citations(article)
+    media.check_article_media(session, hero_media_id=article.hero_media_id, body=article.body)
     session.add(article)
     session.flush()
     _sync_lists(session, article)
+    media.sync_article_media(session, article)
     _store_revision(session, article, actor=actor, now=now)
     return article
 
@@ -212,6 +222,9 @@ def update(
         check_article_citations(article)
     if data.tags is not None or data.authors is not None:
         _sync_lists(session, article)
+    if _media_changed(data):
+        media.check_article_media(session, hero_media_id=article.hero_media_id, body=article.body)
+        media.sync_article_media(session, article)
     _bump(article, now)
     _store_revision(session, article, actor=actor, now=now)
     if article.status == "published":
@@ -426,7 +439,9 @@ def restore(
     """Bring back the content of an old revision, as a new revision (history is never
     rewritten). The status is not restored: publishing stays an explicit act."""
     revision = get_revision(session, article_id=article_id, version=revision_version)
-    content = {k: v for k, v in revision.data.items() if k != "status"}
+    # Not the status (publishing stays an explicit act), nor an external hero URL: those are
+    # retired (the schema takes only null), and the article keeps the one it has.
+    content = {k: v for k, v in revision.data.items() if k not in ("status", "hero_image_url")}
     data = ArticleUpdate.model_validate(content)
     return update(
         session,

@@ -26,6 +26,21 @@ class ArticlesSettings(BaseServiceSettings):
     # A publish answers after its commit; it waits at most this long for the broker to take
     # the events (a frozen Redis must not hold an editor up: the relay delivers them later).
     publish_send_wait_seconds: float = Field(default=0.05, ge=0, le=5)
+    # The media library: the largest upload taken (bytes of the file as sent) and the largest
+    # image decoded (width x height: a 40-megapixel image decodes to about 160 MB of RGBA).
+    media_max_bytes: int = Field(
+        default=15_000_000,
+        ge=1_000,
+        le=200_000_000,
+        description="Largest image upload to the media library, bytes; above it: 413.",
+    )
+    media_max_pixels: int = Field(
+        default=40_000_000,
+        ge=10_000,
+        le=200_000_000,
+        description="Largest image decoded (width x height); larger ones (decompression "
+        "bombs included) are refused with 422 before their pixels are decoded.",
+    )
 
     @model_validator(mode="after")
     def _defaults(self) -> ArticlesSettings:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from services.articles import repository
+from services.articles.media.service import article_images
 from services.articles.models import Article
 from shared.contracts import (
     ArticleEvent,
@@ -26,6 +27,7 @@ def build_snapshot(session: Session, article: Article) -> ArticleSnapshot:
     category = repository.get_category(session, article.category_id)
     assert category is not None, "foreign key guarantees the category"
     chain = repository.category_chain(session, category)
+    hero_media, media = article_images(session, article)
     return ArticleSnapshot(
         id=article.id,
         version=article.version,
@@ -49,6 +51,8 @@ def build_snapshot(session: Session, article: Article) -> ArticleSnapshot:
         status=article.status,
         hero_image_url=article.hero_image_url,
         hero_image_alt=article.hero_image_alt,
+        hero_media=hero_media,
+        media=media,
         reviewed_by=article.reviewed_by,
         last_reviewed=article.last_reviewed,
         references=tuple(Reference.model_validate(r) for r in article.references),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,14 +31,20 @@ import nh3
 from markdown_it_pyrs import MarkdownIt
 from slugify import slugify
 
+from services.render.media import resolve_images
+from shared.media import MediaImage
+
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4",
-    "h5", "h6", "hr", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td",
+    "h5", "h6", "hr", "img", "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td",
     "th", "thead", "tr", "ul",
 }  # fmt: skip
+# <img> passes nh3 only to be replaced by services/render/media.py: a library image becomes a
+# <picture>, and every other one (an external URL could track readers) is dropped.
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "id"},
     "sup": {"id"},
+    "img": {"src", "alt"},
     "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
     "td": {"style"}, "th": {"style"},
     "ol": {"start"},
@@ -48,7 +54,7 @@ ALLOWED_ATTRIBUTES = {
 # heading anchors make (see _keep_attribute).
 ALLOWED_CLASSES = {"sup": {"footnote-ref"}, "a": {"footnote-backref"}}
 _SAFE_ID = re.compile(r"[a-z0-9][a-z0-9:-]{0,80}")
-URL_SCHEMES = {"http", "https", "mailto"}
+URL_SCHEMES = {"http", "https", "mailto", "media"}
 WORDS_PER_MINUTE = 220
 
 
@@ -221,8 +227,12 @@ def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
     return value
 
 
-def render_markdown(source: str, labels: Sequence[str] = ()) -> RenderedBody:
-    """Safe HTML of a body; ``labels`` are its references' citation labels, in order."""
+def render_markdown(
+    source: str, labels: Sequence[str] = (), media: Iterable[MediaImage] = ()
+) -> RenderedBody:
+    """Safe HTML of a body; ``labels`` are its references' citation labels, in order.
+    ``media``: the library images the body may show (the snapshot's); ``![alt](media:<id>)``
+    of any other id, and every external image, shows nothing."""
     text = _with_definitions(source, labels)
     rendered = _render_limited(text) if _too_deep(source) else _MD.render(text)
     rendered, citations = _cut_footnotes(rendered)
@@ -237,6 +247,8 @@ def render_markdown(source: str, labels: Sequence[str] = ()) -> RenderedBody:
         allowed_classes=ALLOWED_CLASSES,
         attribute_filter=_keep_attribute,
     )
+    if "<img" in clean or "media:" in clean:
+        clean = resolve_images(clean, {m.id: m for m in media})
     return RenderedBody(html=clean, toc=tuple(toc), words=len(source.split()), citations=citations)
 
 

@@ -11,6 +11,10 @@ A URL path is checked before it reaches the file system: a path that can never n
 a lookup, a path over ``MAX_PATH_BYTES`` a 414. Redirects are only ever to a path of this site
 built from checked segments: ``//evil.example/`` is not turned into ``Location: //evil.example``.
 Every answer carries the site's security headers (services/render/csp.py).
+
+``/media/<name>`` serves the media library's files (written by the articles service into the
+media directory, shared.media) with a year-long, immutable cache: a name is the hash of its
+content, so it never changes. Only names of that exact shape are looked up.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from services.render.settings import get_settings
 from services.render.store import CATEGORY_REDIRECTS_DIR, GONE_DIR, REDIRECTS_DIR
 from shared.contracts import SLUG_RE
 from shared.logs import configure_logging
+from shared.media import MEDIA_FILE_RE, MEDIA_URL_PREFIX
 
 CONTENT_TYPES = {
     ".html": b"text/html; charset=utf-8",
@@ -51,6 +56,8 @@ MAX_SEGMENT = 200
 # Characters that never appear in a page path: controls (NUL, CR, LF...), DEL, backslash.
 _FORBIDDEN = frozenset(chr(c) for c in (*range(32), 127)) | {"\\"}
 TEXT = b"text/plain; charset=utf-8"
+MEDIA_TYPES = {".webp": b"image/webp", ".jpg": b"image/jpeg", ".png": b"image/png"}
+MEDIA_CACHE_CONTROL = b"public, max-age=31536000, immutable"
 
 
 def page_segments(path: str) -> list[str] | None:
@@ -84,8 +91,11 @@ class CachedFile:
 
 
 class PageServer:
-    def __init__(self, root: Path, connect_origin: str = "") -> None:
+    def __init__(
+        self, root: Path, connect_origin: str = "", media_root: Path | None = None
+    ) -> None:
         self.root = root.resolve()
+        self.media_root = media_root.resolve() if media_root is not None else None
         # Where the page's script may send its beacon, besides this site (views_url).
         self.connect_origin = connect_origin
         self._cache: OrderedDict[str, CachedFile] = OrderedDict()
@@ -226,6 +236,11 @@ class PageServer:
         if len(scope.get("raw_path") or path.encode()) > MAX_PATH_BYTES:
             await self._respond(send, 414, TEXT, b"URI too long\n", head=head)
             return
+        if path.startswith(MEDIA_URL_PREFIX):
+            await self._media(
+                send, path.removeprefix(MEDIA_URL_PREFIX), dict(scope["headers"]), head
+            )
+            return
         parts = page_segments(path)
         if parts is None:
             await self._error_page(send, 404, "404.html", b"Not found\n", head)
@@ -261,6 +276,33 @@ class PageServer:
             body = entry.gz
             common.append((b"content-encoding", b"gzip"))
         await self._respond(send, 200, entry.content_type, body, head=head, extra=common)
+
+    async def _media(self, send: Send, name: str, headers: dict[bytes, bytes], head: bool) -> None:
+        """One media file, read from disk each time (images are not kept in the page cache;
+        the OS caches the files), with its name as a strong ETag."""
+        if self.media_root is None or not MEDIA_FILE_RE.fullmatch(name):
+            await self._error_page(send, 404, "404.html", b"Not found\n", head)
+            return
+        try:
+            with open(os.path.join(self.media_root, name), "rb") as fh:
+                body = fh.read()
+        except (FileNotFoundError, NotADirectoryError):
+            await self._error_page(send, 404, "404.html", b"Not found\n", head)
+            return
+        etag = f'"{name}"'.encode()
+        common = [(b"etag", etag), (b"cache-control", MEDIA_CACHE_CONTROL)]
+        if etag in [t.strip() for t in headers.get(b"if-none-match", b"").split(b",")]:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 304,
+                    "headers": [*common, *csp.COMMON_HEADERS],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        content_type = MEDIA_TYPES[os.path.splitext(name)[1]]
+        await self._respond(send, 200, content_type, body, head=head, extra=common)
 
     @staticmethod
     def _not_modified(headers: dict[bytes, bytes], entry: CachedFile) -> bool:
@@ -367,4 +409,6 @@ def create_app() -> PageServer:
     """uvicorn --factory entry point."""
     settings = get_settings()
     configure_logging(settings.log_level, as_json=settings.log_json, service="pages")
-    return PageServer(settings.page_store_dir, csp.origin_of(settings.views_url))
+    return PageServer(
+        settings.page_store_dir, csp.origin_of(settings.views_url), settings.media_root
+    )

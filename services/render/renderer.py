@@ -11,10 +11,12 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 from slugify import slugify
 
 from services.render.citations import ReferenceItem, citation_ld, reference_items
 from services.render.markdown import RenderedBody, render_markdown, safe_url
+from services.render.media import picture
 from services.render.xmltext import xml_safe
 from shared.contracts import ArticleSnapshot, CategoryCrumb, citation_labels
 
@@ -147,8 +149,11 @@ def card_of(snapshot: ArticleSnapshot, views: int | None = None) -> Card:
 
 
 def render_body(snapshot: ArticleSnapshot) -> RenderedBody:
-    """The body with its citation markers linked to the article's references."""
-    return render_markdown(snapshot.body, citation_labels(snapshot.references))
+    """The body with its citation markers linked to the article's references and its
+    library images as pictures."""
+    return render_markdown(
+        snapshot.body, citation_labels(snapshot.references), media=snapshot.media
+    )
 
 
 def _longdate(value: date | datetime) -> str:
@@ -201,7 +206,18 @@ class Renderer:
             CategoryCrumb(slug=snapshot.category.slug, name=snapshot.category.name),
         ]
         references = reference_items(snapshot.references, body)
-        hero_url = safe_url(snapshot.hero_image_url)
+        hero = snapshot.hero_media
+        hero_picture: Markup | None = None
+        hero_size: tuple[int, int] | None = None
+        if hero is not None:
+            # A library image: the <picture> on the page, its largest JPEG for link previews.
+            alt = snapshot.hero_image_alt or hero.alt
+            hero_picture = Markup(picture(hero, alt=alt, lazy=False, css_class="hero"))  # noqa: S704 (built from escaped parts)
+            hero_url: str | None = self.site.url + hero.url(hero.widths[-1], "jpg")
+            hero_size = (hero.widths[-1], hero.height_at(hero.widths[-1]))
+        else:
+            # Retired external heroes keep rendering until an editor replaces them.
+            hero_url = safe_url(snapshot.hero_image_url)
         updated_shown = (
             snapshot.published_at is not None
             and snapshot.updated_at.date() > snapshot.published_at.date()
@@ -215,6 +231,8 @@ class Renderer:
             views=views,
             references=references,
             hero_url=hero_url,
+            hero_picture=hero_picture,
+            hero_size=hero_size,
             tags=[{"slug": tag_slug(t), "name": t} for t in snapshot.tags],
             related=list(related),
             updated_shown=updated_shown,

@@ -53,6 +53,7 @@ def write_nginx_config(
     articles: str,
     views: list[str],
     edge_proxy: str = "127.0.0.1/32",
+    media_dir: Path | None = None,
 ) -> Path:
     """Fill the compose template (several views upstreams, as `--scale views-api=N` gives);
     ``edge_proxy`` is the load balancer in front (compose's default: none)."""
@@ -64,6 +65,8 @@ def write_nginx_config(
         "HEALTHHUB_ARTICLES_UPSTREAM": articles,
         "HEALTHHUB_VIEWS_UPSTREAM": views[0],
         "HEALTHHUB_EDGE_PROXY": edge_proxy,
+        # The stack's default: <var>/media beside <var>/pages.
+        "HEALTHHUB_MEDIA_DIR": str((media_dir or page_store.parent / "media").resolve()),
     }
     # What the nginx image's envsubst does with NGINX_ENVSUBST_FILTER=HEALTHHUB_: only our
     # variables are replaced; nginx's own ($uri, $host...) stay.

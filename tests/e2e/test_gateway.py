@@ -3,6 +3,7 @@ workers, two views API processes, every flow through one public port."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
@@ -315,3 +316,36 @@ def test_behind_a_trusted_edge_each_reader_is_attributed_to_its_own_address(
         # article but the one the wait above made).
         assert status(direct, 200, "198.51.100.20") == "counted"
         assert status(direct, 201, "198.51.100.20") == "counted"
+
+
+def test_media_files_are_served_by_nginx_with_a_year_long_cache(
+    gateway: tuple[Stack, str],
+) -> None:
+    stack, base = gateway
+    with httpx.Client(base_url=base, timeout=10, follow_redirects=False) as web:
+        page = web.get("/health/is-osteoporosis-an-autoimmune-disease")
+        assert page.status_code == 200
+        srcset = re.search(r'<source type="image/webp" srcset="([^"]+)"', page.text)
+        assert srcset is not None, "the sample hero is a <picture>"
+        url = srcset.group(1).split(",")[0].strip().split(" ")[0]
+        served_before = pages_served(stack)
+        image = web.get(url)
+        assert image.status_code == 200
+        assert image.headers["content-type"] == "image/webp"
+        assert image.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert image.headers["x-content-type-options"] == "nosniff"
+        assert image.content[:4] == b"RIFF" and image.content[8:12] == b"WEBP"
+        assert image.content == httpx.get(stack.pages + url, timeout=5).content
+        assert pages_served(stack) == served_before + 1  # nginx served it; only our check didn't
+        for bad in ("/media/", "/media/secret.txt", url.replace(".webp", ".gif"), url + "x"):
+            assert web.get(bad).status_code == 404, bad
+        # The upload limit at the gateway is the media one (16m), not the API's 3m: a 4 MB
+        # upload reaches the app, which finds it is not an image.
+        token = stack.token()
+        upload = web.post(
+            "/api/v1/media",
+            files={"file": ("big.jpg", b"\x00" * 4_000_000, "image/jpeg")},
+            data={"alt": "Not a picture"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert upload.status_code == 415, upload.text

@@ -1,5 +1,6 @@
-"""Which category slugs a schemathesis case names: the seeded ones (see st_hooks.py). Apart
-from the hook so that importing it registers no hook in the importing process."""
+"""Which category slugs (and library images) a schemathesis case names: the seeded ones (see
+st_hooks.py). Apart from the hook so that importing it registers no hook in the importing
+process."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import date
 from typing import Any
 
 SLUG_FIELDS = ("category", "parent")
+MEDIA_FIELDS = ("hero_media_id",)
 
 
 def seeded_slugs() -> list[str]:
@@ -18,10 +20,22 @@ def seeded_slugs() -> list[str]:
     return slugs
 
 
-def with_seeded_slugs(body: dict[str, Any], slugs: list[str]) -> dict[str, Any]:
-    """The body with each string slug field replaced by a seeded slug (the same generated
-    slug always maps to the same seeded one, so shrinking stays stable)."""
+def seeded_media() -> list[int]:
+    """The library images the stack seeded (HEALTHHUB_ST_MEDIA); none is fine."""
+    return [int(i) for i in os.environ.get("HEALTHHUB_ST_MEDIA", "").split(",") if i]
+
+
+def with_seeded_slugs(
+    body: dict[str, Any], slugs: list[str], media: list[int] | None = None
+) -> dict[str, Any]:
+    """The body with each string slug field replaced by a seeded slug, and each image id by a
+    seeded image's (the same generated value always maps to the same seeded one, so
+    shrinking stays stable). Which images exist is data, as which slugs do."""
     out = dict(body)
+    for name in MEDIA_FIELDS:
+        value = out.get(name)
+        if media and isinstance(value, int) and not isinstance(value, bool):
+            out[name] = media[value % len(media)]
     for name in SLUG_FIELDS:
         value = out.get(name)
         if isinstance(value, str):

@@ -11,7 +11,12 @@ from typing import Any
 
 import schemathesis
 
-from tests.reliability.seeded_slugs import seeded_slugs, with_seeded_slugs, with_valid_citations
+from tests.reliability.seeded_slugs import (
+    seeded_media,
+    seeded_slugs,
+    with_seeded_slugs,
+    with_valid_citations,
+)
 
 
 @schemathesis.hook
@@ -22,5 +27,5 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     positive = meta is None or meta.generation.mode.is_positive
     if positive and isinstance(case.body, dict):
         case.body = with_valid_citations(
-            with_seeded_slugs(case.body, seeded_slugs()), datetime.now(UTC).date()
+            with_seeded_slugs(case.body, seeded_slugs(), seeded_media()), datetime.now(UTC).date()
         )

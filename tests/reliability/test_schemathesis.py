@@ -109,7 +109,11 @@ MAX_EXAMPLES = 30
 
 
 def st_run(
-    workdir: Path, schema_url: str, categories: list[str], *args: str
+    workdir: Path,
+    schema_url: str,
+    categories: list[str],
+    *args: str,
+    media: list[int] | None = None,
 ) -> tuple[int, str, set[tuple[str, str]]]:
     """One `st run --checks all` with a bounded number of examples, in ``workdir`` (where
     schemathesis keeps its cache of failing cases, never the checkout); (exit code, output,
@@ -125,6 +129,7 @@ def st_run(
         "SCHEMATHESIS_HOOKS": str(HERE / "st_hooks.py"),  # loaded in st's process only
         "PYTHONPATH": str(HERE.parent.parent),  # st_hooks imports tests.reliability
         "HEALTHHUB_ST_CATEGORIES": ",".join(categories),
+        "HEALTHHUB_ST_MEDIA": ",".join(str(i) for i in media or []),
     }
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=420, check=False, cwd=workdir, env=env
@@ -168,6 +173,16 @@ def seeded_categories(stack: Stack, token: str) -> list[str]:
     return sorted(slugs)
 
 
+def seeded_media_ids(stack: Stack, token: str) -> list[int]:
+    response = httpx.get(
+        f"{stack.articles}/api/v1/media", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    ids = [m["id"] for m in response.json()["items"]]
+    assert ids, "the stack seeded no image"
+    return ids
+
+
 @pytest.mark.timeout(900)
 def test_the_articles_api_passes_every_schemathesis_check(
     stack: Stack, admin_token: str, tmp_path: Path
@@ -177,10 +192,15 @@ def test_the_articles_api_passes_every_schemathesis_check(
     token = f"Authorization: Bearer {own}"
     schema = f"{stack.articles}/openapi.json"
     slugs = seeded_categories(stack, own)
+    media = seeded_media_ids(stack, own)
     # Revoking tokens last: a fuzzed DELETE may revoke the very token the run uses.
     revoke = "/api/v1/tokens/{token_id}"
-    assert_passes(*st_run(tmp_path, schema, slugs, "-H", token, "--exclude-path", revoke))
-    assert_passes(*st_run(tmp_path, schema, slugs, "-H", token, "--include-path", revoke))
+    assert_passes(
+        *st_run(tmp_path, schema, slugs, "-H", token, "--exclude-path", revoke, media=media)
+    )
+    assert_passes(
+        *st_run(tmp_path, schema, slugs, "-H", token, "--include-path", revoke, media=media)
+    )
 
 
 @pytest.mark.timeout(900)
@@ -228,3 +248,9 @@ def test_the_hook_gives_positive_cases_valid_citations_and_leaves_the_rest() -> 
     assert [r.get("key") for r in fixed["references"]] == ["a", None, "b"]
     assert fixed["title"] == "x"
     assert with_valid_citations({"references": 3}, date(2026, 1, 1)) == {"references": 3}
+
+
+def test_the_hook_gives_positive_cases_seeded_images() -> None:
+    assert with_seeded_slugs({"hero_media_id": 7}, ["health"], [3, 4]) == {"hero_media_id": 4}
+    assert with_seeded_slugs({"hero_media_id": None}, ["health"], [3]) == {"hero_media_id": None}
+    assert with_seeded_slugs({"hero_media_id": 7}, ["health"]) == {"hero_media_id": 7}
