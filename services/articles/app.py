@@ -13,7 +13,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.articles import errors, metrics, outbox
 from services.articles.deps import Clock, utcnow
+from services.articles.people_routes import people_router
 from services.articles.preview import preview_router
+from services.articles.review_routes import review_router
 from services.articles.revision_routes import revision_router
 from services.articles.routes import editor_router, public_router
 from services.articles.settings import ArticlesSettings, get_settings
@@ -51,6 +53,15 @@ DOMAIN_ERRORS = {
     errors.RevisionNotFound: lambda e: Problem(404, str(e)),
     errors.TokenNotFound: lambda e: Problem(404, str(e)),
     errors.PageTooDeep: lambda e: Problem(404, str(e)),
+    errors.PersonNotFound: lambda e: Problem(422, str(e)),
+    errors.PersonUnknown: lambda e: Problem(404, str(e)),
+    errors.PersonSlugTaken: lambda e: Problem(409, str(e)),
+    errors.PersonInUse: lambda e: Problem(409, str(e)),
+    errors.ReviewRequired: lambda e: Problem(409, str(e), title="Medical review required"),
+    errors.OverrideNotAllowed: lambda e: Problem(403, str(e)),
+    errors.ReviewerUnlinked: lambda e: Problem(403, str(e)),
+    errors.LegacyReviewField: lambda e: Problem(422, str(e)),
+    errors.NoteRequired: lambda e: Problem(422, str(e)),
     # The service checks uniqueness first; this catches the race between two requests that
     # both passed the check (PostgreSQL; SQLite serialises writers).
     IntegrityError: lambda e: Problem(
@@ -114,4 +125,6 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
     app.include_router(revision_router)
     app.include_router(taxonomy_router)
     app.include_router(token_router)
+    app.include_router(people_router)
+    app.include_router(review_router)
     return app
