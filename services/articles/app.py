@@ -117,7 +117,9 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
 
     add_health_routes(app, ready)
     install_observability(
-        app, "articles", metrics.producer(lambda: app.state.db, settings.broker_url)
+        app,
+        "articles",
+        metrics.producer(lambda: app.state.db, settings.broker_url, lambda: app.state.clock()),
     )
     app.include_router(editor_router)
     app.include_router(public_router)

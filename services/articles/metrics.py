@@ -15,13 +15,21 @@ from shared.db import Database
 from shared.observability import queue_depths
 
 
-def producer(db_of: Callable[[], Database], broker_url: str) -> Callable[[], Iterable[Metric]]:
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def producer(
+    db_of: Callable[[], Database],
+    broker_url: str,
+    clock: Callable[[], datetime] = _utcnow,
+) -> Callable[[], Iterable[Metric]]:
     broker = redis.Redis.from_url(broker_url, socket_timeout=1, socket_connect_timeout=1)
 
     def produce() -> Iterable[Metric]:
         with db_of().transaction() as session:
             backlog = repository.count_unsent(session)
-            overdue = review_due.count_overdue(session, today=datetime.now(UTC).date())
+            overdue = review_due.count_overdue(session, today=clock().date())
         yield GaugeMetricFamily(
             "healthhub_articles_review_overdue",
             "Published articles whose medical review is past due",
