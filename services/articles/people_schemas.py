@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, UrlConstraints
 
 from services.articles.fields import Name, NoNul, Printable, SlugIn
 from services.articles.schemas import JsonDict, Strict
@@ -14,6 +14,8 @@ Credentials = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=200), NoNul, Printable
 ]
 Bio = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), NoNul, Printable]
+# The column holds 2,000 characters; a longer URL is a 422, not a database error.
+PhotoUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), NoNul, Printable]
 
 PERSON_EXAMPLE: JsonDict = {
@@ -31,7 +33,7 @@ class PersonCreate(Strict):
     slug: SlugIn | None = Field(default=None, description="Made from the name when omitted.")
     credentials: Credentials = Field(default="", examples=["MD, FRCP"])
     bio: Bio = ""
-    photo_url: AnyHttpUrl | None = None
+    photo_url: PhotoUrl | None = None
     photo_media_id: int | None = Field(
         default=None, ge=1, le=2**31 - 1, description="A media library item (when it exists)."
     )
@@ -44,7 +46,7 @@ class PersonUpdate(Strict):
     slug: SlugIn | None = None
     credentials: Credentials | None = None
     bio: Bio | None = None
-    photo_url: AnyHttpUrl | None = None
+    photo_url: PhotoUrl | None = None
     photo_media_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
     model_config = ConfigDict(
