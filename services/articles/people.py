@@ -23,8 +23,9 @@ from services.articles.errors import (
     PersonSlugTaken,
     PersonUnknown,
 )
-from services.articles.models import Person
+from services.articles.models import Article, Person
 from services.articles.people_schemas import PersonCreate, PersonUpdate
+from services.articles.schemas import ArticleFields
 from shared.contracts import PersonEvent, PersonRef
 
 
@@ -79,6 +80,25 @@ def by_names(session: Session, names: Sequence[str], *, now: datetime) -> list[P
             found[name] = person
         result.append(person)
     return result
+
+
+def link_authors(
+    session: Session, article: Article, fields: ArticleFields, *, now: datetime
+) -> bool:
+    """Link an article to its authors as people; True if the request named authors.
+
+    ``author_slugs`` names people. The older ``authors`` (names) still works: each name is
+    the person of that name, made on first use as migration 0003 made them from the strings
+    already stored. Either way ``article.authors`` ends as the people's names, in order."""
+    if fields.author_slugs is not None:
+        found = resolve(session, fields.author_slugs)
+    elif fields.authors is not None:
+        found = by_names(session, list(dict.fromkeys(fields.authors)), now=now)
+    else:
+        return False
+    article.authors = [p.name for p in found]
+    repo.set_article_people(session, article.id, [p.id for p in found])
+    return True
 
 
 def _free_slug(session: Session, base: str) -> str:

@@ -28,6 +28,7 @@ from services.articles.errors import (
     ReviewRequired,
 )
 from services.articles.models import Article, Category, Person, Review
+from services.articles.schemas import ArticleFields
 
 # What a medical reviewer vouches for: a change to any of these withdraws an approval.
 HEALTH_FIELDS = ("title", "summary", "body", "references")
@@ -68,6 +69,11 @@ def _record(
     session.add(review)
     session.flush()
     return review
+
+
+def given(fields: ArticleFields) -> set[str]:
+    """The fields a request set to a value (null is not a value here)."""
+    return {k for k, v in fields.model_dump(exclude_unset=True).items() if v is not None}
 
 
 def check_legacy_fields(category: Category, fields: set[str]) -> None:

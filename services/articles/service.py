@@ -102,23 +102,6 @@ def _sync_lists(session: Session, article: Article) -> None:
     repository.set_article_authors(session, article.id, article.authors)
 
 
-def _set_authors(session: Session, article: Article, fields: ArticleFields, now: datetime) -> bool:
-    """Link the article to its authors as people; True if the authors were given.
-
-    ``author_slugs`` names people. The older ``authors`` (names) still works: each name is
-    the person of that name, made on first use as migration 0003 made them from the strings
-    already stored. Either way ``authors`` ends as the people's names, in order."""
-    if fields.author_slugs is not None:
-        found = people.resolve(session, fields.author_slugs)
-    elif fields.authors is not None:
-        found = people.by_names(session, _dedupe(fields.authors), now=now)
-    else:
-        return False
-    article.authors = [p.name for p in found]
-    people_repo.set_article_people(session, article.id, [p.id for p in found])
-    return True
-
-
 def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -169,7 +152,7 @@ def create(
 ) -> Article:
     _check_body(data.body, max_body_bytes)
     category = _category(session, data.category)
-    review.check_legacy_fields(category, _given(data))
+    review.check_legacy_fields(category, review.given(data))
     if data.slug is not None:
         if repository.slug_in_use(session, data.slug):
             raise SlugTaken(data.slug)
@@ -193,15 +176,10 @@ def create(
     _apply_fields(article, data)
     session.add(article)
     session.flush()
-    _set_authors(session, article, data, now)
+    people.link_authors(session, article, data, now=now)
     _sync_lists(session, article)
     _store_revision(session, article, actor=actor, now=now)
     return article
-
-
-def _given(fields: ArticleFields) -> set[str]:
-    """The fields a request set to a value (null is not a value here)."""
-    return {k for k, v in fields.model_dump(exclude_unset=True).items() if v is not None}
 
 
 def _check_version(article: Article, expected: int) -> None:
@@ -233,10 +211,10 @@ def update(
         article.category_id = _category(session, data.category).id
     if data.slug is not None and data.slug != article.slug:
         _change_slug(session, article, data.slug, now)
-    review.check_legacy_fields(review.category_of(session, article), _given(data))
+    review.check_legacy_fields(review.category_of(session, article), review.given(data))
     before = review.content_of(article)
     _apply_fields(article, data)
-    if _set_authors(session, article, data, now) or data.tags is not None:
+    if people.link_authors(session, article, data, now=now) or data.tags is not None:
         _sync_lists(session, article)
     review.after_edit(session, article, before, typo_only=data.typo_only, actor=actor, now=now)
     _bump(article, now)

@@ -183,6 +183,19 @@ def profile(session: Session, person_id: int) -> Profile | None:
     )
 
 
+def render_profile(
+    session: Session, store: PageStore, renderer: Renderer, person_id: int
+) -> str | None:
+    """Write one profile page; the file written, or None (unknown or deleted person)."""
+    found = profile(session, person_id)
+    if found is None:
+        return None
+    cards = [(card_from_data(s.data), _role_label(roles)) for s, roles in found.articles]
+    rel = profile_page(found.person.slug)
+    store.write(rel, renderer.person(found.person, cards))
+    return rel
+
+
 def render_profiles(
     db: Database,
     store: PageStore,
@@ -195,21 +208,18 @@ def render_profiles(
     written: list[str] = []
     for key in keys:
         raw = key.removeprefix(PERSON_KEY_PREFIX)
-        with db.reading() as session:
-            found = profile(session, int(raw)) if raw.isdigit() else None
-            html = None
-            if found is not None:
-                cards = [
-                    (card_from_data(s.data), _role_label(roles)) for s, roles in found.articles
-                ]
-                html = make_renderer(session).person(found.person, cards)
-        if found is not None and html is not None:
-            rel = profile_page(found.person.slug)
-            store.write(rel, html)
-            written.append(rel)
+        if raw.isdigit():
+            with db.reading() as session:
+                rel = render_profile(session, store, make_renderer(session), int(raw))
+            written += [rel] if rel else []
         with db.transaction() as session:
             repository.clear_dirty(session, key, marks[key])
     return keys, written
+
+
+def profile_keys(session: Session) -> set[str]:
+    """A key for every person a live article shows (a full re-render renders them all)."""
+    return {person_key(pid) for pid in session.scalars(select(ArticlePersonRow.person_id))}
 
 
 def _role_label(roles: frozenset[str]) -> str:

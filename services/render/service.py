@@ -286,7 +286,7 @@ def full_listing_keys(session: Session) -> set[str]:
     keys = {HOME, FEED, STATIC}
     keys |= {mark(listing, FROM, first) for listing in lists.listing_keys(session)}
     keys.add(mark(ALL, FROM, first))
-    return keys
+    return keys | people.profile_keys(session)
 
 
 def utcnow() -> datetime:
@@ -401,4 +401,11 @@ def render_keys(
 ) -> list[str]:
     """Render listing keys (a full re-render's share); returns the files written."""
     renderer = make_renderer(session, site)
-    return listing_pages.render_keys(session, store, renderer, keys, now)
+    wanted = set(keys)
+    profiles = {k for k in wanted if k.startswith(people.PERSON_KEY_PREFIX)}
+    written = listing_pages.render_keys(session, store, renderer, wanted - profiles, now)
+    for key in sorted(profiles):
+        raw = key.removeprefix(people.PERSON_KEY_PREFIX)
+        rel = people.render_profile(session, store, renderer, int(raw)) if raw.isdigit() else None
+        written += [rel] if rel else []
+    return written

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from services.render import people, repository, service
+from services.render import people, rebuild, repository, service
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
 from shared.contracts import ArticleSnapshot, CategoryRef, PersonEvent, PersonRef
@@ -199,3 +199,19 @@ def test_a_new_profile_slug_redirects_the_old_one_and_a_deleted_person_loses_the
     )
     assert result.applied and not result.dirty
     assert not (rt.store.root / "people/cy-park-rn/index.html").exists()
+
+
+def test_a_full_re_render_writes_profiles_and_shows_people_as_renamed(rt: RenderRuntime) -> None:
+    apply(rt, art(1, (ANN,), BO))
+    apply_person(rt, BO.model_copy(update={"version": 2, "name": "Prof Bo Chan"}))
+    drain(rt)
+    (rt.store.root / "people/bo-chan/index.html").unlink()
+    (rt.store.root / "health/article-1/index.html").unlink()
+    with rt.db.reading() as session:
+        ids = repository.live_ids(session)
+        keys = sorted(service.full_listing_keys(session))
+    assert {"person:1", "person:2"} <= set(keys)
+    rebuild.run_batch(rt.db, rt.store, rt.site, ids, keys, now=NOW)
+    assert ">Prof Bo Chan</a>, MD, FRCP, on" in read(rt, "health/article-1/index.html")
+    assert "<h1>Prof Bo Chan</h1>" in read(rt, "people/bo-chan/index.html")
+    assert "<h1>Ann Lee</h1>" in read(rt, "people/ann-lee/index.html")
