@@ -12,6 +12,7 @@ from services.articles.fields import (
     Markdown,
     Name,
     NoNul,
+    NotBlank,
     Printable,
     SlugIn,
     Summary,
@@ -111,7 +112,10 @@ class PublishRequest(Strict):
     )
     override_reason: (
         Annotated[
-            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), NoNul
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+            NoNul,
+            NotBlank,
         ]
         | None
     ) = Field(
