@@ -60,7 +60,8 @@ DOMAIN_ERRORS = {
     errors.ReviewRequired: lambda e: Problem(409, str(e), title="Medical review required"),
     errors.OverrideNotAllowed: lambda e: Problem(403, str(e)),
     errors.ReviewerUnlinked: lambda e: Problem(403, str(e)),
-    errors.LegacyReviewField: lambda e: Problem(422, str(e)),
+    # 409: the request is fine; the category's rule (review records decide) refuses it.
+    errors.LegacyReviewField: lambda e: Problem(409, str(e)),
     errors.NoteRequired: lambda e: Problem(422, str(e)),
     # The service checks uniqueness first; this catches the race between two requests that
     # both passed the check (PostgreSQL; SQLite serialises writers).

@@ -147,7 +147,7 @@ def update_article(
     gets 409 with the current version. A new slug leaves the old one as a redirect.
     A change to the title, summary, body or references withdraws a medical approval in
     force (unless `typo_only`); in a category that requires review, `reviewed_by` and
-    `last_reviewed` come from review records and cannot be set (422)."""
+    `last_reviewed` come from review records and cannot be set (409)."""
     expected = version_from(if_match, data.version)
     if expected is None:
         raise VersionRequired()

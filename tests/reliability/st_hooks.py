@@ -10,7 +10,7 @@ from typing import Any
 
 import schemathesis
 
-from tests.reliability.seeded_slugs import seeded_slugs, with_seeded_slugs
+from tests.reliability.seeded_slugs import seeded_people, seeded_slugs, with_seeded_slugs
 
 
 @schemathesis.hook
@@ -20,4 +20,4 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     meta = case.meta
     positive = meta is None or meta.generation.mode.is_positive
     if positive and isinstance(case.body, dict):
-        case.body = with_seeded_slugs(case.body, seeded_slugs())
+        case.body = with_seeded_slugs(case.body, seeded_slugs(), seeded_people())
