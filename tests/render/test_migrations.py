@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.render import repository, service
+from services.render import people, repository, service
 from services.render.commands import MIGRATIONS
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
@@ -38,7 +38,7 @@ def test_0004_records_the_navigation_the_pages_already_show(
     finds for a change and re-render every page."""
     migrate(empty_url, MIGRATIONS, "0003")
     # The release at 0003 kept no people tables (0005): apply as it did, without them.
-    monkeypatch.setattr(service.people, "set_article_people", lambda *_: None)
+    monkeypatch.setattr(people, "set_article_people", lambda *_: None)
     rt = RenderRuntime.from_settings(
         render_settings.model_copy(update={"render_database_url": empty_url})
     )
