@@ -10,16 +10,18 @@ from __future__ import annotations
 import time
 import tomllib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from services import sample_images
-from services.articles import outbox, repository, service
+from services.articles import outbox, people, repository, service, workflow
+from services.articles import people_repository as people_repo
 from services.articles.media import service as media_service
 from services.articles.media.files import MediaFiles
+from services.articles.people_schemas import PersonCreate
 from services.articles.schemas import ArticleCreate
 from services.articles.settings import get_settings as articles_settings
 from services.articles.worker import create_celery as articles_celery
@@ -39,6 +41,14 @@ class SampleArticle:
     @property
     def slug(self) -> str:
         return str(self.front["slug"])
+
+
+def read_people(directory: Path = SAMPLE_DIR) -> list[dict[str, Any]]:
+    people_file = directory / "people.toml"
+    if not people_file.exists():
+        return []
+    found: list[dict[str, Any]] = tomllib.loads(people_file.read_text())["person"]
+    return found
 
 
 def read_sample(directory: Path = SAMPLE_DIR) -> tuple[list[dict[str, Any]], list[SampleArticle]]:
@@ -135,39 +145,73 @@ def load_articles(db: Database, directory: Path = SAMPLE_DIR) -> list[SampleArti
                     description=cat.get("description", ""),
                     parent=cat.get("parent"),
                     now=datetime.now(UTC),
+                    requires_review=bool(cat.get("requires_review", False)),
+                    review_interval_months=int(cat.get("review_interval_months", 12)),
                 )
+        for person in read_people(directory):
+            if people_repo.get_person_by_slug(session, person["slug"]) is None:
+                people.create(session, data=PersonCreate(**person), now=datetime.now(UTC))
         for sample in articles:
             if repository.slug_in_use(session, sample.slug):
                 continue
-            fm = sample.front
-            published = _as_utc(fm["published_at"])
-            data = ArticleCreate(
-                title=fm["title"],
-                slug=fm["slug"],
-                category=fm["category"],
-                summary=fm.get("summary", ""),
+            _load_article(
+                session,
+                sample,
+                settings.max_body_bytes,
                 body=_with_images(sample.body, plan.inline.get(sample.slug, []), images),
                 hero_media_id=images.get(plan.heroes.get(sample.slug, "")),
-                tags=list(fm.get("tags", [])),
-                authors=[fm["author"]] if fm.get("author") else [],
-                reviewed_by=fm.get("reviewed_by"),
-                last_reviewed=fm.get("last_reviewed"),
-                references=fm.get("references", []),
-            )
-            article = service.create(
-                session,
-                data=data,
-                actor="sample",
-                now=published,
-                max_body_bytes=settings.max_body_bytes,
-            )
-            service.publish(
-                session, article_id=article.id, expected_version=None, actor="sample", now=published
             )
             created.append(sample)
         pending = outbox.take_pending(session)
     outbox.dispatch(db, articles_celery(settings), pending, now=datetime.now(UTC))
     return created
+
+
+def _load_article(
+    session: Session,
+    sample: SampleArticle,
+    max_body_bytes: int,
+    *,
+    body: str,
+    hero_media_id: int | None,
+) -> None:
+    """Create a sample article as the workflow would have: written, submitted, approved by
+    its reviewer on its ``last_reviewed`` date, then published."""
+    fm = sample.front
+    published = _as_utc(fm["published_at"])
+    reviewed = _as_utc(fm["last_reviewed"]) if fm.get("reviewer") else None
+    written = reviewed - timedelta(days=3) if reviewed else published
+    data = ArticleCreate(
+        title=fm["title"],
+        slug=fm["slug"],
+        category=fm["category"],
+        summary=fm.get("summary", ""),
+        body=body,
+        hero_media_id=hero_media_id,
+        tags=list(fm.get("tags", [])),
+        author_slugs=list(fm.get("authors", [])),
+        references=fm.get("references", []),
+    )
+    article = service.create(
+        session, data=data, actor="sample", now=written, max_body_bytes=max_body_bytes
+    )
+    if reviewed is not None:
+        workflow.submit(
+            session, article_id=article.id, expected_version=None, actor="sample", now=written
+        )
+        workflow.record_review(
+            session,
+            article_id=article.id,
+            expected_version=None,
+            outcome="approved",
+            note="",
+            person=people.get_by_slug(session, fm["reviewer"]),
+            actor="sample",
+            now=reviewed,
+        )
+    service.publish(
+        session, article_id=article.id, expected_version=None, actor="sample", now=published
+    )
 
 
 def wait_until_views_know(slugs: list[str], timeout: float = 60.0) -> bool:

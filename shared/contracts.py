@@ -35,12 +35,14 @@ ALL_QUEUES = (ARTICLES_QUEUE, RENDER_PAGES_QUEUE, RENDER_LISTINGS_QUEUE, VIEWS_Q
 # articles consumes
 OUTBOX_RELAY_TASK = "healthhub.articles.relay_outbox"
 PUBLISH_SCHEDULED_TASK = "healthhub.articles.publish_scheduled"
+ARTICLES_VIEW_COUNTS_TASK = "healthhub.articles.view_counts"
 # render consumes
 RENDER_ARTICLE_CHANGED_TASK = "healthhub.render.article_changed"
 RENDER_INDEXES_TASK = "healthhub.render.render_indexes"
 RENDER_VIEW_COUNTS_TASK = "healthhub.render.view_counts"
 RENDER_REBUILD_TASK = "healthhub.render.rebuild"
 RENDER_PREVIEW_TASK = "healthhub.render.preview"
+RENDER_PERSON_CHANGED_TASK = "healthhub.render.person_changed"
 # views consumes
 VIEWS_ARTICLE_CHANGED_TASK = "healthhub.views.article_changed"
 VIEWS_FLUSH_TASK = "healthhub.views.flush"
@@ -48,10 +50,12 @@ VIEWS_FLUSH_TASK = "healthhub.views.flush"
 TASK_QUEUES: dict[str, str] = {
     OUTBOX_RELAY_TASK: ARTICLES_QUEUE,
     PUBLISH_SCHEDULED_TASK: ARTICLES_QUEUE,
+    ARTICLES_VIEW_COUNTS_TASK: ARTICLES_QUEUE,
     RENDER_ARTICLE_CHANGED_TASK: RENDER_PAGES_QUEUE,
     RENDER_PREVIEW_TASK: RENDER_PAGES_QUEUE,
     RENDER_INDEXES_TASK: RENDER_LISTINGS_QUEUE,
     RENDER_VIEW_COUNTS_TASK: RENDER_LISTINGS_QUEUE,
+    RENDER_PERSON_CHANGED_TASK: RENDER_LISTINGS_QUEUE,
     RENDER_REBUILD_TASK: RENDER_LISTINGS_QUEUE,
     VIEWS_ARTICLE_CHANGED_TASK: VIEWS_QUEUE,
     VIEWS_FLUSH_TASK: VIEWS_QUEUE,
@@ -62,13 +66,27 @@ ARTICLE_EVENT_SUBSCRIBERS: tuple[tuple[str, str], ...] = (
     (RENDER_PAGES_QUEUE, RENDER_ARTICLE_CHANGED_TASK),
     (VIEWS_QUEUE, VIEWS_ARTICLE_CHANGED_TASK),
 )
+# A person event (a profile created, renamed, deleted) goes to render only: it re-renders
+# the profile page and the article pages that show the person.
+PERSON_EVENT_SUBSCRIBERS: tuple[tuple[str, str], ...] = (
+    (RENDER_LISTINGS_QUEUE, RENDER_PERSON_CHANGED_TASK),
+)
+# View totals after a flush (ViewCounts): render shows them on pages; articles keeps them
+# as a read model, to rank the articles due for medical review by how much they are read.
+VIEW_COUNTS_SUBSCRIBERS: tuple[tuple[str, str], ...] = (
+    (RENDER_LISTINGS_QUEUE, RENDER_VIEW_COUNTS_TASK),
+    (ARTICLES_QUEUE, ARTICLES_VIEW_COUNTS_TASK),
+)
 
 # --- payloads -------------------------------------------------------------------------------
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_RE = re.compile(SLUG_PATTERN)
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=120)]
 
-ArticleStatus = Literal["draft", "scheduled", "published", "unpublished", "archived", "deleted"]
+ArticleStatus = Literal[
+    "draft", "in_review", "approved", "scheduled", "published", "unpublished", "archived",
+    "deleted",
+]  # fmt: skip
 EventKind = Literal["published", "updated", "unpublished", "deleted"]
 
 
@@ -123,6 +141,30 @@ def citation_labels(references: tuple[Reference, ...] | list[Reference]) -> list
     return [citation_label(i, r.key) for i, r in enumerate(references, start=1)]
 
 
+class PersonRef(Contract):
+    """An author or reviewer as pages show them. ``version`` grows with every change to the
+    person, so a consumer holding two copies (one in an article snapshot, one from a person
+    event) shows the newer one."""
+
+    id: int
+    version: int = Field(ge=1)
+    slug: Slug
+    name: str
+    credentials: str = ""
+    bio: str = ""
+    photo_url: str | None = None
+
+
+class PersonEvent(Contract):
+    """A person was created, changed or deleted (``deleted``: the profile page goes)."""
+
+    event_id: UUID = Field(default_factory=uuid4)
+    occurred_at: datetime
+    person: PersonRef
+    former_slugs: tuple[Slug, ...] = ()
+    deleted: bool = False
+
+
 class ArticleSnapshot(Contract):
     """The full state of an article at one version: all a consumer needs, no call-backs."""
 
@@ -145,6 +187,11 @@ class ArticleSnapshot(Contract):
     media: tuple[MediaImage, ...] = ()
     reviewed_by: str | None = None
     last_reviewed: date | None = None
+    # The people behind ``authors`` (same order) when they are records, and the reviewer
+    # whose approval is in force (then ``reviewed_by``/``last_reviewed`` come from it).
+    # Empty/None in messages from older senders.
+    author_people: tuple[PersonRef, ...] = ()
+    reviewer: PersonRef | None = None
     references: tuple[Reference, ...] = ()
     created_at: datetime
     updated_at: datetime

@@ -134,7 +134,7 @@ def test_help_lists_the_choices(tmp_path: Path) -> None:
     assert worker_help.returncode == 0
     assert "articles|render-pages|render-listings|render|views" in worker_help.stdout
     assert {w.value for w in WorkerName} == set(WORKERS)
-    assert "editor|admin" in healthhub(env, "token", "create", "--help").stdout
+    assert "editor|reviewer|admin" in healthhub(env, "token", "create", "--help").stdout
 
 
 def test_render_with_no_target_says_what_it_can_do(tmp_path: Path) -> None:

@@ -15,7 +15,9 @@ from services.articles import errors, metrics, outbox
 from services.articles.deps import Clock, utcnow
 from services.articles.media import errors as media_errors
 from services.articles.media.routes import media_router
+from services.articles.people_routes import people_router
 from services.articles.preview import preview_router
+from services.articles.review_routes import review_router
 from services.articles.revision_routes import revision_router
 from services.articles.routes import editor_router, public_router
 from services.articles.settings import ArticlesSettings, get_settings
@@ -63,6 +65,16 @@ DOMAIN_ERRORS = {
     media_errors.ImageTooLarge: lambda e: Problem(422, str(e)),
     media_errors.FileTooLarge: lambda e: Problem(413, str(e)),
     media_errors.MediaInUse: lambda e: Problem(409, str(e), extra={"articles": e.article_ids}),
+    errors.PersonNotFound: lambda e: Problem(422, str(e)),
+    errors.PersonUnknown: lambda e: Problem(404, str(e)),
+    errors.PersonSlugTaken: lambda e: Problem(409, str(e)),
+    errors.PersonInUse: lambda e: Problem(409, str(e)),
+    errors.ReviewRequired: lambda e: Problem(409, str(e), title="Medical review required"),
+    errors.OverrideNotAllowed: lambda e: Problem(403, str(e)),
+    errors.ReviewerUnlinked: lambda e: Problem(403, str(e)),
+    # 409: the request is fine; the category's rule (review records decide) refuses it.
+    errors.LegacyReviewField: lambda e: Problem(409, str(e)),
+    errors.NoteRequired: lambda e: Problem(422, str(e)),
     # The service checks uniqueness first; this catches the race between two requests that
     # both passed the check (PostgreSQL; SQLite serialises writers).
     IntegrityError: lambda e: Problem(
@@ -123,7 +135,9 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
 
     add_health_routes(app, ready)
     install_observability(
-        app, "articles", metrics.producer(lambda: app.state.db, settings.broker_url)
+        app,
+        "articles",
+        metrics.producer(lambda: app.state.db, settings.broker_url, lambda: app.state.clock()),
     )
     app.include_router(editor_router)
     app.include_router(public_router)
@@ -132,4 +146,6 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
     app.include_router(taxonomy_router)
     app.include_router(token_router)
     app.include_router(media_router)
+    app.include_router(people_router)
+    app.include_router(review_router)
     return app

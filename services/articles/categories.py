@@ -51,6 +51,11 @@ def update_category(
     if data.slug is not None and data.slug != category.slug:
         _change_slug(session, category, data.slug, now)
         changed = True
+    # Editorial rules, not shown on any page: nothing to re-send.
+    if data.requires_review is not None:
+        category.requires_review = data.requires_review
+    if data.review_interval_months is not None:
+        category.review_interval_months = data.review_interval_months
     session.flush()
     if not changed:
         return category, 0

@@ -18,6 +18,12 @@ class CategoryCreate(Strict):
     name: Name
     description: Annotated[str, StringConstraints(max_length=2000), NoNul, Printable] = ""
     parent: SlugIn | None = Field(default=None, description="Slug of the parent category.")
+    requires_review: bool = Field(
+        default=False, description="Publishing needs a medical reviewer's approval."
+    )
+    review_interval_months: int = Field(
+        default=12, ge=1, le=120, description="An article is due for review this long after."
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -39,6 +45,12 @@ class CategoryUpdate(Strict):
     )
     parent: SlugIn | None = Field(
         default=None, description="Slug of the new parent category; null makes it top-level."
+    )
+    requires_review: bool | None = Field(
+        default=None, description="Publishing needs a medical reviewer's approval."
+    )
+    review_interval_months: int | None = Field(
+        default=None, ge=1, le=120, description="An article is due for review this long after."
     )
 
     model_config = ConfigDict(

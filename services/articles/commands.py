@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.articles import repository, tokens
+from services.articles import people, repository, tokens
 from services.articles.settings import get_settings
 from shared.db import Database, migrate
 
@@ -23,6 +23,7 @@ class RoleChoice(StrEnum):
     """The roles a token can have, as a choice `--help` lists (tokens.Role's values)."""
 
     editor = "editor"
+    reviewer = "reviewer"
     admin = "admin"
 
 
@@ -30,11 +31,14 @@ def run_migrations() -> None:
     migrate(get_settings().articles_database_url, MIGRATIONS)
 
 
-def create_token(name: str, role: tokens.Role) -> str:
+def create_token(name: str, role: tokens.Role, person: str | None = None) -> str:
     db = Database(get_settings().articles_database_url)
     try:
         with db.transaction() as session:
-            _, secret = tokens.create_token(session, name=name, role=role, now=datetime.now(UTC))
+            person_id = people.resolve(session, [person])[0].id if person else None
+            _, secret = tokens.create_token(
+                session, name=name, role=role, now=datetime.now(UTC), person_id=person_id
+            )
     finally:
         db.dispose()
     return secret
@@ -44,11 +48,15 @@ def create_token(name: str, role: tokens.Role) -> str:
 def token_create(
     name: Annotated[str, typer.Option(help="Who or what uses the token.")],
     role: Annotated[
-        RoleChoice, typer.Option(help="What the token may do: editors write, admins also manage.")
+        RoleChoice,
+        typer.Option(help="What the token may do: editors write, reviewers review, admins do all."),
     ] = RoleChoice.editor,
+    person: Annotated[
+        str | None, typer.Option(help="The person (people slug) a reviewer token acts as.")
+    ] = None,
 ) -> None:
     """Create a token and print it (only the token, so scripts can capture it)."""
-    typer.echo(create_token(name, role.value))
+    typer.echo(create_token(name, role.value, person))
 
 
 @token_app.command("list")

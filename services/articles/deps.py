@@ -72,7 +72,7 @@ def _bearer(request: Request) -> str:
     return secret.strip()
 
 
-def require(role: tokens.Role) -> Callable[..., ApiToken]:
+def require(role: tokens.Needed) -> Callable[..., ApiToken]:
     def dependency(request: Request, session: SessionDep) -> ApiToken:
         token = tokens.authenticate(session, _bearer(request))
         if token is None:
@@ -88,5 +88,7 @@ def require(role: tokens.Role) -> Callable[..., ApiToken]:
     return dependency
 
 
+Staff = Annotated[ApiToken, Depends(require("staff"))]
 Editor = Annotated[ApiToken, Depends(require("editor"))]
+Reviewer = Annotated[ApiToken, Depends(require("reviewer"))]
 Admin = Annotated[ApiToken, Depends(require("admin"))]

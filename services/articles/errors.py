@@ -115,3 +115,71 @@ class CategoryCycle(ArticlesError):
             f"The category {parent!r} is {slug!r} itself or one of its sub-categories: "
             "it cannot be its parent."
         )
+
+
+class PersonNotFound(ArticlesError):
+    """A person named in a request body does not exist (422)."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(
+            f"No person with slug {slug!r}; an admin creates people at /api/v1/people."
+        )
+
+
+class PersonUnknown(ArticlesError):
+    """A person addressed by URL does not exist (404)."""
+
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"No person with slug {slug!r}.")
+
+
+class PersonSlugTaken(ArticlesError):
+    def __init__(self, slug: str) -> None:
+        super().__init__(f"The slug {slug!r} is already used by another person.")
+
+
+class PersonInUse(ArticlesError):
+    def __init__(self, slug: str, articles: int, reviews: int) -> None:
+        super().__init__(
+            f"{slug!r} is named on {articles} article(s) and {reviews} review record(s); "
+            "remove them from those articles first (review records are kept for good)."
+        )
+
+
+class ReviewRequired(ArticlesError):
+    """Publishing in a category that requires medical review, without an approval."""
+
+    def __init__(self, category: str, status: str) -> None:
+        super().__init__(
+            f"Articles in {category!r} need a medical reviewer's approval before they are "
+            f"published, and this one (status {status}) has none in force: submit it for "
+            "review, or an admin may publish with an `override_reason`."
+        )
+
+
+class OverrideNotAllowed(ArticlesError):
+    def __init__(self, role: str) -> None:
+        super().__init__(
+            f"Only an admin may publish without a medical review; your token has {role}."
+        )
+
+
+class ReviewerUnlinked(ArticlesError):
+    def __init__(self, token_name: str) -> None:
+        super().__init__(
+            f"The token {token_name!r} is not linked to a person, so a review cannot be "
+            "recorded in anyone's name: create the reviewer's token with a `person`."
+        )
+
+
+class LegacyReviewField(ArticlesError):
+    def __init__(self, category: str) -> None:
+        super().__init__(
+            f"In {category!r} the medical review comes from review records: `reviewed_by` "
+            "and `last_reviewed` cannot be set by hand; ask a reviewer to review the article."
+        )
+
+
+class NoteRequired(ArticlesError):
+    def __init__(self) -> None:
+        super().__init__("Asking for changes needs a `note` telling the editor what to change.")

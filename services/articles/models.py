@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.db import UTCDateTime, make_metadata
@@ -24,6 +24,10 @@ class Category(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Medical review: publishing needs an approval in force; every article is due for a
+    # new review this many months after its last one.
+    requires_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    review_interval_months: Mapped[int] = mapped_column(Integer, default=12, server_default="12")
 
     parent: Mapped[Category | None] = relationship(remote_side=[id], lazy="raise")
 
@@ -50,6 +54,9 @@ class Article(Base):
     # Structured references (title, publisher, url, accessed, doi, key): service.stored_reference.
     references: Mapped[list[dict[str, str | None]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # The review (outcome "approved") whose approval is in force, if any; a content edit
+    # withdraws it. No foreign key: reviews point at articles, and a cycle is not worth it.
+    approval_id: Mapped[int | None] = mapped_column(Integer, default=None)
     # Bumped on every change; optimistic concurrency and the consumers' ordering key.
     version: Mapped[int] = mapped_column(Integer, default=1)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
@@ -90,6 +97,68 @@ class ArticleAuthor(Base):
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
     author: Mapped[str] = mapped_column(String(200), primary_key=True, index=True)
+
+
+class Person(Base):
+    """An author or medical reviewer, with the credentials pages show beside their name."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    credentials: Mapped[str] = mapped_column(String(200), default="")
+    bio: Mapped[str] = mapped_column(Text, default="")
+    # Filled by the media library later; until then an optional URL.
+    photo_media_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    photo_url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArticlePerson(Base):
+    """One author of one article, in the article's order."""
+
+    __tablename__ = "article_people"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+
+
+class Review(Base):
+    """One act of the medical review: who, when, which article version, outcome, note.
+
+    Outcomes: ``approved``, ``changes_requested`` (by a reviewer), ``withdrawn`` (an edit
+    ended an approval), ``typo_only`` (an edit kept it, on the editor's word) and
+    ``override`` (an admin published without an approval; the note is the reason)."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_article", "article_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    article_version: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(30))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    actor: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArticleViews(Base):
+    """View totals as the views service last reported them (a read model fed by the
+    ViewCounts messages): ranks the articles due for review by how much they are read."""
+
+    __tablename__ = "article_view_counts"
+
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    recent: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SlugRedirect(Base):
@@ -138,6 +207,9 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    # "article" (an ArticleEvent; article_id is its article) or "person" (a PersonEvent;
+    # article_id holds the person's id): which subscribers the payload goes to.
+    topic: Mapped[str] = mapped_column(String(20), default="article", server_default="article")
     article_id: Mapped[int] = mapped_column(Integer, index=True)
     version: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -159,3 +231,5 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The person a reviewer token acts as: reviews are recorded in their name.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)

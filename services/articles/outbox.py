@@ -22,7 +22,12 @@ from sqlalchemy.orm import Session
 
 from services.articles import repository
 from services.articles.models import OutboxMessage
-from shared.contracts import ARTICLE_EVENT_SUBSCRIBERS, ArticleEvent
+from shared.contracts import (
+    ARTICLE_EVENT_SUBSCRIBERS,
+    PERSON_EVENT_SUBSCRIBERS,
+    ArticleEvent,
+    PersonEvent,
+)
 from shared.db import Database
 
 log = logging.getLogger("healthhub.articles.outbox")
@@ -55,8 +60,27 @@ def record(session: Session, event: ArticleEvent) -> OutboxMessage:
     """Add the event to the outbox in the current transaction; queue it for dispatch."""
     message = OutboxMessage(
         event_id=str(event.event_id),
+        topic="article",
         article_id=event.snapshot.id,
         version=event.snapshot.version,
+        payload=event.model_dump(mode="json"),
+        created_at=event.occurred_at,
+        attempts=0,
+    )
+    session.add(message)
+    session.flush()
+    session.info.setdefault(PENDING_KEY, []).append(message.id)
+    return message
+
+
+def record_person(session: Session, event: PersonEvent) -> OutboxMessage:
+    """A person event, in the same outbox (the relay and dispatch treat it alike); its
+    ``article_id`` column holds the person's id, ``topic`` tells the two apart."""
+    message = OutboxMessage(
+        event_id=str(event.event_id),
+        topic="person",
+        article_id=event.person.id,
+        version=event.person.version,
         payload=event.model_dump(mode="json"),
         created_at=event.occurred_at,
         attempts=0,
@@ -73,9 +97,11 @@ def take_pending(session: Session) -> list[int]:
     return ids
 
 
-def send(celery_app: Celery, payload: dict[str, Any]) -> None:
-    """Send one event to every subscriber. Raises if the broker cannot be reached."""
-    for queue, task_name in ARTICLE_EVENT_SUBSCRIBERS:
+def send(celery_app: Celery, payload: dict[str, Any], topic: str = "article") -> None:
+    """Send one event to every subscriber of its topic. Raises if the broker cannot be
+    reached."""
+    subscribers = PERSON_EVENT_SUBSCRIBERS if topic == "person" else ARTICLE_EVENT_SUBSCRIBERS
+    for queue, task_name in subscribers:
         celery_app.send_task(task_name, args=[payload], queue=queue, retry=False)
 
 
@@ -89,7 +115,7 @@ def _send_all(
     sent: list[int] = []
     try:
         for message in messages:
-            send(celery_app, message.payload)
+            send(celery_app, message.payload, message.topic)
             sent.append(message.id)
         if breaker is not None:
             breaker.reset()

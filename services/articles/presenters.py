@@ -6,10 +6,13 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
+from services.articles import people_repository as people_repo
 from services.articles import repository
 from services.articles.media import service as media
 from services.articles.media.schemas import public_image
-from services.articles.models import ApiToken, Article, Category, Revision
+from services.articles.models import ApiToken, Article, Category, Person, Review, Revision
+from services.articles.people import person_path
+from services.articles.people_schemas import PersonOut, ReviewOut
 from services.articles.reference_schemas import ReferenceOut
 from services.articles.schemas import (
     ArticleOut,
@@ -39,11 +42,47 @@ def category_out(session: Session, category: Category) -> CategoryOut:
         name=category.name,
         description=category.description,
         parent=parent.slug if parent else None,
+        requires_review=category.requires_review,
+        review_interval_months=category.review_interval_months,
+    )
+
+
+def person_out(person: Person) -> PersonOut:
+    return PersonOut(
+        id=person.id,
+        version=person.version,
+        slug=person.slug,
+        name=person.name,
+        credentials=person.credentials,
+        bio=person.bio,
+        photo_url=person.photo_url,
+        photo_media_id=person.photo_media_id,
+        path=person_path(person.slug),
+    )
+
+
+def review_out(session: Session, record: Review) -> ReviewOut:
+    person = people_repo.get_person(session, record.person_id) if record.person_id else None
+    return ReviewOut(
+        id=record.id,
+        article_id=record.article_id,
+        article_version=record.article_version,
+        outcome=record.outcome,
+        reviewer=person.slug if person else None,
+        actor=record.actor,
+        note=record.note,
+        created_at=record.created_at,
     )
 
 
 def article_out(session: Session, article: Article) -> ArticleOut:
     category = _category(session, article)
+    approval = people_repo.get_review(session, article.approval_id) if article.approval_id else None
+    reviewer = (
+        people_repo.get_person(session, approval.person_id)
+        if approval is not None and approval.person_id is not None
+        else None
+    )
     return ArticleOut(
         id=article.id,
         version=article.version,
@@ -55,11 +94,14 @@ def article_out(session: Session, article: Article) -> ArticleOut:
         category=category.slug,
         tags=article.tags,
         authors=article.authors,
+        author_slugs=[p.slug for p in people_repo.article_authors(session, article.id)],
         hero_image_url=article.hero_image_url,
         hero_image_alt=article.hero_image_alt,
         hero_media_id=article.hero_media_id,
         reviewed_by=article.reviewed_by,
         last_reviewed=article.last_reviewed,
+        reviewer=reviewer.slug if reviewer else None,
+        approved_version=approval.article_version if approval else None,
         references=[ReferenceOut(**r) for r in article.references],
         path=article_path(category.slug, article.slug),
         created_at=article.created_at,
@@ -151,11 +193,13 @@ def revision_out(revision: Revision) -> RevisionOut:
     return RevisionOut(**revision_summary(revision).model_dump(), data=revision.data)
 
 
-def token_out(token: ApiToken) -> TokenOut:
+def token_out(token: ApiToken, session: Session) -> TokenOut:
+    person = people_repo.get_person(session, token.person_id) if token.person_id else None
     return TokenOut(
         id=token.id,
         name=token.name,
         role=token.role,
+        person=person.slug if person else None,
         prefix=token.prefix,
         created_at=token.created_at,
         revoked_at=token.revoked_at,

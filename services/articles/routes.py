@@ -10,7 +10,7 @@ from pydantic import RootModel, WithJsonSchema
 from sqlalchemy.orm import Session
 
 from services.articles import caching, listing, presenters, repository, service
-from services.articles.deps import Admin, ClockDep, Editor, SessionDep, SettingsDep
+from services.articles.deps import Admin, ClockDep, Editor, SessionDep, SettingsDep, Staff
 from services.articles.errors import ArticleNotFound, VersionRequired
 from services.articles.models import Article
 from services.articles.openapi import EDITOR, page_too_deep, problems
@@ -99,7 +99,7 @@ def create_article(
     responses={**problems(*EDITOR, 429), **page_too_deep()},
 )
 def list_articles(
-    query: Annotated[ArticleQuery, Query()], session: SessionDep, _: Editor
+    query: Annotated[ArticleQuery, Query()], session: SessionDep, _: Staff
 ) -> Page[ArticleSummary]:
     """Every status but deleted (or one `status`), filtered by category (with its
     sub-categories), tag, author, full-text `q` and `updated_since`; paginated, sorted."""
@@ -120,9 +120,10 @@ def list_articles(
     responses=problems(*EDITOR, 404),
 )
 def read_article(
-    article_id: ArticleId, response: Response, session: SessionDep, _: Editor
+    article_id: ArticleId, response: Response, session: SessionDep, _: Staff
 ) -> ArticleOut:
-    """The article in any status; the ETag is its version, ready for If-Match."""
+    """The article in any status (editors, reviewers and admins); the ETag is its version,
+    ready for If-Match."""
     return _read(session, response, article_id)
 
 
@@ -143,7 +144,10 @@ def update_article(
     if_match: IfMatch = None,
 ) -> ArticleOut:
     """Change some fields. Send the version you edit (If-Match or `version`); a stale one
-    gets 409 with the current version. A new slug leaves the old one as a redirect."""
+    gets 409 with the current version. A new slug leaves the old one as a redirect.
+    A change to the title, summary, body or references withdraws a medical approval in
+    force (unless `typo_only`); in a category that requires review, `reviewed_by` and
+    `last_reviewed` come from review records and cannot be set (409)."""
     expected = version_from(if_match, data.version)
     if expected is None:
         raise VersionRequired()
@@ -175,9 +179,12 @@ def publish_article(
     if_match: IfMatch = None,
 ) -> ArticleOut:
     """Publish now, or send `at` to schedule: the article becomes `scheduled` and the
-    scheduler publishes it within seconds of that time. Publishing twice is a no-op."""
+    scheduler publishes it within seconds of that time. Publishing twice is a no-op.
+    In a category that requires medical review, an article without an approval in force is
+    refused (409) unless an admin sends `override_reason` (stored as a review record)."""
     expected = version_from(if_match, data.version if data else None)
     now = clock()
+    override = data.override_reason if data else None
     if data is not None and data.at is not None:
         article = service.schedule(
             session,
@@ -186,10 +193,18 @@ def publish_article(
             at=data.at,
             actor=token.name,
             now=now,
+            role=token.role,
+            override_reason=override,
         )
     else:
         article = service.publish(
-            session, article_id=article_id, expected_version=expected, actor=token.name, now=now
+            session,
+            article_id=article_id,
+            expected_version=expected,
+            actor=token.name,
+            now=now,
+            role=token.role,
+            override_reason=override,
         )
     return _with_etag(response, session, article)
 

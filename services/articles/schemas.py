@@ -21,6 +21,7 @@ from services.articles.fields import (
     Markdown,
     Name,
     NoNul,
+    NotBlank,
     Printable,
     SlugIn,
     Summary,
@@ -73,7 +74,17 @@ class ArticleFields(Strict):
     summary: Summary | None = None
     body: Markdown | None = Field(default=None, description="Markdown; at most 1 MB.")
     tags: list[Tag] | None = Field(default=None, max_length=30)
-    authors: list[Name] | None = Field(default=None, max_length=10)
+    authors: list[Name] | None = Field(
+        default=None,
+        max_length=10,
+        description="Free-text author names (the older API). Prefer `author_slugs`: with it, "
+        "`authors` is set to the people's names.",
+    )
+    author_slugs: list[SlugIn] | None = Field(
+        default=None,
+        max_length=10,
+        description="The authors as people (slugs of /api/v1/people records), in order.",
+    )
     hero_image_url: RetiredHeroUrl = None
     hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul, Printable] | None = (
         Field(default=None, description="Alt text of the hero; default: the image's own.")
@@ -122,6 +133,11 @@ class ArticleUpdate(ArticleFields):
     version: int | None = Field(
         default=None, ge=1, description="The version being edited (or send it as If-Match)."
     )
+    typo_only: bool = Field(
+        default=False,
+        description="The edit fixes typos only: a medical approval in force is kept (and the "
+        "claim recorded as a review record) instead of withdrawn.",
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -135,6 +151,19 @@ class PublishRequest(Strict):
         default=None,
         description="Publish at this time (with a UTC offset) instead of now. A time in the "
         "future schedules the article; the scheduler publishes it within seconds of it.",
+    )
+    override_reason: (
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+            NoNul,
+            NotBlank,
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="Admins only: publish without the medical approval its category requires; "
+        "the reason is stored as a review record.",
     )
 
     model_config = ConfigDict(
@@ -215,6 +244,8 @@ class CategoryOut(BaseModel):
     name: str
     description: str
     parent: str | None
+    requires_review: bool = False
+    review_interval_months: int = 12
 
 
 class ArticleOut(BaseModel):
@@ -230,11 +261,18 @@ class ArticleOut(BaseModel):
     category: str
     tags: list[str]
     authors: list[str]
+    author_slugs: list[str] = Field(default_factory=list, description="The authors as people.")
     hero_image_url: str | None = Field(description="Retired: an old external hero, if any.")
     hero_image_alt: str | None
     hero_media_id: int | None = Field(description="The hero image, from the media library.")
     reviewed_by: str | None
     last_reviewed: date | None
+    reviewer: str | None = Field(
+        default=None, description="Slug of the reviewer whose approval is in force."
+    )
+    approved_version: int | None = Field(
+        default=None, description="The version that reviewer approved (approval in force)."
+    )
     references: list[ReferenceOut]
     path: str = Field(description="Path of the public page, e.g. /health/some-article.")
     created_at: datetime

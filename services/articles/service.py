@@ -12,7 +12,8 @@ from typing import Any
 from slugify import slugify
 from sqlalchemy.orm import Session
 
-from services.articles import outbox, repository
+from services.articles import outbox, people, repository, review
+from services.articles import people_repository as people_repo
 from services.articles.citations import check_article_citations, stored_reference
 from services.articles.errors import (
     ArticleNotFound,
@@ -48,6 +49,8 @@ REVISION_FIELDS = (
     "references",
     "status",
 )
+# Fields the review workflow sets, never copied to or from the article's columns directly.
+NOT_COLUMNS = ("author_slugs",)
 
 
 def make_slug(title: str) -> str:
@@ -82,7 +85,7 @@ def _category(session: Session, slug: str) -> Category:
 def _apply_fields(article: Article, fields: ArticleFields) -> None:
     data = fields.model_dump(exclude_unset=True, mode="json")
     for name in ArticleFields.model_fields:
-        if name not in data:
+        if name not in data or name in NOT_COLUMNS:
             continue
         value: Any = getattr(fields, name)
         if name == "references":
@@ -112,8 +115,9 @@ def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _revision_data(article: Article, category_slug: str) -> dict[str, Any]:
+def _revision_data(session: Session, article: Article, category_slug: str) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(article, name) for name in REVISION_FIELDS}
+    data["author_slugs"] = [p.slug for p in people_repo.article_authors(session, article.id)]
     data["last_reviewed"] = article.last_reviewed.isoformat() if article.last_reviewed else None
     data["category"] = category_slug
     return data
@@ -126,7 +130,7 @@ def _store_revision(session: Session, article: Article, *, actor: str, now: date
         Revision(
             article_id=article.id,
             version=article.version,
-            data=_revision_data(article, category.slug),
+            data=_revision_data(session, article, category.slug),
             created_by=actor,
             created_at=now,
         )
@@ -157,6 +161,7 @@ def create(
 ) -> Article:
     _check_body(data.body, max_body_bytes)
     category = _category(session, data.category)
+    review.check_legacy_fields(category, review.given(data))
     if data.slug is not None:
         if repository.slug_in_use(session, data.slug):
             raise SlugTaken(data.slug)
@@ -182,6 +187,7 @@ def create(
     media.check_article_media(session, hero_media_id=article.hero_media_id, body=article.body)
     session.add(article)
     session.flush()
+    people.link_authors(session, article, data, now=now)
     _sync_lists(session, article)
     media.sync_article_media(session, article)
     _store_revision(session, article, actor=actor, now=now)
@@ -217,14 +223,17 @@ def update(
         article.category_id = _category(session, data.category).id
     if data.slug is not None and data.slug != article.slug:
         _change_slug(session, article, data.slug, now)
+    review.check_legacy_fields(review.category_of(session, article), review.given(data))
+    before = review.content_of(article)
     _apply_fields(article, data)
     if data.body is not None or data.references is not None:
         check_article_citations(article)
-    if data.tags is not None or data.authors is not None:
+    if people.link_authors(session, article, data, now=now) or data.tags is not None:
         _sync_lists(session, article)
     if _media_changed(data):
         media.check_article_media(session, hero_media_id=article.hero_media_id, body=article.body)
         media.sync_article_media(session, article)
+    review.after_edit(session, article, before, typo_only=data.typo_only, actor=actor, now=now)
     _bump(article, now)
     _store_revision(session, article, actor=actor, now=now)
     if article.status == "published":
@@ -259,17 +268,27 @@ def publish(
     actor: str,
     now: datetime,
     published_at: datetime | None = None,
+    role: str = "editor",
+    override_reason: str | None = None,
+    review_checked: bool = False,
 ) -> Article:
     """Publish now. ``published_at`` backdates the first publication (imports, sample data).
 
     This is the one path to "published": the scheduler calls it too, so a scheduled article
-    goes live with exactly the events of a manual publish.
+    goes live with exactly the events of a manual publish. The medical review rule is
+    checked here (review.check_publish); the scheduler passes ``review_checked``: schedule()
+    checked it, and an edit since that withdrew the approval took the article off the
+    schedule.
     """
     article = get(session, article_id=article_id)
     if expected_version is not None:
         _check_version(article, expected_version)
     if article.status == "published":
         return article  # publishing twice is a no-op, not an error
+    if not review_checked:
+        review.check_publish(
+            session, article, override_reason=override_reason, role=role, actor=actor, now=now
+        )
     article.status = "published"
     if article.published_at is None:
         article.published_at = published_at or now
@@ -288,6 +307,8 @@ def schedule(
     at: datetime,
     actor: str,
     now: datetime,
+    role: str = "editor",
+    override_reason: str | None = None,
 ) -> Article:
     """Publish at ``at``: now if that time has come, else mark it for the scheduler.
 
@@ -296,13 +317,22 @@ def schedule(
     """
     if at <= now:
         return publish(
-            session, article_id=article_id, expected_version=expected_version, actor=actor, now=now
+            session,
+            article_id=article_id,
+            expected_version=expected_version,
+            actor=actor,
+            now=now,
+            role=role,
+            override_reason=override_reason,
         )
     article = get(session, article_id=article_id)
     if expected_version is not None:
         _check_version(article, expected_version)
     if article.status == "published":
         raise InvalidTransition(article.status, "scheduled (unpublish it first)")
+    review.check_publish(
+        session, article, override_reason=override_reason, role=role, actor=actor, now=now
+    )
     article.status = "scheduled"
     article.scheduled_at = at
     _bump(article, now)
@@ -328,6 +358,7 @@ def publish_due(session: Session, *, now: datetime, limit: int = 100) -> list[Ar
                 actor="scheduler",
                 now=now,
                 published_at=article.scheduled_at,
+                review_checked=True,
             )
         )
     return published
@@ -363,12 +394,20 @@ def create_category(
     description: str = "",
     parent: str | None = None,
     now: datetime,
+    requires_review: bool = False,
+    review_interval_months: int = 12,
 ) -> Category:
     if repository.get_category_by_slug(session, slug) is not None:
         raise SlugTaken(slug)
     parent_id = _category(session, parent).id if parent else None
     category = Category(
-        slug=slug, name=name, description=description, parent_id=parent_id, created_at=now
+        slug=slug,
+        name=name,
+        description=description,
+        parent_id=parent_id,
+        created_at=now,
+        requires_review=requires_review,
+        review_interval_months=review_interval_months,
     )
     session.add(category)
     session.flush()
@@ -440,8 +479,12 @@ def restore(
     rewritten). The status is not restored: publishing stays an explicit act."""
     revision = get_revision(session, article_id=article_id, version=revision_version)
     # Not the status (publishing stays an explicit act), nor an external hero URL: those are
-    # retired (the schema takes only null), and the article keeps the one it has.
-    content = {k: v for k, v in revision.data.items() if k not in ("status", "hero_image_url")}
+    # retired (the schema takes only null), and the article keeps the one it has; nor, where
+    # review records decide it, the review line.
+    skip = {"status", "hero_image_url"}
+    if review.category_of(session, get(session, article_id=article_id)).requires_review:
+        skip |= {"reviewed_by", "last_reviewed"}
+    content = {k: v for k, v in revision.data.items() if k not in skip}
     data = ArticleUpdate.model_validate(content)
     return update(
         session,

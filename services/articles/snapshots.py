@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from services.articles import repository
+from services.articles import people, repository, review
+from services.articles import people_repository as people_repo
 from services.articles.media.service import article_images
 from services.articles.models import Article
 from shared.contracts import (
@@ -28,6 +29,15 @@ def build_snapshot(session: Session, article: Article) -> ArticleSnapshot:
     assert category is not None, "foreign key guarantees the category"
     chain = repository.category_chain(session, category)
     hero_media, media = article_images(session, article)
+    approval = review.approval_of(session, article)
+    reviewer = people.person_ref(approval[0]) if approval else None
+    if approval is not None:
+        reviewed_by, last_reviewed = approval[0].name, approval[1]
+    elif people_repo.has_reviews(session, article.id):
+        # Review records took over from the free-text fields, and none is in force.
+        reviewed_by, last_reviewed = None, None
+    else:
+        reviewed_by, last_reviewed = article.reviewed_by, article.last_reviewed
     return ArticleSnapshot(
         id=article.id,
         version=article.version,
@@ -53,8 +63,12 @@ def build_snapshot(session: Session, article: Article) -> ArticleSnapshot:
         hero_image_alt=article.hero_image_alt,
         hero_media=hero_media,
         media=media,
-        reviewed_by=article.reviewed_by,
-        last_reviewed=article.last_reviewed,
+        reviewed_by=reviewed_by,
+        last_reviewed=last_reviewed,
+        author_people=tuple(
+            people.person_ref(p) for p in people_repo.article_authors(session, article.id)
+        ),
+        reviewer=reviewer,
         references=tuple(Reference.model_validate(r) for r in article.references),
         created_at=article.created_at,
         updated_at=article.updated_at,

@@ -49,6 +49,8 @@ def create_category(
         description=data.description,
         parent=data.parent,
         now=clock(),
+        requires_review=data.requires_review,
+        review_interval_months=data.review_interval_months,
     )
     response.headers["Location"] = f"/api/v1/categories/{category.slug}"
     return presenters.category_out(session, category)

@@ -7,13 +7,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.articles.fields import Name
+from services.articles.fields import Name, SlugIn
 from services.articles.schemas import JsonDict, Strict
 
 
 class TokenCreate(Strict):
     name: Name
-    role: Literal["editor", "admin"] = "editor"
+    role: Literal["editor", "reviewer", "admin"] = "editor"
+    person: SlugIn | None = Field(
+        default=None, description="The person a reviewer token reviews as (a people slug)."
+    )
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"name": "Newsroom CMS", "role": "editor"}]}
@@ -36,6 +39,7 @@ class TokenOut(BaseModel):
     id: int
     name: str
     role: str
+    person: str | None = Field(default=None, description="The person it acts as, if any.")
     prefix: str = Field(description="The first characters of the token, to recognise it.")
     created_at: datetime
     revoked_at: datetime | None

@@ -12,8 +12,17 @@ from sqlalchemy.orm import Session
 from services.articles import repository
 from services.articles.models import ApiToken
 
-Role = Literal["editor", "admin"]
-ROLE_RANK: dict[str, int] = {"editor": 1, "admin": 2}
+Role = Literal["editor", "reviewer", "admin"]
+# What a dependency may ask for: a role, or "staff" (anyone with a token may read drafts).
+Needed = Literal["staff", "editor", "reviewer", "admin"]
+# Roles are not a ladder any more: a medical reviewer reads and reviews but never edits or
+# publishes, an editor writes and publishes but never approves their own work, and an admin
+# does everything. Each role grants a set of what it may do.
+ROLE_GRANTS: dict[str, frozenset[str]] = {
+    "editor": frozenset({"staff", "editor"}),
+    "reviewer": frozenset({"staff", "reviewer"}),
+    "admin": frozenset({"staff", "editor", "reviewer", "admin"}),
+}
 TOKEN_PREFIX = "hh_"  # noqa: S105 - a public prefix, not a secret
 
 
@@ -21,11 +30,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, *, name: str, role: Role, now: datetime) -> tuple[ApiToken, str]:
-    """Create a token; returns the row and the secret (the only time it exists in clear)."""
+def create_token(
+    session: Session, *, name: str, role: Role, now: datetime, person_id: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; returns the row and the secret (the only time it exists in clear).
+    ``person_id``: the person a reviewer token acts as (its reviews are recorded in their name)."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
-        name=name, role=role, token_hash=hash_token(secret), prefix=secret[:10], created_at=now
+        name=name,
+        role=role,
+        token_hash=hash_token(secret),
+        prefix=secret[:10],
+        created_at=now,
+        person_id=person_id,
     )
     session.add(row)
     session.flush()
@@ -40,8 +57,8 @@ def authenticate(session: Session, secret: str) -> ApiToken | None:
     return row
 
 
-def has_role(token: ApiToken, needed: Role) -> bool:
-    return ROLE_RANK.get(token.role, 0) >= ROLE_RANK[needed]
+def has_role(token: ApiToken, needed: Needed) -> bool:
+    return needed in ROLE_GRANTS.get(token.role, frozenset())
 
 
 def revoke(session: Session, *, token_id: int, now: datetime) -> bool:

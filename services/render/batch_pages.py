@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from services.render import related_index, repository
+from services.render import people, related_index, repository
 from services.render.models import RelatedLink
 from services.render.renderer import Card, Renderer, card_from_data, render_body, tag_slug
 from services.render.store import PageStore, article_page
@@ -82,7 +82,8 @@ def prepare(
     jobs = [
         ArticleJob(
             rel=article_page(row.category_slug, row.slug),
-            snapshot=ArticleSnapshot.model_validate(row.data),
+            # People as the read model knows them now (a rename since the snapshot).
+            snapshot=people.current(session, ArticleSnapshot.model_validate(row.data)),
             views=counts.get(row.article_id, 0),
             related=[card_from_data(linked[j].data) for j in shown.get(row.article_id, [])],
             version=row.version,

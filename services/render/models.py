@@ -125,3 +125,31 @@ class RelatedLink(Base):
     related_id: Mapped[int] = mapped_column(Integer, index=True)
     shared_tags: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PersonRow(Base):
+    """The newest version of each person (author or reviewer) render has heard of, from the
+    articles service's person events. Article pages show people from here when it holds a
+    newer version than the article's snapshot: a rename reaches every page without a new
+    version of any article."""
+
+    __tablename__ = "people"
+
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+    slug: Mapped[str] = mapped_column(String(120), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ArticlePersonRow(Base):
+    """Which live article shows which person, and as what ("author" or "reviewer"): the
+    article pages to render again when the person changes, and their profile's list."""
+
+    __tablename__ = "article_people"
+
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    person_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False, index=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)

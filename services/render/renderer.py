@@ -18,7 +18,7 @@ from services.render.citations import ReferenceItem, citation_ld, reference_item
 from services.render.markdown import RenderedBody, render_markdown, safe_url
 from services.render.media import picture
 from services.render.xmltext import xml_safe
-from shared.contracts import ArticleSnapshot, CategoryCrumb, citation_labels
+from shared.contracts import ArticleSnapshot, CategoryCrumb, PersonRef, citation_labels
 
 
 def xml_text(value: str) -> str:
@@ -240,6 +240,41 @@ class Renderer:
             preview=preview,
         )
 
+    def person_ld(self, person: PersonRef) -> dict[str, Any]:
+        """schema.org Person: how the article's JSON-LD and the profile page describe them."""
+        ld: dict[str, Any] = {
+            "@type": "Person",
+            "name": person.name,
+            "url": f"{self.site.url}/people/{person.slug}",
+        }
+        if person.credentials:
+            ld["honorificSuffix"] = person.credentials
+        if person.bio:
+            ld["description"] = person.bio
+        photo = safe_url(person.photo_url)
+        if photo:
+            ld["image"] = photo
+        return ld
+
+    def person(self, person: PersonRef, cards: Sequence[tuple[Card, str]]) -> bytes:
+        """A profile page: who they are and the live articles they wrote or reviewed
+        (``cards``: each with "Author", "Medical reviewer" or both)."""
+        url = f"/people/{person.slug}"
+        json_ld = {
+            "@context": "https://schema.org",
+            "@type": "ProfilePage",
+            "url": self.site.url + url,
+            "mainEntity": self.person_ld(person),
+        }
+        return self._render(
+            "person.html",
+            p=person,
+            url=url,
+            photo_url=safe_url(person.photo_url),
+            cards=list(cards),
+            json_ld=json_ld,
+        )
+
     def _json_ld(
         self,
         snapshot: ArticleSnapshot,
@@ -260,9 +295,13 @@ class Renderer:
         }
         if snapshot.published_at:
             page["datePublished"] = snapshot.published_at.isoformat()
-        if snapshot.authors:
+        if snapshot.author_people:
+            page["author"] = [self.person_ld(p) for p in snapshot.author_people]
+        elif snapshot.authors:
             page["author"] = [{"@type": "Person", "name": n} for n in snapshot.authors]
-        if snapshot.reviewed_by:
+        if snapshot.reviewer is not None:
+            page["reviewedBy"] = self.person_ld(snapshot.reviewer)
+        elif snapshot.reviewed_by:
             page["reviewedBy"] = {"@type": "Person", "name": snapshot.reviewed_by}
         if snapshot.last_reviewed:
             page["lastReviewed"] = snapshot.last_reviewed.isoformat()

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from services.render import listing_pages, related, repository
+from services.render import listing_pages, people, related, repository
 from services.render import listing_repository as lists
 from services.render.listing_pages import FEED, HOME, STATIC
 from services.render.listings import (
@@ -94,7 +94,7 @@ def prepare_article(session: Session, site: Site, article_id: int) -> PreparedPa
     row = repository.get_snapshot(session, article_id)
     if row is None or row.status != "published":
         return None
-    snapshot = snapshot_of(row)
+    snapshot = people.current(session, snapshot_of(row))
     ranked = repository.related_ranked(session, row, RELATED_LIMIT)
     html = make_renderer(session, site).article(
         snapshot,
@@ -123,7 +123,7 @@ def write_prepared(session: Session, store: PageStore, page: PreparedPage) -> li
 
 
 def render_article(session: Session, store: PageStore, renderer: Renderer, row: Snapshot) -> str:
-    snapshot = snapshot_of(row)
+    snapshot = people.current(session, snapshot_of(row))
     ranked = repository.related_ranked(session, row, RELATED_LIMIT)
     repository.set_related_links(
         session, row.article_id, [(r.article_id, n, r.published_at) for r, n in ranked]
@@ -154,6 +154,7 @@ def _store_snapshot(
     row.applied_at = now
     live_tags = {tag_slug(t): t for t in snapshot.tags} if snapshot.is_live else {}
     repository.set_tags(session, snapshot.id, live_tags)
+    people.set_article_people(session, snapshot)
     lists.set_members(
         session,
         snapshot.id,
@@ -206,6 +207,9 @@ def apply_snapshot(
         result.dirty |= marks_for_change(old, snapshot) | {HOME, FEED}
         card_changed = old is None or card_text(old) != card_text(snapshot) or not was_live
         result.dirty.add(related_key(snapshot.id, card_changed or not snapshot.is_live))
+        # Profile pages list the person's live articles.
+        shown = people.people_of(snapshot) | (people.people_of(old) if old else set())
+        result.dirty |= {people.person_key(pid) for pid, _ in shown}
     return result
 
 
@@ -285,7 +289,7 @@ def full_listing_keys(session: Session) -> set[str]:
     keys = {HOME, FEED, STATIC}
     keys |= {mark(listing, FROM, first) for listing in lists.listing_keys(session)}
     keys.add(mark(ALL, FROM, first))
-    return keys
+    return keys | people.profile_keys(session)
 
 
 def utcnow() -> datetime:
@@ -328,8 +332,12 @@ def render_dirty(db: Database, store: PageStore, site: Site, *, now: datetime) -
             repository.mark_dirty(session, {article_key(p) for p in pages}, now)
             repository.clear_dirty(session, key, marks[key])
         run.keys.append(key)
+    done, run.written = people.render_profiles(db, store, lambda s: make_renderer(s, site), marks)
+    run.keys += done
     listing_work = {
-        k: m for k, m in marks.items() if not k.startswith((RELATED_KEY_PREFIX, ARTICLE_KEY_PREFIX))
+        k: m
+        for k, m in marks.items()
+        if not k.startswith((RELATED_KEY_PREFIX, ARTICLE_KEY_PREFIX, people.PERSON_KEY_PREFIX))
     }
     with db.reading() as session:
         renderer = make_renderer(session, site)
@@ -396,4 +404,11 @@ def render_keys(
 ) -> list[str]:
     """Render listing keys (a full re-render's share); returns the files written."""
     renderer = make_renderer(session, site)
-    return listing_pages.render_keys(session, store, renderer, keys, now)
+    wanted = set(keys)
+    profiles = {k for k in wanted if k.startswith(people.PERSON_KEY_PREFIX)}
+    written = listing_pages.render_keys(session, store, renderer, wanted - profiles, now)
+    for key in sorted(profiles):
+        raw = key.removeprefix(people.PERSON_KEY_PREFIX)
+        rel = people.render_profile(session, store, renderer, int(raw)) if raw.isdigit() else None
+        written += [rel] if rel else []
+    return written

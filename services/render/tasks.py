@@ -11,17 +11,19 @@ from celery import current_app, shared_task
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from services.render import coalesce, metrics, rebuild, repository, service
+from services.render import coalesce, metrics, people, rebuild, repository, service
 from services.render.preview import render_preview
 from services.render.runtime import RenderRuntime, get_runtime
 from shared.contracts import (
     PREVIEW_REPLY_KEY,
     RENDER_ARTICLE_CHANGED_TASK,
     RENDER_INDEXES_TASK,
+    RENDER_PERSON_CHANGED_TASK,
     RENDER_PREVIEW_TASK,
     RENDER_REBUILD_TASK,
     RENDER_VIEW_COUNTS_TASK,
     ArticleEvent,
+    PersonEvent,
     PreviewReply,
     PreviewRequest,
     RebuildBatch,
@@ -67,6 +69,24 @@ def article_changed(payload: dict[str, Any]) -> bool:
             event.snapshot.version,
             result.pages_written,
         )
+    return result.applied
+
+
+@shared_task(name=RENDER_PERSON_CHANGED_TASK, **RETRY)
+def person_changed(payload: dict[str, Any]) -> bool:
+    """A person changed: store them, mark their profile and the live pages that show them
+    (rendered by the listings run, coalesced like any listing work)."""
+    event = PersonEvent.model_validate(payload)
+    rt = get_runtime()
+    now = service.utcnow()
+    with rt.db.transaction() as session:
+        result = people.apply_person(session, rt.store, event)
+        repository.mark_dirty(session, result.dirty, now)
+    if result.dirty:
+        coalesce.schedule_indexes(rt, current_app)
+    if result.applied:
+        log.info("person %s v%s applied: %d page(s) to render", event.person.id,
+                 event.person.version, len(result.dirty))  # fmt: skip
     return result.applied
 
 

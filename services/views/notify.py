@@ -1,4 +1,5 @@
-"""Telling the render service about new totals, so pages show a recent count.
+"""Telling the render service about new totals, so pages show a recent count (and the
+articles service, which ranks articles due for review by them).
 
 Render re-renders an article page when its total changes. Sending every flush's totals
 would re-render a popular page every few seconds, all day; instead each article is sent at
@@ -18,7 +19,7 @@ import redis
 from celery import Celery
 
 from services.views import repository
-from shared.contracts import RENDER_LISTINGS_QUEUE, RENDER_VIEW_COUNTS_TASK, ViewCounts
+from shared.contracts import VIEW_COUNTS_SUBSCRIBERS, ViewCounts
 from shared.db import Database
 
 log = logging.getLogger("healthhub.views.notify")
@@ -42,11 +43,12 @@ def send_totals(
         return False
     payload = ViewCounts(totals=totals, as_of=now, recent=recent or {}).model_dump(mode="json")
     try:
-        celery_app.send_task(
-            RENDER_VIEW_COUNTS_TASK, args=[payload], queue=RENDER_LISTINGS_QUEUE, retry=False
-        )
+        # Render (pages) and articles (the review-due ranking) both keep the totals; a failed
+        # send re-sends to both, which is harmless: each stores the numbers it is given.
+        for queue, task_name in VIEW_COUNTS_SUBSCRIBERS:
+            celery_app.send_task(task_name, args=[payload], queue=queue, retry=False)
     except Exception as exc:  # the articles stay pending: sent again on the next flush
-        log.warning("could not send view totals to render: %s", exc)
+        log.warning("could not send view totals: %s", exc)
         return False
     return True
 

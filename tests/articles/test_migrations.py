@@ -91,3 +91,44 @@ def test_postgres_search_uses_the_index(articles_settings: ArticlesSettings, bac
         plan = "\n".join(r[0] for r in session.execute(text(f"EXPLAIN {compiled}")))
     db.dispose()
     assert "ix_articles_search" in plan, plan
+
+
+def test_0003_turns_author_strings_into_people_linked_in_order(empty_url: str) -> None:
+    migrate(empty_url, MIGRATIONS, "0002")
+    db = Database(empty_url)
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO categories (id, slug, name, description, created_at) "
+                "VALUES (1, 'health', 'Health', '', '2026-01-01 00:00:00+00:00')"
+            )
+        )
+        for aid, authors in ((7, '["Dr Ann Lee", "Bo Chan"]'), (8, '["Bo Chan"]')):
+            conn.execute(
+                text(
+                    "INSERT INTO articles (id, slug, title, summary, body, category_id, tags,"
+                    ' authors, "references", status, version, created_at, updated_at) VALUES'
+                    " (:id, :slug, 'T', '', '', 1, '[]', :authors, '[]', 'published', 1,"
+                    " '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00')"
+                ),
+                {"id": aid, "slug": f"a{aid}", "authors": authors},
+            )
+    db.dispose()
+    migrate(empty_url, MIGRATIONS)
+    db = Database(empty_url)
+    with db.engine.connect() as conn:
+        people = conn.execute(text("SELECT id, slug, name FROM people ORDER BY id")).all()
+        links = conn.execute(
+            text(
+                "SELECT ap.article_id, ap.position, p.slug FROM article_people ap"
+                " JOIN people p ON p.id = ap.person_id ORDER BY ap.article_id, ap.position"
+            )
+        ).all()
+        required = conn.execute(text("SELECT requires_review FROM categories")).scalar()
+    db.dispose()
+    assert [(r.slug, r.name) for r in people] == [
+        ("dr-ann-lee", "Dr Ann Lee"),
+        ("bo-chan", "Bo Chan"),
+    ]
+    assert [tuple(r) for r in links] == [(7, 0, "dr-ann-lee"), (7, 1, "bo-chan"), (8, 0, "bo-chan")]
+    assert not required

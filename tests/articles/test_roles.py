@@ -159,6 +159,8 @@ def test_admins_manage_categories_and_everyone_sees_tags_and_authors(
             "name": "Sleep",
             "description": "Rest.",
             "parent": "health",
+            "requires_review": False,
+            "review_interval_months": 12,
         }
         assert_problem(
             client.post(

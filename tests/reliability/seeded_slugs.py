@@ -11,6 +11,10 @@ from typing import Any
 
 SLUG_FIELDS = ("category", "parent")
 MEDIA_FIELDS = ("hero_media_id",)
+# Fields naming people (a reviewer token's `person`, an article's `author_slugs`): the seeded
+# people, listed in HEALTHHUB_ST_PEOPLE.
+PERSON_FIELD = "person"
+PEOPLE_LIST_FIELD = "author_slugs"
 
 
 def seeded_slugs() -> list[str]:
@@ -25,12 +29,24 @@ def seeded_media() -> list[int]:
     return [int(i) for i in os.environ.get("HEALTHHUB_ST_MEDIA", "").split(",") if i]
 
 
+def seeded_people() -> list[str]:
+    return [s for s in os.environ.get("HEALTHHUB_ST_PEOPLE", "").split(",") if s]
+
+
+def _pick(value: str, choices: list[str]) -> str:
+    return choices[zlib.crc32(value.encode()) % len(choices)]
+
+
 def with_seeded_slugs(
-    body: dict[str, Any], slugs: list[str], media: list[int] | None = None
+    body: dict[str, Any],
+    slugs: list[str],
+    media: list[int] | None = None,
+    people: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The body with each string slug field replaced by a seeded slug, and each image id by a
-    seeded image's (the same generated value always maps to the same seeded one, so
-    shrinking stays stable). Which images exist is data, as which slugs do."""
+    """The body with each string slug field replaced by a seeded slug, each image id by a
+    seeded image's and each person by a seeded person (the same generated value always maps
+    to the same seeded one, so shrinking stays stable). Which categories, images and people
+    exist is data, not schema."""
     out = dict(body)
     for name in MEDIA_FIELDS:
         value = out.get(name)
@@ -39,7 +55,13 @@ def with_seeded_slugs(
     for name in SLUG_FIELDS:
         value = out.get(name)
         if isinstance(value, str):
-            out[name] = slugs[zlib.crc32(value.encode()) % len(slugs)]
+            out[name] = _pick(value, slugs)
+    if people:
+        if isinstance(out.get(PERSON_FIELD), str):
+            out[PERSON_FIELD] = _pick(out[PERSON_FIELD], people)
+        names = out.get(PEOPLE_LIST_FIELD)
+        if isinstance(names, list):
+            out[PEOPLE_LIST_FIELD] = [_pick(str(n), people) for n in names]
     return out
 
 

@@ -13,6 +13,7 @@ import schemathesis
 
 from tests.reliability.seeded_slugs import (
     seeded_media,
+    seeded_people,
     seeded_slugs,
     with_seeded_slugs,
     with_valid_citations,
@@ -27,5 +28,6 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     positive = meta is None or meta.generation.mode.is_positive
     if positive and isinstance(case.body, dict):
         case.body = with_valid_citations(
-            with_seeded_slugs(case.body, seeded_slugs(), seeded_media()), datetime.now(UTC).date()
+            with_seeded_slugs(case.body, seeded_slugs(), seeded_media(), seeded_people()),
+            datetime.now(UTC).date(),
         )

@@ -12,7 +12,13 @@ import redis
 from services.views import notify
 from services.views.settings import ViewsSettings
 from services.views.worker import create_celery
-from shared.contracts import RENDER_LISTINGS_QUEUE, RENDER_VIEW_COUNTS_TASK, ViewCounts
+from shared.contracts import (
+    ARTICLES_QUEUE,
+    ARTICLES_VIEW_COUNTS_TASK,
+    RENDER_LISTINGS_QUEUE,
+    RENDER_VIEW_COUNTS_TASK,
+    ViewCounts,
+)
 from tests.conftest import RedisDbs
 from tests.resources import free_port
 from tests.views.builders import T0, views_redis
@@ -52,6 +58,13 @@ def test_totals_reach_the_render_queue_as_view_counts(
     assert message["headers"]["task"] == RENDER_VIEW_COUNTS_TASK
     payload = json.loads(base64.b64decode(message["body"]))[0][0]
     assert ViewCounts.model_validate(payload) == ViewCounts(totals={3: 17, 4: 2}, as_of=T0)
+    # The same counts go to the articles service (its review-due list ranks by them).
+    to_articles = redis_dbs.client(redis_dbs.broker_db).lrange(ARTICLES_QUEUE, 0, -1)
+    assert len(to_articles) == 1
+    message = json.loads(to_articles[0])
+    assert message["headers"]["task"] == ARTICLES_VIEW_COUNTS_TASK
+    payload = json.loads(base64.b64decode(message["body"]))[0][0]
+    assert ViewCounts.model_validate(payload).totals == {3: 17, 4: 2}
 
 
 def test_with_the_broker_down_nothing_is_sent_and_the_articles_stay_pending(

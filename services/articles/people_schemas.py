@@ -1,0 +1,158 @@
+"""Request and response models of people, medical reviews and the review-due list."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, UrlConstraints
+
+from services.articles.fields import Name, NoNul, Printable, SlugIn
+from services.articles.schemas import JsonDict, Strict
+
+Credentials = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), NoNul, Printable
+]
+Bio = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), NoNul, Printable]
+# The column holds 2,000 characters; a longer URL is a 422, not a database error.
+PhotoUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), NoNul, Printable]
+
+PERSON_EXAMPLE: JsonDict = {
+    "slug": "amara-lindqvist",
+    "name": "Dr Amara Lindqvist",
+    "credentials": "MD, FRCP",
+    "bio": "Consultant rheumatologist.",
+    "photo_url": None,
+    "photo_media_id": None,
+}
+
+
+class PersonCreate(Strict):
+    name: Name
+    slug: SlugIn | None = Field(default=None, description="Made from the name when omitted.")
+    credentials: Credentials = Field(default="", examples=["MD, FRCP"])
+    bio: Bio = ""
+    photo_url: PhotoUrl | None = None
+    photo_media_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="A media library item (when it exists)."
+    )
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [PERSON_EXAMPLE]})
+
+
+class PersonUpdate(Strict):
+    name: Name | None = None
+    slug: SlugIn | None = None
+    credentials: Credentials | None = None
+    bio: Bio | None = None
+    photo_url: PhotoUrl | None = None
+    photo_media_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"credentials": "MD, PhD, FRCP"}]}
+    )
+
+
+class PersonOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"id": 3, "version": 2, **PERSON_EXAMPLE, "path": "/people/amara-lindqvist"}
+            ]
+        }
+    )
+
+    id: int
+    version: int
+    slug: str
+    name: str
+    credentials: str
+    bio: str
+    photo_url: str | None
+    photo_media_id: int | None
+    path: str = Field(description="The public profile page.")
+
+
+ReviewOutcome = Literal["approved", "changes_requested"]
+RecordOutcome = Literal["approved", "changes_requested", "withdrawn", "typo_only", "override"]
+
+
+class ReviewRequest(Strict):
+    outcome: ReviewOutcome
+    note: Note = Field(default="", description="Required when asking for changes.")
+    version: int | None = Field(
+        default=None, ge=1, description="The version reviewed (or send it as If-Match)."
+    )
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"outcome": "approved", "version": 4},
+                {
+                    "outcome": "changes_requested",
+                    "note": "Cite the 2024 NICE guideline.",
+                    "version": 4,
+                },
+            ]
+        },
+    )
+
+
+class ReviewOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 9,
+                    "article_id": 42,
+                    "article_version": 4,
+                    "outcome": "approved",
+                    "reviewer": "amara-lindqvist",
+                    "actor": "amara's token",
+                    "note": "",
+                    "created_at": "2026-02-17T09:00:00Z",
+                }
+            ]
+        }
+    )
+
+    id: int
+    article_id: int
+    article_version: int = Field(description="The version of the article this is about.")
+    outcome: RecordOutcome
+    reviewer: str | None = Field(description="Slug of the reviewing person, if any.")
+    actor: str = Field(description="The token that acted.")
+    note: str
+    created_at: datetime
+
+
+class ReviewDueItem(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 42,
+                    "slug": "is-osteoporosis-an-autoimmune-disease",
+                    "title": "Is osteoporosis an autoimmune disease?",
+                    "category": "bones-and-joints",
+                    "last_reviewed": "2025-02-10",
+                    "due": "2026-02-10",
+                    "days_overdue": 290,
+                    "recent_views": 1200,
+                    "total_views": 4617,
+                }
+            ]
+        }
+    )
+
+    id: int
+    slug: str
+    title: str
+    category: str
+    last_reviewed: date | None = Field(description="None: never reviewed through the workflow.")
+    due: date
+    days_overdue: int = Field(description="Negative: due in that many days.")
+    recent_views: int = Field(description="Views in the last 7 days, as last reported.")
+    total_views: int

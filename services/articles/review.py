@@ -1,0 +1,197 @@
+"""The medical review workflow: draft → in_review → approved → published, and back to draft
+when a reviewer asks for changes.
+
+An approval is a review record (outcome ``approved``) that the article points at
+(``approval_id``) while it is in force. It is in force until the content a reviewer vouches
+for changes: an edit to any of HEALTH_FIELDS withdraws it (a ``withdrawn`` record), unless
+the editor flags the edit ``typo_only`` (a ``typo_only`` record keeps the claim on file).
+In a category that requires review, publishing needs an approval in force, or an admin's
+override whose reason is stored as an ``override`` record.
+
+Plain functions; the caller owns the transaction and passes the actor's role and person.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.articles import people_repository as repo
+from services.articles import repository
+from services.articles.errors import (
+    InvalidTransition,
+    LegacyReviewField,
+    NoteRequired,
+    OverrideNotAllowed,
+    ReviewRequired,
+)
+from services.articles.models import Article, Category, Person, Review
+from services.articles.schemas import ArticleFields
+
+# What a medical reviewer vouches for: a change to any of these withdraws an approval.
+HEALTH_FIELDS = ("title", "summary", "body", "references")
+# Where a reviewer may act: an article submitted for review, or a live one (re-review).
+REVIEWABLE = ("in_review", "published")
+
+
+def category_of(session: Session, article: Article) -> Category:
+    category = repository.get_category(session, article.category_id)
+    assert category is not None, "foreign key guarantees the category"
+    return category
+
+
+def content_of(article: Article) -> dict[str, Any]:
+    return {name: getattr(article, name) for name in HEALTH_FIELDS}
+
+
+def _record(
+    session: Session,
+    article: Article,
+    *,
+    outcome: str,
+    actor: str,
+    now: datetime,
+    note: str = "",
+    person_id: int | None = None,
+    version: int | None = None,
+) -> Review:
+    review = Review(
+        article_id=article.id,
+        article_version=version if version is not None else article.version,
+        outcome=outcome,
+        person_id=person_id,
+        actor=actor,
+        note=note,
+        created_at=now,
+    )
+    session.add(review)
+    session.flush()
+    return review
+
+
+def given(fields: ArticleFields) -> set[str]:
+    """The fields a request set to a value (null is not a value here)."""
+    return {k for k, v in fields.model_dump(exclude_unset=True).items() if v is not None}
+
+
+def check_legacy_fields(category: Category, fields: set[str]) -> None:
+    """Where review is required the review line comes from records, never typed by hand."""
+    if category.requires_review and fields & {"reviewed_by", "last_reviewed"}:
+        raise LegacyReviewField(category.slug)
+
+
+def submit(article: Article) -> None:
+    """draft → in_review (the caller bumps the version and stores a revision)."""
+    if article.status != "draft":
+        raise InvalidTransition(article.status, "submitted for review (only a draft can be)")
+    article.status = "in_review"
+
+
+def review(
+    session: Session,
+    article: Article,
+    *,
+    outcome: str,
+    note: str,
+    person: Person,
+    actor: str,
+    now: datetime,
+) -> Review:
+    """Record a reviewer's verdict on the article's current version and move it along."""
+    if article.status not in REVIEWABLE:
+        raise InvalidTransition(article.status, "reviewed (submit it for review first)")
+    if outcome == "changes_requested" and not note:
+        raise NoteRequired()
+    record = _record(
+        session, article, outcome=outcome, actor=actor, now=now, note=note, person_id=person.id
+    )
+    if outcome == "approved":
+        article.approval_id = record.id
+        if article.status == "in_review":
+            article.status = "approved"
+    else:
+        article.approval_id = None
+        if article.status == "in_review":
+            article.status = "draft"
+    return record
+
+
+def after_edit(
+    session: Session,
+    article: Article,
+    before: dict[str, Any],
+    *,
+    typo_only: bool,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Withdraw an approval in force if the edit changed what the reviewer vouched for.
+
+    Runs after the fields were applied and before the version is bumped: the record names
+    the version the edit replaced."""
+    if article.approval_id is None or content_of(article) == before:
+        return
+    if typo_only:
+        _record(
+            session, article, outcome="typo_only", actor=actor, now=now, version=article.version + 1
+        )
+        return
+    _record(
+        session,
+        article,
+        outcome="withdrawn",
+        actor=actor,
+        now=now,
+        note="The content changed after the approval.",
+        version=article.version + 1,
+    )
+    article.approval_id = None
+    category = category_of(session, article)
+    if article.status == "approved" or (article.status == "scheduled" and category.requires_review):
+        # An unreviewed change must not go live on its own: back to the editors.
+        article.status = "draft"
+        article.scheduled_at = None
+
+
+def check_publish(
+    session: Session,
+    article: Article,
+    *,
+    override_reason: str | None,
+    role: str,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Refuse to publish without the approval the category requires (admins may override,
+    with a reason that is stored)."""
+    if override_reason is not None and role != "admin":
+        raise OverrideNotAllowed(role)
+    category = category_of(session, article)
+    if not category.requires_review or article.approval_id is not None:
+        return
+    if override_reason is None:
+        raise ReviewRequired(category.slug, article.status)
+    _record(
+        session,
+        article,
+        outcome="override",
+        actor=actor,
+        now=now,
+        note=override_reason,
+        version=article.version + 1,
+    )
+
+
+def approval_of(session: Session, article: Article) -> tuple[Person, date] | None:
+    """The reviewer whose approval is in force and its date."""
+    if article.approval_id is None:
+        return None
+    record = repo.get_review(session, article.approval_id)
+    if record is None or record.person_id is None:
+        return None
+    person = repo.get_person(session, record.person_id)
+    if person is None:
+        return None
+    return person, record.created_at.date()

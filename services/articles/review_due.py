@@ -1,0 +1,91 @@
+"""Which published articles are due for a new medical review.
+
+An article's last review is the date of the approval in force; an article never reviewed
+through the workflow keeps its older free-text ``last_reviewed`` date, if it has one and no
+review record replaced it. It is due ``review_interval_months`` (its category's) after that;
+with no review at all it has been due since it was published. The list is sorted by how
+overdue, then by views in the last 7 days (the views service reports them through the
+ViewCounts messages; see tasks.view_counts), so the most read of equally late articles
+comes first.
+
+Computed over narrow columns of the published articles (no bodies): an editorial report,
+run on request and by the metrics scrape.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from services.articles import people_repository as repo
+from services.articles import repository
+
+
+@dataclass(frozen=True)
+class DueArticle:
+    id: int
+    slug: str
+    title: str
+    category: str
+    last_reviewed: date | None
+    due: date
+    days_overdue: int
+    recent_views: int
+    total_views: int
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it is shorter)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def due_articles(session: Session, *, today: date, within_days: int = 0) -> list[DueArticle]:
+    """Published articles overdue, or due within ``within_days``, most overdue first."""
+    rows = repo.published_for_review(session)
+    categories = repository.categories_by_id(session)
+    approvals = repo.reviews_by_id(session, [r[5] for r in rows if r[5] is not None])
+    tracked = repo.reviewed_article_ids(session, [r[0] for r in rows])
+    horizon = today + timedelta(days=within_days)
+    found: list[tuple[int, str, str, int, date | None, date]] = []
+    for article_id, slug, title, category_id, legacy, approval_id, published_at in rows:
+        approval = approvals.get(approval_id) if approval_id is not None else None
+        if approval is not None:
+            last: date | None = approval.created_at.date()
+        elif article_id not in tracked:
+            last = legacy
+        else:
+            last = None
+        category = categories[category_id]
+        if last is not None:
+            due = add_months(last, category.review_interval_months)
+        else:
+            due = (published_at or datetime.combine(today, datetime.min.time())).date()
+        if due <= horizon:
+            found.append((article_id, slug, title, category_id, last, due))
+    views = repo.views_of(session, [f[0] for f in found])
+    items = [
+        DueArticle(
+            id=aid,
+            slug=slug,
+            title=title,
+            category=categories[cid].slug,
+            last_reviewed=last,
+            due=due,
+            days_overdue=(today - due).days,
+            recent_views=views.get(aid, (0, 0))[1],
+            total_views=views.get(aid, (0, 0))[0],
+        )
+        for aid, slug, title, cid, last, due in found
+    ]
+    items.sort(key=lambda d: (-d.days_overdue, -d.recent_views, d.id))
+    return items
+
+
+def count_overdue(session: Session, *, today: date) -> int:
+    """Articles whose review is past due (due before today)."""
+    return sum(1 for d in due_articles(session, today=today) if d.days_overdue > 0)
