@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from services.articles import repository, service
+from services.articles import repository, service, workflow
 from services.articles.category_schemas import CategoryUpdate
 from services.articles.errors import (
     CategoryCycle,
@@ -51,9 +51,14 @@ def update_category(
     if data.slug is not None and data.slug != category.slug:
         _change_slug(session, category, data.slug, now)
         changed = True
-    # Editorial rules, not shown on any page: nothing to re-send.
+    # Editorial rules, not shown on any page: nothing to re-send. A category that starts
+    # to require review takes its unreviewed scheduled articles off the schedule.
     if data.requires_review is not None:
+        newly = data.requires_review and not category.requires_review
         category.requires_review = data.requires_review
+        for article in repository.scheduled_in_category(session, category.id) if newly else ():
+            reason = f"its category {category.slug!r} now requires a medical approval."
+            workflow.unschedule_unreviewed(session, article, reason=reason, actor=actor, now=now)
     if data.review_interval_months is not None:
         category.review_interval_months = data.review_interval_months
     session.flush()

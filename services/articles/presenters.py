@@ -78,6 +78,8 @@ def review_out(session: Session, record: Review) -> ReviewOut:
 def article_out(session: Session, article: Article) -> ArticleOut:
     category = _category(session, article)
     approval = people_repo.get_review(session, article.approval_id) if article.approval_id else None
+    if approval is not None and approval.outcome != "approved":
+        approval = None  # an admin's override is in force like one, but approves nothing
     reviewer = (
         people_repo.get_person(session, approval.person_id)
         if approval is not None and approval.person_id is not None

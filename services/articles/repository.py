@@ -290,6 +290,15 @@ def due_scheduled_ids(session: Session, *, now: datetime, limit: int) -> list[in
     return list(session.scalars(stmt))
 
 
+def scheduled_in_category(session: Session, category_id: int) -> Sequence[Article]:
+    stmt = (
+        select(Article)
+        .where(Article.status == "scheduled", Article.category_id == category_id)
+        .order_by(Article.id)
+    )
+    return session.scalars(stmt).all()
+
+
 def list_revisions(session: Session, article_id: int) -> Sequence[Revision]:
     stmt = (
         select(Revision).where(Revision.article_id == article_id).order_by(Revision.version.desc())

@@ -6,7 +6,14 @@ An approval is a review record (outcome ``approved``) that the article points at
 for changes: an edit to any of HEALTH_FIELDS withdraws it (a ``withdrawn`` record), unless
 the editor flags the edit ``typo_only`` (a ``typo_only`` record keeps the claim on file).
 In a category that requires review, publishing needs an approval in force, or an admin's
-override whose reason is stored as an ``override`` record.
+override whose reason is stored as an ``override`` record. An override is in force like an
+approval (the article points at it), so it covers the version it was given for and no
+other: a content edit withdraws it too.
+
+A scheduled article goes live later, so the rule is checked again when it does (see
+workflow.publish_due), and whenever its standing may have changed (an edit, a move, its
+category starting to require review): one in a review category with nothing in force goes
+back to draft with a ``withdrawn`` record saying why, never to the page.
 
 Plain functions; the caller owns the transaction and passes the actor's role and person.
 """
@@ -127,12 +134,22 @@ def after_edit(
     actor: str,
     now: datetime,
 ) -> None:
-    """Withdraw an approval in force if the edit changed what the reviewer vouched for.
+    """Withdraw an approval in force if the edit changed what the reviewer vouched for, and
+    take a scheduled article off the schedule if it may no longer go live unreviewed (the
+    approval was withdrawn, or the edit moved it into a category that requires review).
 
-    Runs after the fields were applied and before the version is bumped: the record names
+    Runs after the fields were applied and before the version is bumped: the records name
     the version the edit replaced."""
-    if article.approval_id is None or content_of(article) == before:
-        return
+    if article.approval_id is not None and content_of(article) != before:
+        _withdraw(session, article, typo_only=typo_only, actor=actor, now=now)
+    unschedule_unreviewed(
+        session, article, reason="it has no medical approval in force.", actor=actor, now=now
+    )
+
+
+def _withdraw(
+    session: Session, article: Article, *, typo_only: bool, actor: str, now: datetime
+) -> None:
     if typo_only:
         _record(
             session, article, outcome="typo_only", actor=actor, now=now, version=article.version + 1
@@ -148,11 +165,36 @@ def after_edit(
         version=article.version + 1,
     )
     article.approval_id = None
-    category = category_of(session, article)
-    if article.status == "approved" or (article.status == "scheduled" and category.requires_review):
+    if article.status == "approved":
         # An unreviewed change must not go live on its own: back to the editors.
         article.status = "draft"
-        article.scheduled_at = None
+
+
+def needs_review(session: Session, article: Article) -> bool:
+    """True when the article's category requires review and nothing is in force for it."""
+    return article.approval_id is None and category_of(session, article).requires_review
+
+
+def unschedule_unreviewed(
+    session: Session, article: Article, *, reason: str, actor: str, now: datetime
+) -> bool:
+    """Send a scheduled article that may not go live unreviewed back to draft, on record.
+
+    Returns whether it did. The record names the next version: the caller bumps it."""
+    if article.status != "scheduled" or not needs_review(session, article):
+        return False
+    _record(
+        session,
+        article,
+        outcome="withdrawn",
+        actor=actor,
+        now=now,
+        note=f"Taken off the schedule: {reason}",
+        version=article.version + 1,
+    )
+    article.status = "draft"
+    article.scheduled_at = None
+    return True
 
 
 def check_publish(
@@ -173,7 +215,7 @@ def check_publish(
         return
     if override_reason is None:
         raise ReviewRequired(category.slug, article.status)
-    _record(
+    record = _record(
         session,
         article,
         outcome="override",
@@ -182,6 +224,8 @@ def check_publish(
         note=override_reason,
         version=article.version + 1,
     )
+    # In force like an approval: an edit of the content withdraws it (after_edit).
+    article.approval_id = record.id
 
 
 def approval_of(session: Session, article: Article) -> tuple[Person, date] | None:

@@ -54,7 +54,7 @@ def due_articles(session: Session, *, today: date, within_days: int = 0) -> list
     found: list[tuple[int, str, str, int, date | None, date]] = []
     for article_id, slug, title, category_id, legacy, approval_id, published_at in rows:
         approval = approvals.get(approval_id) if approval_id is not None else None
-        if approval is not None:
+        if approval is not None and approval.outcome == "approved":
             last: date | None = approval.created_at.date()
         elif article_id not in tracked:
             last = legacy

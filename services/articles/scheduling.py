@@ -11,7 +11,7 @@ from datetime import datetime
 
 from celery import Celery
 
-from services.articles import outbox, service
+from services.articles import outbox, workflow
 from shared.db import Database
 
 log = logging.getLogger("healthhub.articles.scheduling")
@@ -22,11 +22,12 @@ def publish_due(db: Database, celery_app: Celery, *, now: datetime, batch_size: 
     total = 0
     while True:
         with db.transaction() as session:
-            published = service.publish_due(session, now=now, limit=batch_size)
+            published, held = workflow.publish_due(session, now=now, limit=batch_size)
             pending = outbox.take_pending(session)
         outbox.dispatch(db, celery_app, pending, now=now)
         total += len(published)
         if published:
             log.info("scheduled publishing: %s", ", ".join(str(a.id) for a in published))
-        if len(published) < batch_size:
+        # Those sent back to draft are logged one by one (workflow.unschedule_unreviewed).
+        if len(published) + len(held) < batch_size:
             return total

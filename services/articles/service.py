@@ -276,9 +276,8 @@ def publish(
 
     This is the one path to "published": the scheduler calls it too, so a scheduled article
     goes live with exactly the events of a manual publish. The medical review rule is
-    checked here (review.check_publish); the scheduler passes ``review_checked``: schedule()
-    checked it, and an edit since that withdrew the approval took the article off the
-    schedule.
+    checked here (review.check_publish); the scheduler passes ``review_checked``, having
+    checked it itself (workflow.publish_due).
     """
     article = get(session, article_id=article_id)
     if expected_version is not None:
@@ -338,30 +337,6 @@ def schedule(
     _bump(article, now)
     _store_revision(session, article, actor=actor, now=now)
     return article
-
-
-def publish_due(session: Session, *, now: datetime, limit: int = 100) -> list[Article]:
-    """Publish every scheduled article whose time has come (run by the scheduler's task).
-
-    The due rows are locked (see repository.due_scheduled_ids), so two schedulers running by
-    mistake never publish the same article twice; publish() being a no-op on a published
-    article is a second line of defence.
-    """
-    published = []
-    for article_id in repository.due_scheduled_ids(session, now=now, limit=limit):
-        article = get(session, article_id=article_id)
-        published.append(
-            publish(
-                session,
-                article_id=article_id,
-                expected_version=None,
-                actor="scheduler",
-                now=now,
-                published_at=article.scheduled_at,
-                review_checked=True,
-            )
-        )
-    return published
 
 
 def unpublish(

@@ -7,15 +7,18 @@ transaction helpers are service.py's own.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from services.articles import people_repository as people_repo
-from services.articles import review, service
+from services.articles import repository, review, service
 from services.articles.errors import ReviewerUnlinked
 from services.articles.models import ApiToken, Article, Person, Review
+
+log = logging.getLogger("healthhub.articles.workflow")
 
 
 def submit(
@@ -68,3 +71,51 @@ def record_review(
 def reviews(session: Session, *, article_id: int) -> Sequence[Review]:
     service.get(session, article_id=article_id)
     return people_repo.reviews_of(session, article_id)
+
+
+def unschedule_unreviewed(
+    session: Session, article: Article, *, reason: str, actor: str, now: datetime
+) -> bool:
+    """review.unschedule_unreviewed as a whole change: a new version and its revision."""
+    if not review.unschedule_unreviewed(session, article, reason=reason, actor=actor, now=now):
+        return False
+    service._bump(article, now)
+    service._store_revision(session, article, actor=actor, now=now)
+    log.warning("article %s taken off the schedule: %s", article.id, reason)
+    return True
+
+
+def publish_due(
+    session: Session, *, now: datetime, limit: int = 100
+) -> tuple[list[Article], list[Article]]:
+    """Publish every scheduled article whose time has come (run by the scheduler's task);
+    returns those published and those sent back to draft.
+
+    The review rule is checked again here, for each article, rather than trusted from the
+    time it was scheduled: whatever changed since (its category, its content) is decided by
+    what is in force now. One that fails goes back to draft on record and sends nothing.
+
+    The due rows are locked (see repository.due_scheduled_ids), so two schedulers running by
+    mistake never publish the same article twice; publish() being a no-op on a published
+    article is a second line of defence.
+    """
+    published: list[Article] = []
+    held: list[Article] = []
+    for article_id in repository.due_scheduled_ids(session, now=now, limit=limit):
+        article = service.get(session, article_id=article_id)
+        reason = "its category requires a medical approval and none is in force."
+        if unschedule_unreviewed(session, article, reason=reason, actor="scheduler", now=now):
+            held.append(article)
+            continue
+        published.append(
+            service.publish(
+                session,
+                article_id=article_id,
+                expected_version=None,
+                actor="scheduler",
+                now=now,
+                published_at=article.scheduled_at,
+                review_checked=True,
+            )
+        )
+    return published, held

@@ -1,0 +1,133 @@
+"""The guards of the medical review workflow (SQLite and PostgreSQL, real broker): nothing
+unreviewed goes live through the scheduler, however the article lost its standing; authors
+never approve their own work; the limits of a typo-only edit; what review-due counts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+
+from services.articles import scheduling
+from services.articles.models import Category
+from services.articles.settings import ArticlesSettings
+from services.articles.worker import create_celery
+from shared.db import Database
+from tests.articles.test_review import T0, Clock, Desk, client_at
+from tests.conftest import RedisDbs
+from tests.helpers import create_article, queued_events
+
+AT = T0 + timedelta(hours=2)
+
+
+def _run_scheduler(settings: ArticlesSettings, now: datetime) -> int:
+    db = Database(settings.articles_database_url)
+    try:
+        return scheduling.publish_due(db, create_celery(settings), now=now)
+    finally:
+        db.dispose()
+
+
+def _events_of(redis_dbs: RedisDbs, article_id: int) -> list[str]:
+    events = queued_events(redis_dbs, "render-pages")
+    return [e.kind for e in events if e.snapshot.id == article_id]
+
+
+def _taken_off(desk: Desk, path: str) -> list[str]:
+    records = desk.ok(desk.editor, "GET", f"{path}/reviews")
+    return [r["note"] for r in records if r["note"].startswith("Taken off the schedule")]
+
+
+def test_the_scheduler_checks_the_review_rule_itself_and_sends_an_unreviewed_article_to_draft(
+    settings: ArticlesSettings, redis_dbs: RedisDbs
+) -> None:
+    with client_at(settings, Clock(T0)) as client:
+        desk = Desk(client, settings)
+        article = create_article(client, desk.editor, category="nutrition")
+        path = f"/articles/{article['id']}"
+        desk.ok(desk.editor, "POST", f"{path}/publish", at=AT.isoformat())
+        # The rule changed behind the API's back (a script, a restore of the categories):
+        # only the scheduler's own check stands between the article and the page.
+        db = Database(settings.articles_database_url)
+        with db.transaction() as session:
+            session.execute(
+                update(Category).where(Category.slug == "nutrition").values(requires_review=True)
+            )
+        db.dispose()
+        assert _run_scheduler(settings, AT + timedelta(seconds=1)) == 0
+        after = desk.ok(desk.editor, "GET", path)
+        assert (after["status"], after["scheduled_at"], after["published_at"]) == (
+            "draft",
+            None,
+            None,
+        )
+        assert _taken_off(desk, path) == [
+            "Taken off the schedule: its category requires a medical approval and none is in force."
+        ]
+    assert _events_of(redis_dbs, article["id"]) == []
+
+
+def test_a_category_that_starts_to_require_review_takes_its_unreviewed_articles_off_schedule(
+    settings: ArticlesSettings, redis_dbs: RedisDbs
+) -> None:
+    with client_at(settings, Clock(T0)) as client:
+        desk = Desk(client, settings)
+        article = create_article(client, desk.editor, category="nutrition")
+        path = f"/articles/{article['id']}"
+        desk.ok(desk.editor, "POST", f"{path}/publish", at=AT.isoformat())
+        desk.ok(desk.admin, "PATCH", "/categories/nutrition", requires_review=True)
+        after = desk.ok(desk.editor, "GET", path)
+        assert (after["status"], after["scheduled_at"]) == ("draft", None)
+        assert _taken_off(desk, path) == [
+            "Taken off the schedule: its category 'nutrition' now requires a medical approval."
+        ]
+        assert _run_scheduler(settings, AT + timedelta(seconds=1)) == 0
+    assert _events_of(redis_dbs, article["id"]) == []
+
+
+def test_a_scheduled_article_moved_into_a_review_category_goes_back_to_draft(
+    settings: ArticlesSettings, redis_dbs: RedisDbs
+) -> None:
+    with client_at(settings, Clock(T0)) as client:
+        desk = Desk(client, settings)
+        article = create_article(client, desk.editor, category="nutrition")
+        path = f"/articles/{article['id']}"
+        desk.ok(desk.editor, "POST", f"{path}/publish", at=AT.isoformat())
+        moved = desk.ok(
+            desk.editor,
+            "PATCH",
+            path,
+            category="conditions",
+            body="New dose: 2 tablets.",
+            version=2,
+        )
+        assert (moved["status"], moved["scheduled_at"]) == ("draft", None)
+        assert _run_scheduler(settings, AT + timedelta(seconds=1)) == 0
+    assert _events_of(redis_dbs, article["id"]) == []
+
+
+def test_an_override_covers_only_the_version_it_was_given_for(
+    settings: ArticlesSettings, redis_dbs: RedisDbs
+) -> None:
+    with client_at(settings, Clock(T0)) as client:
+        desk = Desk(client, settings)
+        article = create_article(client, desk.editor, category="conditions")
+        path = f"/articles/{article['id']}"
+        desk.ok(
+            desk.admin, "POST", f"{path}/publish", at=AT.isoformat(), override_reason="Outbreak."
+        )
+        rewritten = desk.ok(desk.editor, "PATCH", path, body="Something else entirely.", version=2)
+        assert (rewritten["status"], rewritten["scheduled_at"]) == ("draft", None)
+        outcomes = [r["outcome"] for r in desk.ok(desk.editor, "GET", f"{path}/reviews")]
+        assert outcomes[:2] == ["override", "withdrawn"]
+        assert _run_scheduler(settings, AT + timedelta(seconds=1)) == 0
+        # Untouched, the override still takes the article live on time.
+        other = create_article(client, desk.editor, slug="other", category="conditions")
+        other_path = f"/articles/{other['id']}"
+        desk.ok(
+            desk.admin, "POST", f"{other_path}/publish", at=AT.isoformat(), override_reason="Now."
+        )
+        assert _run_scheduler(settings, AT + timedelta(seconds=1)) == 1
+        assert desk.ok(desk.editor, "GET", other_path)["status"] == "published"
+    assert _events_of(redis_dbs, article["id"]) == []
+    assert _events_of(redis_dbs, other["id"]) == ["published"]
