@@ -180,6 +180,14 @@ class LegacyReviewField(ArticlesError):
         )
 
 
+class ReviewerIsAuthor(ArticlesError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"{name} is an author of this article and cannot review it: a medical review is "
+            "by someone who did not write the text. Ask another reviewer."
+        )
+
+
 class NoteRequired(ArticlesError):
     def __init__(self) -> None:
         super().__init__("Asking for changes needs a `note` telling the editor what to change.")

@@ -32,6 +32,7 @@ from services.articles.errors import (
     LegacyReviewField,
     NoteRequired,
     OverrideNotAllowed,
+    ReviewerIsAuthor,
     ReviewRequired,
 )
 from services.articles.models import Article, Category, Person, Review
@@ -109,6 +110,8 @@ def review(
     """Record a reviewer's verdict on the article's current version and move it along."""
     if article.status not in REVIEWABLE:
         raise InvalidTransition(article.status, "reviewed (submit it for review first)")
+    if any(author.id == person.id for author in repo.article_authors(session, article.id)):
+        raise ReviewerIsAuthor(person.name)
     if outcome == "changes_requested" and not note:
         raise NoteRequired()
     record = _record(

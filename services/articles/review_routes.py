@@ -60,7 +60,8 @@ def review_article(
     """Approve the version you read, or ask for changes with a `note` (422 without one).
     An article in review becomes `approved` or goes back to `draft`; on a published article
     an approval renews its review date. The version is required (428): an approval is for
-    the text you read. A token not linked to a person cannot review (403)."""
+    the text you read. A token not linked to a person cannot review (403); nor can one of
+    the article's authors (409)."""
     expected = version_from(if_match, data.version)
     if expected is None:
         raise VersionRequired()

@@ -15,7 +15,7 @@ from services.articles.worker import create_celery
 from shared.db import Database
 from tests.articles.test_review import T0, Clock, Desk, client_at
 from tests.conftest import RedisDbs
-from tests.helpers import create_article, queued_events
+from tests.helpers import assert_problem, create_article, queued_events
 
 AT = T0 + timedelta(hours=2)
 
@@ -131,3 +131,24 @@ def test_an_override_covers_only_the_version_it_was_given_for(
         assert desk.ok(desk.editor, "GET", other_path)["status"] == "published"
     assert _events_of(redis_dbs, article["id"]) == []
     assert _events_of(redis_dbs, other["id"]) == ["published"]
+
+
+def test_an_author_cannot_review_their_own_article(settings: ArticlesSettings) -> None:
+    with client_at(settings, Clock(T0)) as client:
+        desk = Desk(client, settings)
+        for n, authorship in enumerate(
+            ({"author_slugs": ["dr-bo-chan"]}, {"authors": ["Dr Bo Chan"]})
+        ):
+            article = create_article(
+                client, desk.editor, slug=f"own-{n}", category="conditions", **authorship
+            )
+            path = f"/articles/{article['id']}"
+            desk.ok(desk.editor, "POST", f"{path}/submit", version=1)
+            for outcome in ("approved", "changes_requested"):
+                own = desk.call(
+                    desk.reviewer, "POST", f"{path}/reviews", outcome=outcome, note="x", version=2
+                )
+                detail = assert_problem(own, 409)["detail"]
+                assert "Dr Bo Chan is an author of this article and cannot review it" in detail
+            assert desk.ok(desk.editor, "GET", path)["status"] == "in_review"
+            assert desk.ok(desk.editor, "GET", f"{path}/reviews") == []
