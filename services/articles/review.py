@@ -90,10 +90,20 @@ def check_legacy_fields(category: Category, fields: set[str]) -> None:
         raise LegacyReviewField(category.slug)
 
 
+# What an editor may hand to the reviewers: a draft, or an article taken off the site
+# (unpublished, archived) whose approval an edit withdrew. Submitting them, rather than
+# having the edit turn them into drafts, keeps "unpublished" and "archived" true of them
+# until someone acts: an edit alone never changes where an article stands.
+SUBMITTABLE = ("draft", "unpublished", "archived")
+
+
 def submit(article: Article) -> None:
-    """draft → in_review (the caller bumps the version and stores a revision)."""
-    if article.status != "draft":
-        raise InvalidTransition(article.status, "submitted for review (only a draft can be)")
+    """draft, unpublished or archived → in_review (the caller bumps the version and stores a
+    revision)."""
+    if article.status not in SUBMITTABLE:
+        raise InvalidTransition(
+            article.status, "submitted for review (only a draft, unpublished or archived one can)"
+        )
     article.status = "in_review"
 
 

@@ -20,7 +20,7 @@ review_router = APIRouter(prefix="/api/v1", tags=["medical review"])
 @review_router.post(
     "/articles/{article_id}/submit",
     response_model=ArticleOut,
-    summary="Submit a draft for medical review",
+    summary="Submit an article for medical review",
     responses=problems(*EDITOR, 404, 409),
 )
 def submit_article(
@@ -32,7 +32,8 @@ def submit_article(
     data: VersionRequest | None = None,
     if_match: IfMatch = None,
 ) -> ArticleOut:
-    """draft → in_review. Anything else answers 409."""
+    """draft, unpublished or archived → in_review (an article taken off the site whose
+    approval an edit withdrew goes back through review). Anything else answers 409."""
     expected = version_from(if_match, data.version if data else None)
     article = workflow.submit(
         session, article_id=article_id, expected_version=expected, actor=token.name, now=clock()

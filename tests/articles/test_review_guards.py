@@ -152,3 +152,28 @@ def test_an_author_cannot_review_their_own_article(settings: ArticlesSettings) -
                 assert "Dr Bo Chan is an author of this article and cannot review it" in detail
             assert desk.ok(desk.editor, "GET", path)["status"] == "in_review"
             assert desk.ok(desk.editor, "GET", f"{path}/reviews") == []
+
+
+def test_an_article_taken_off_the_site_goes_back_through_review_after_an_edit(
+    settings: ArticlesSettings,
+) -> None:
+    with client_at(settings, Clock(T0)) as client:
+        desk = Desk(client, settings)
+        for off in ("unpublish", "archive"):
+            article = create_article(client, desk.editor, slug=f"off-{off}", category="conditions")
+            path = f"/articles/{article['id']}"
+            desk.ok(desk.editor, "POST", f"{path}/submit", version=1)
+            desk.ok(desk.reviewer, "POST", f"{path}/reviews", outcome="approved", version=2)
+            desk.ok(desk.editor, "POST", f"{path}/publish", version=3)
+            status = desk.ok(desk.editor, "POST", f"{path}/{off}", version=4)["status"]
+            edited = desk.ok(desk.editor, "PATCH", path, body="A new dose.", version=5)
+            assert (edited["status"], edited["approved_version"]) == (status, None)
+            assert_problem(desk.call(desk.editor, "POST", f"{path}/publish", version=6), 409)
+            submitted = desk.ok(desk.editor, "POST", f"{path}/submit", version=6)
+            assert submitted["status"] == "in_review"
+            desk.ok(desk.reviewer, "POST", f"{path}/reviews", outcome="approved", version=7)
+            again = desk.ok(desk.editor, "POST", f"{path}/publish", version=8)
+            assert (again["status"], again["approved_version"]) == ("published", 7)
+        # A live article is not submitted: it is re-reviewed where it stands.
+        live = desk.call(desk.editor, "POST", f"{path}/submit", version=9)
+        assert "only a draft, unpublished or archived one" in assert_problem(live, 409)["detail"]
