@@ -1,5 +1,8 @@
 """Which published articles are due for a new medical review.
 
+Only articles in categories that require review (``requires_review``) are counted: elsewhere
+nobody is asked to review, so nothing can be overdue.
+
 An article's last review is the date of the approval in force; an article never reviewed
 through the workflow keeps its older free-text ``last_reviewed`` date, if it has one and no
 review record replaced it. It is due ``review_interval_months`` (its category's) after that;
@@ -61,6 +64,8 @@ def due_articles(session: Session, *, today: date, within_days: int = 0) -> list
         else:
             last = None
         category = categories[category_id]
+        if not category.requires_review:
+            continue
         if last is not None:
             due = add_months(last, category.review_interval_months)
         else:

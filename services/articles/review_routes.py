@@ -109,7 +109,8 @@ def list_review_due(
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[ReviewDueItem]:
-    """Published articles whose last review is older than their category's interval (or due
-    within `within_days`), most overdue first, then the most read (last 7 days)."""
+    """Published articles, in categories that require review, whose last review is older
+    than their category's interval (never reviewed: due since published), or due within
+    `within_days`; most overdue first, then the most read (last 7 days)."""
     items = review_due.due_articles(session, today=clock().date(), within_days=within_days)
     return [ReviewDueItem(**vars(d)) for d in items[:limit]]

@@ -13,7 +13,7 @@ from services.articles.models import Category
 from services.articles.settings import ArticlesSettings
 from services.articles.worker import create_celery
 from shared.db import Database
-from tests.articles.test_review import T0, Clock, Desk, client_at
+from tests.articles.test_review import T0, Clock, Desk, _gauge, client_at
 from tests.conftest import RedisDbs
 from tests.helpers import assert_problem, create_article, queued_events
 
@@ -177,3 +177,20 @@ def test_an_article_taken_off_the_site_goes_back_through_review_after_an_edit(
         # A live article is not submitted: it is re-reviewed where it stands.
         live = desk.call(desk.editor, "POST", f"{path}/submit", version=9)
         assert "only a draft, unpublished or archived one" in assert_problem(live, 409)["detail"]
+
+
+def test_review_due_and_its_gauge_count_only_categories_that_require_review(
+    settings: ArticlesSettings,
+) -> None:
+    clock = Clock(T0)
+    with client_at(settings, clock) as client:
+        desk = Desk(client, settings)
+        plain = create_article(client, desk.editor, slug="plain", category="nutrition")
+        desk.ok(desk.editor, "POST", f"/articles/{plain['id']}/publish")
+        clinical = create_article(client, desk.editor, slug="clinical", category="conditions")
+        desk.ok(desk.admin, "POST", f"/articles/{clinical['id']}/publish", override_reason="Now.")
+        clock.now = T0 + timedelta(days=3)
+        due = desk.ok(desk.editor, "GET", "/review-due")
+        # Never reviewed (an override approves nothing): due since it was published.
+        assert [(d["id"], d["days_overdue"]) for d in due] == [(clinical["id"], 3)]
+        assert _gauge(settings, clock) == 1
