@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from services.articles.models import (
     ApiToken,
     Article,
     ArticlePerson,
     ArticleViews,
+    Category,
     Person,
     Review,
 )
@@ -113,36 +115,49 @@ def has_reviews(session: Session, article_id: int) -> bool:
     return session.scalar(stmt) is not None
 
 
-def reviewed_article_ids(session: Session, article_ids: Sequence[int]) -> set[int]:
-    if not article_ids:
-        return set()
-    stmt = select(Review.article_id).where(Review.article_id.in_(article_ids)).distinct()
-    return set(session.scalars(stmt))
-
-
-def reviews_by_id(session: Session, ids: Iterable[int]) -> dict[int, Review]:
-    wanted = set(ids)
-    if not wanted:
-        return {}
-    return {r.id: r for r in session.scalars(select(Review).where(Review.id.in_(wanted)))}
-
-
-ReviewRow = tuple[int, str, str, int, date | None, int | None, datetime | None]
+class ReviewRow(NamedTuple):
+    id: int
+    slug: str
+    title: str
+    category: str  # its slug
+    review_interval_months: int
+    legacy_reviewed: date | None  # the free-text era's date
+    approved_at: datetime | None  # the approval in force (an override approves nothing)
+    tracked: bool  # any review record at all: then the legacy date no longer counts
+    published_at: datetime | None
+    total_views: int
+    recent_views: int
 
 
 def published_for_review(session: Session) -> list[ReviewRow]:
-    """(id, slug, title, category id, last_reviewed, approval id, published_at) of every
-    published article: narrow columns, no bodies."""
-    stmt = select(
-        Article.id,
-        Article.slug,
-        Article.title,
-        Article.category_id,
-        Article.last_reviewed,
-        Article.approval_id,
-        Article.published_at,
-    ).where(Article.status == "published")
-    return [(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in session.execute(stmt)]
+    """Every published article of a category that requires review, with what review-due
+    needs: narrow columns, no bodies, in one statement whose parameters do not grow with
+    the site (joins and EXISTS, never a list of ids: SQLite allows 32,766 variables,
+    psycopg 65,535 parameters)."""
+    approval = aliased(Review)
+    tracked = select(Review.id).where(Review.article_id == Article.id).exists()
+    stmt = (
+        select(
+            Article.id,
+            Article.slug,
+            Article.title,
+            Category.slug,
+            Category.review_interval_months,
+            Article.last_reviewed,
+            approval.created_at,
+            tracked,
+            Article.published_at,
+            func.coalesce(ArticleViews.total, 0),
+            func.coalesce(ArticleViews.recent, 0),
+        )
+        .join(Category, Category.id == Article.category_id)
+        .outerjoin(
+            approval, (approval.id == Article.approval_id) & (approval.outcome == "approved")
+        )
+        .outerjoin(ArticleViews, ArticleViews.article_id == Article.id)
+        .where(Article.status == "published", Category.requires_review.is_(True))
+    )
+    return [ReviewRow(*row) for row in session.execute(stmt)]
 
 
 def upsert_views(
@@ -158,13 +173,3 @@ def upsert_views(
     if recent is not None:
         row.recent = recent
     row.updated_at = now
-
-
-def views_of(session: Session, article_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """(total, recent) by article id, as last reported by the views service."""
-    if not article_ids:
-        return {}
-    stmt = select(ArticleViews.article_id, ArticleViews.total, ArticleViews.recent).where(
-        ArticleViews.article_id.in_(article_ids)
-    )
-    return {row[0]: (row[1], row[2]) for row in session.execute(stmt)}

@@ -24,7 +24,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from services.articles import people_repository as repo
-from services.articles import repository
 
 
 @dataclass(frozen=True)
@@ -49,44 +48,34 @@ def add_months(day: date, months: int) -> date:
 
 def due_articles(session: Session, *, today: date, within_days: int = 0) -> list[DueArticle]:
     """Published articles overdue, or due within ``within_days``, most overdue first."""
-    rows = repo.published_for_review(session)
-    categories = repository.categories_by_id(session)
-    approvals = repo.reviews_by_id(session, [r[5] for r in rows if r[5] is not None])
-    tracked = repo.reviewed_article_ids(session, [r[0] for r in rows])
     horizon = today + timedelta(days=within_days)
-    found: list[tuple[int, str, str, int, date | None, date]] = []
-    for article_id, slug, title, category_id, legacy, approval_id, published_at in rows:
-        approval = approvals.get(approval_id) if approval_id is not None else None
-        if approval is not None and approval.outcome == "approved":
-            last: date | None = approval.created_at.date()
-        elif article_id not in tracked:
-            last = legacy
+    items = []
+    for row in repo.published_for_review(session):
+        if row.approved_at is not None:
+            last: date | None = row.approved_at.date()
+        elif not row.tracked:
+            last = row.legacy_reviewed
         else:
             last = None
-        category = categories[category_id]
-        if not category.requires_review:
-            continue
         if last is not None:
-            due = add_months(last, category.review_interval_months)
+            due = add_months(last, row.review_interval_months)
         else:
-            due = (published_at or datetime.combine(today, datetime.min.time())).date()
-        if due <= horizon:
-            found.append((article_id, slug, title, category_id, last, due))
-    views = repo.views_of(session, [f[0] for f in found])
-    items = [
-        DueArticle(
-            id=aid,
-            slug=slug,
-            title=title,
-            category=categories[cid].slug,
-            last_reviewed=last,
-            due=due,
-            days_overdue=(today - due).days,
-            recent_views=views.get(aid, (0, 0))[1],
-            total_views=views.get(aid, (0, 0))[0],
+            due = (row.published_at or datetime.combine(today, datetime.min.time())).date()
+        if due > horizon:
+            continue
+        items.append(
+            DueArticle(
+                id=row.id,
+                slug=row.slug,
+                title=row.title,
+                category=row.category,
+                last_reviewed=last,
+                due=due,
+                days_overdue=(today - due).days,
+                recent_views=row.recent_views,
+                total_views=row.total_views,
+            )
         )
-        for aid, slug, title, cid, last, due in found
-    ]
     items.sort(key=lambda d: (-d.days_overdue, -d.recent_views, d.id))
     return items
 

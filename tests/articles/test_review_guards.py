@@ -5,11 +5,13 @@ never approve their own work; the limits of a typo-only edit; what review-due co
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, select, update
 
-from services.articles import scheduling
+from services.articles import review_due, scheduling, service
 from services.articles.models import Category
+from services.articles.schemas import ArticleCreate
 from services.articles.settings import ArticlesSettings
 from services.articles.worker import create_celery
 from shared.db import Database
@@ -194,3 +196,45 @@ def test_review_due_and_its_gauge_count_only_categories_that_require_review(
         # Never reviewed (an override approves nothing): due since it was published.
         assert [(d["id"], d["days_overdue"]) for d in due] == [(clinical["id"], 3)]
         assert _gauge(settings, clock) == 1
+
+
+def test_review_due_asks_the_database_with_a_few_parameters_however_large_the_site(
+    settings: ArticlesSettings,
+) -> None:
+    """An id list in one statement breaks past SQLite's 32,766 variables (psycopg: 65,535
+    parameters); the statements' parameters must not grow with the number of articles."""
+    db = Database(settings.articles_database_url)
+    with db.transaction() as session:
+        health = session.scalars(select(Category).where(Category.slug == "health")).one()
+        health.requires_review = True
+        for n in range(60):
+            article = service.create(
+                session,
+                data=ArticleCreate(title=f"Clinical {n}", category="health", body="Text."),
+                actor="test",
+                now=T0,
+                max_body_bytes=1_000_000,
+            )
+            service.publish(
+                session,
+                article_id=article.id,
+                expected_version=1,
+                actor="admin",
+                now=T0,
+                role="admin",
+                override_reason="Imported.",
+            )
+    sizes: list[int] = []
+
+    def count(_c: Any, _cur: Any, _stmt: str, params: Any, _ctx: Any, _many: bool) -> None:
+        sizes.append(len(params))
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        with db.transaction() as session:
+            due = review_due.due_articles(session, today=(T0 + timedelta(days=1)).date())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+        db.dispose()
+    assert len(due) == 60
+    assert sizes and max(sizes) < 10, sizes
