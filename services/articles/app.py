@@ -75,6 +75,7 @@ DOMAIN_ERRORS = {
     # 409: the request is fine; the category's rule (review records decide) refuses it.
     errors.LegacyReviewField: lambda e: Problem(409, str(e)),
     errors.NoteRequired: lambda e: Problem(422, str(e)),
+    errors.NotATypo: lambda e: Problem(422, str(e), title="Not a typo-only edit"),
     errors.ReviewerIsAuthor: lambda e: Problem(409, str(e), title="Reviewer is an author"),
     # The service checks uniqueness first; this catches the race between two requests that
     # both passed the check (PostgreSQL; SQLite serialises writers).

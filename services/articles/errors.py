@@ -180,6 +180,14 @@ class LegacyReviewField(ArticlesError):
         )
 
 
+class NotATypo(ArticlesError):
+    def __init__(self, field: str, why: str) -> None:
+        super().__init__(
+            f"This edit is not typo-only: it {why} in {field!r}. A medical reviewer must see "
+            "it: save it without `typo_only` (the approval is withdrawn) and submit it."
+        )
+
+
 class ReviewerIsAuthor(ArticlesError):
     def __init__(self, name: str) -> None:
         super().__init__(

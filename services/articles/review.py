@@ -20,6 +20,9 @@ Plain functions; the caller owns the transaction and passes the actor's role and
 
 from __future__ import annotations
 
+import difflib
+import json
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +33,7 @@ from services.articles import repository
 from services.articles.errors import (
     InvalidTransition,
     LegacyReviewField,
+    NotATypo,
     NoteRequired,
     OverrideNotAllowed,
     ReviewerIsAuthor,
@@ -40,6 +44,12 @@ from services.articles.schemas import ArticleFields
 
 # What a medical reviewer vouches for: a change to any of these withdraws an approval.
 HEALTH_FIELDS = ("title", "summary", "body", "references")
+# How much a typo-only edit may change in each reviewed field: never a number (a dose, a
+# year, an image), at most a few words and characters. Counted over the words that differ
+# (difflib opcodes on the words, so whitespace is free), which stays cheap on long bodies.
+TYPO_MAX_WORDS = 3
+TYPO_MAX_CHARS = 40
+_NUMBER = re.compile(r"\d+")
 # Where a reviewer may act: an article submitted for review, or a live one (re-review).
 REVIEWABLE = ("in_review", "published")
 
@@ -154,16 +164,53 @@ def after_edit(
     Runs after the fields were applied and before the version is bumped: the records name
     the version the edit replaced."""
     if article.approval_id is not None and content_of(article) != before:
-        _withdraw(session, article, typo_only=typo_only, actor=actor, now=now)
+        _withdraw(session, article, before, typo_only=typo_only, actor=actor, now=now)
     unschedule_unreviewed(
         session, article, reason="it has no medical approval in force.", actor=actor, now=now
     )
 
 
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+
+
+def check_typo_only(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Refuse a typo-only claim for an edit that changes a number or more than a little."""
+    for name in HEALTH_FIELDS:
+        old, new = _as_text(before[name]), _as_text(after[name])
+        if old == new:
+            continue
+        if _NUMBER.findall(old) != _NUMBER.findall(new):
+            raise NotATypo(name, "changes a number")
+        old_words, new_words = old.split(), new.split()
+        if abs(len(old_words) - len(new_words)) > TYPO_MAX_WORDS:
+            raise NotATypo(name, f"changes more than {TYPO_MAX_WORDS} words")
+        # autojunk (the default) skips very common words when matching: fast on long bodies.
+        matcher = difflib.SequenceMatcher(None, old_words, new_words)
+        words = chars = 0
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag != "equal":
+                words += max(i2 - i1, j2 - j1)
+                chars += max(len(" ".join(old_words[i1:i2])), len(" ".join(new_words[j1:j2])))
+        if words > TYPO_MAX_WORDS:
+            raise NotATypo(name, f"changes more than {TYPO_MAX_WORDS} words")
+        if chars > TYPO_MAX_CHARS:
+            raise NotATypo(name, f"changes more than {TYPO_MAX_CHARS} characters")
+
+
 def _withdraw(
-    session: Session, article: Article, *, typo_only: bool, actor: str, now: datetime
+    session: Session,
+    article: Article,
+    before: dict[str, Any],
+    *,
+    typo_only: bool,
+    actor: str,
+    now: datetime,
 ) -> None:
     if typo_only:
+        check_typo_only(before, content_of(article))
         _record(
             session, article, outcome="typo_only", actor=actor, now=now, version=article.version + 1
         )

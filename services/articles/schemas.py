@@ -136,7 +136,8 @@ class ArticleUpdate(ArticleFields):
     typo_only: bool = Field(
         default=False,
         description="The edit fixes typos only: a medical approval in force is kept (and the "
-        "claim recorded as a review record) instead of withdrawn.",
+        "claim recorded as a review record) instead of withdrawn. Refused (422) when the edit "
+        "changes a number, or more than 3 words or 40 characters of a reviewed field.",
     )
 
     model_config = ConfigDict(

@@ -238,3 +238,42 @@ def test_review_due_asks_the_database_with_a_few_parameters_however_large_the_si
         db.dispose()
     assert len(due) == 60
     assert sizes and max(sizes) < 10, sizes
+
+
+def _approved_and_published(desk: Desk, client: Any, slug: str, body: str) -> str:
+    article = create_article(client, desk.editor, slug=slug, category="conditions", body=body)
+    path = f"/articles/{article['id']}"
+    desk.ok(desk.editor, "POST", f"{path}/submit", version=1)
+    desk.ok(desk.reviewer, "POST", f"{path}/reviews", outcome="approved", version=2)
+    desk.ok(desk.editor, "POST", f"{path}/publish", version=3)
+    return path
+
+
+def test_a_typo_only_edit_may_not_change_a_number_or_more_than_a_few_words(
+    settings: ArticlesSettings,
+) -> None:
+    with client_at(settings, Clock(T0)) as client:
+        desk = Desk(client, settings)
+        body = "Take 1 tablet a day with water, after a meal, for a week at most."
+        path = _approved_and_published(desk, client, "dose", body)
+        refused = {
+            "Take 40 tablets a day with water, after a meal, for a week at most.": "a number",
+            "Take 1 tablet a day with milk and honey and lemon, for a week at most.": "3 words",
+            "Take 1 tablet a day with water, after a meal, for a fortnight-and-a-half-or-so "
+            "and-then-some-more at most.": "40 characters",
+        }
+        for new_body, why in refused.items():
+            answer = desk.call(desk.editor, "PATCH", path, body=new_body, typo_only=True, version=4)
+            detail = assert_problem(answer, 422)["detail"]
+            assert "not typo-only" in detail and why in detail and "'body'" in detail
+        kept = desk.ok(
+            desk.editor,
+            "PATCH",
+            path,
+            body="Take 1 tablet a day with water, after a meal, for a week at most!",
+            typo_only=True,
+            version=4,
+        )
+        assert kept["approved_version"] == 2
+        records = desk.ok(desk.editor, "GET", f"{path}/reviews")
+        assert [r["outcome"] for r in records] == ["approved", "typo_only"]
