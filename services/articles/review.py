@@ -42,8 +42,18 @@ from services.articles.errors import (
 from services.articles.models import Article, Category, Person, Review
 from services.articles.schemas import ArticleFields
 
-# What a medical reviewer vouches for: a change to any of these withdraws an approval.
-HEALTH_FIELDS = ("title", "summary", "body", "references")
+# What a medical reviewer vouches for: a change to any of these withdraws an approval. The
+# hero image is clinical content too (a rash, a dosage chart), and so is what its alt text
+# tells those who cannot see it.
+HEALTH_FIELDS = (
+    "title",
+    "summary",
+    "body",
+    "references",
+    "hero_media_id",
+    "hero_image_url",
+    "hero_image_alt",
+)
 # How much a typo-only edit may change in each reviewed field: never a number (a dose, a
 # year, an image), at most a few words and characters. Counted over the words that differ
 # (difflib opcodes on the words, so whitespace is free), which stays cheap on long bodies.

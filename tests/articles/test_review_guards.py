@@ -15,9 +15,11 @@ from services.articles.schemas import ArticleCreate
 from services.articles.settings import ArticlesSettings
 from services.articles.worker import create_celery
 from shared.db import Database
+from tests.articles.test_media import uploaded
 from tests.articles.test_review import T0, Clock, Desk, _gauge, client_at
 from tests.conftest import RedisDbs
 from tests.helpers import assert_problem, create_article, queued_events
+from tests.images import jpeg
 
 AT = T0 + timedelta(hours=2)
 
@@ -277,3 +279,26 @@ def test_a_typo_only_edit_may_not_change_a_number_or_more_than_a_few_words(
         assert kept["approved_version"] == 2
         records = desk.ok(desk.editor, "GET", f"{path}/reviews")
         assert [r["outcome"] for r in records] == ["approved", "typo_only"]
+
+
+def test_swapping_the_hero_image_or_its_alt_text_withdraws_the_approval(
+    settings: ArticlesSettings,
+) -> None:
+    with client_at(settings, Clock(T0)) as client:
+        desk = Desk(client, settings)
+        rash, other = (
+            uploaded(client, desk.editor, jpeg(800 + n, 600), alt="A rash") for n in (0, 1)
+        )
+        for n, change in enumerate(({"hero_media_id": other["id"]}, {"hero_image_alt": "A mole"})):
+            article = create_article(
+                client, desk.editor, slug=f"hero-{n}", category="conditions",
+                hero_media_id=rash["id"], hero_image_alt="A rash on an arm",
+            )  # fmt: skip
+            path = f"/articles/{article['id']}"
+            desk.ok(desk.editor, "POST", f"{path}/submit", version=1)
+            desk.ok(desk.reviewer, "POST", f"{path}/reviews", outcome="approved", version=2)
+            desk.ok(desk.editor, "POST", f"{path}/publish", version=3)
+            after = desk.ok(desk.editor, "PATCH", path, version=4, **change)
+            assert (after["status"], after["approved_version"]) == ("published", None), change
+            outcomes = [r["outcome"] for r in desk.ok(desk.editor, "GET", f"{path}/reviews")]
+            assert outcomes == ["approved", "withdrawn"]
