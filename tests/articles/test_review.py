@@ -247,7 +247,8 @@ def test_review_due_lists_lapsed_reviews_most_overdue_then_most_read_and_the_gau
             (ids[2], -19),
         ]
         assert (soon[1]["recent_views"], soon[1]["total_views"]) == (400, 900)
-        # Equally late: the most read first.
+        # All three late: the most overdue first, however read (the tie-break on views has its
+        # own test below).
         clock.now = T0 + timedelta(days=800)
         late = desk.ok(desk.editor, "GET", "/review-due")
         assert [d["id"] for d in late] == [ids[0], ids[1], ids[2]]
@@ -257,3 +258,33 @@ def test_review_due_lists_lapsed_reviews_most_overdue_then_most_read_and_the_gau
         desk.ok(desk.reviewer, "POST", f"/articles/{ids[0]}/reviews", outcome="approved", version=4)
         assert [d["id"] for d in desk.ok(desk.editor, "GET", "/review-due")] == [ids[1], ids[2]]
         assert _gauge(settings, clock) == 2
+
+
+def test_review_due_puts_the_most_read_first_among_equally_late_articles(
+    settings: ArticlesSettings,
+) -> None:
+    clock = Clock(T0)
+    with client_at(settings, clock) as client:
+        desk = Desk(client, settings)
+        ids = []
+        for n in range(3):  # approved the same day: equally late a year on
+            article = create_article(client, desk.editor, slug=f"tie-{n}", category="conditions")
+            path = f"/articles/{article['id']}"
+            desk.ok(desk.editor, "POST", f"{path}/submit")
+            desk.ok(desk.reviewer, "POST", f"{path}/reviews", outcome="approved", version=2)
+            desk.ok(desk.editor, "POST", f"{path}/publish")
+            ids.append(article["id"])
+        db = Database(settings.articles_database_url)
+        with db.transaction() as session:
+            # Recent views decide, not all-time views, and never the id.
+            people_repo.upsert_views(session, ids[0], 9000, 5, T0)
+            people_repo.upsert_views(session, ids[2], 100, 400, T0)
+        db.dispose()
+        clock.now = T0 + timedelta(days=400)
+        due = desk.ok(desk.editor, "GET", "/review-due")
+        assert len({d["days_overdue"] for d in due}) == 1
+        assert [(d["id"], d["recent_views"]) for d in due] == [
+            (ids[2], 400),
+            (ids[0], 5),
+            (ids[1], 0),
+        ]
