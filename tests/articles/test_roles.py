@@ -41,8 +41,28 @@ EDITOR_READS: list[Call] = [
     ("get", "/api/v1/tags", None),
     ("get", "/api/v1/authors", None),
 ]
+# Editors' endpoints outside the article editing flow above (a reviewer gets none of them).
+# The media upload is multipart: the role check answers before the body is read.
+EDITOR_ONLY: list[Call] = [
+    ("post", "/api/v1/media", None),
+    ("get", "/api/v1/media", None),
+    ("delete", "/api/v1/media/999", None),
+    ("post", "/api/v1/articles/{id}/submit", {"version": 1}),
+]
+# What every token may read, reviewers included.
+STAFF_READS: list[Call] = [
+    ("get", "/api/v1/articles/{id}/reviews", None),
+    ("get", "/api/v1/review-due", None),
+    ("get", "/api/v1/people", None),
+]
+REVIEWER_ONLY: list[Call] = [
+    ("post", "/api/v1/articles/{id}/reviews", {"outcome": "approved", "version": 1}),
+]
 ADMIN_ONLY: list[Call] = [
     ("delete", "/api/v1/articles/{id}", None),
+    ("post", "/api/v1/people", {"name": "Dr New"}),
+    ("patch", "/api/v1/people/dr-new", {"credentials": "MD"}),
+    ("delete", "/api/v1/people/dr-new", None),
     ("post", "/api/v1/categories", {"slug": "new-one", "name": "New one"}),
     ("delete", "/api/v1/categories/nutrition", None),
     ("patch", "/api/v1/categories/nutrition", {"name": "Food"}),
@@ -63,7 +83,10 @@ def call(
     return response
 
 
-@pytest.mark.parametrize(("method", "path", "body"), EDITOR_WRITES + EDITOR_READS + ADMIN_ONLY)
+ALL_CALLS = EDITOR_WRITES + EDITOR_READS + EDITOR_ONLY + STAFF_READS + REVIEWER_ONLY + ADMIN_ONLY
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ALL_CALLS)
 def test_no_token_a_bad_token_and_a_revoked_token_get_401(
     settings: ArticlesSettings, method: str, path: str, body: object
 ) -> None:
@@ -100,6 +123,79 @@ def test_admin_endpoints_refuse_an_editor_with_403(
         assert (
             client.get(f"/api/v1/articles/{article['id']}", headers=auth(editor)).status_code == 200
         )
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ADMIN_ONLY)
+def test_admin_endpoints_refuse_a_reviewer_with_403(
+    settings: ArticlesSettings, method: str, path: str, body: object
+) -> None:
+    editor, reviewer = make_token(settings), make_token(settings, "reviewer", "rev")
+    with articles_client(settings) as client:
+        article = create_article(client, editor)
+        response = call(client, method, path.format(id=article["id"]), body, auth(reviewer))
+        assert "needs the admin role" in assert_problem(response, 403)["detail"]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), EDITOR_WRITES + EDITOR_ONLY)
+def test_a_reviewer_never_edits_publishes_submits_or_uploads(
+    settings: ArticlesSettings, method: str, path: str, body: object
+) -> None:
+    editor, reviewer = make_token(settings), make_token(settings, "reviewer", "rev")
+    with articles_client(settings) as client:
+        article = create_article(client, editor)
+        response = call(client, method, path.format(id=article["id"]), body, auth(reviewer))
+        detail = assert_problem(response, 403)["detail"]
+        assert "needs the editor role; your token has reviewer" in detail
+        after = client.get(f"/api/v1/articles/{article['id']}", headers=auth(editor)).json()
+        assert (after["version"], after["status"]) == (1, "draft")  # nothing was written
+
+
+@pytest.mark.parametrize(("method", "path", "body"), REVIEWER_ONLY)
+def test_an_editor_never_reviews(
+    settings: ArticlesSettings, method: str, path: str, body: object
+) -> None:
+    editor = make_token(settings)
+    with articles_client(settings) as client:
+        article = create_article(client, editor)
+        response = call(client, method, path.format(id=article["id"]), body, auth(editor))
+        assert (
+            "needs the reviewer role; your token has editor"
+            in assert_problem(response, 403)["detail"]
+        )
+
+
+@pytest.mark.parametrize(("method", "path", "body"), EDITOR_READS[:2] + STAFF_READS)
+def test_a_reviewer_reads_articles_their_reviews_and_review_due(
+    settings: ArticlesSettings, method: str, path: str, body: object
+) -> None:
+    editor, reviewer = make_token(settings), make_token(settings, "reviewer", "rev")
+    with articles_client(settings) as client:
+        article = create_article(client, editor)
+        response = call(client, method, path.format(id=article["id"]), body, auth(reviewer))
+        assert response.status_code == 200, response.text
+
+
+def test_a_reviewer_linked_to_a_person_reviews_a_submitted_article(
+    settings: ArticlesSettings,
+) -> None:
+    editor, admin = make_token(settings), make_token(settings, "admin")
+    with articles_client(settings) as client:
+        person = client.post("/api/v1/people", json={"name": "Dr Rae"}, headers=auth(admin))
+        assert person.status_code == 201, person.text
+        made = client.post(
+            "/api/v1/tokens",
+            json={"name": "rae", "role": "reviewer", "person": person.json()["slug"]},
+            headers=auth(admin),
+        )
+        reviewer = made.json()["token"]
+        article = create_article(client, editor)
+        path = f"/api/v1/articles/{article['id']}"
+        assert client.post(f"{path}/submit", headers=auth(editor)).status_code == 200
+        reviewed = client.post(
+            f"{path}/reviews", json={"outcome": "approved", "version": 2}, headers=auth(reviewer)
+        )
+        assert reviewed.status_code == 201, reviewed.text
+        assert client.get(path, headers=auth(editor)).json()["status"] == "approved"
 
 
 @pytest.mark.parametrize(("method", "path", "body"), EDITOR_WRITES + EDITOR_READS)
