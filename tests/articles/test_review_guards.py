@@ -24,10 +24,10 @@ from tests.images import jpeg
 AT = T0 + timedelta(hours=2)
 
 
-def _run_scheduler(settings: ArticlesSettings, now: datetime) -> int:
+def _run_scheduler(settings: ArticlesSettings, now: datetime, batch_size: int = 100) -> int:
     db = Database(settings.articles_database_url)
     try:
-        return scheduling.publish_due(db, create_celery(settings), now=now)
+        return scheduling.publish_due(db, create_celery(settings), now=now, batch_size=batch_size)
     finally:
         db.dispose()
 
@@ -302,3 +302,26 @@ def test_swapping_the_hero_image_or_its_alt_text_withdraws_the_approval(
             assert (after["status"], after["approved_version"]) == ("published", None), change
             outcomes = [r["outcome"] for r in desk.ok(desk.editor, "GET", f"{path}/reviews")]
             assert outcomes == ["approved", "withdrawn"]
+
+
+def test_articles_sent_back_to_draft_do_not_end_a_scheduler_run_early(
+    settings: ArticlesSettings, redis_dbs: RedisDbs
+) -> None:
+    """The scheduler goes on while a batch is full: articles it sent back to draft fill a
+    batch as much as those it published."""
+    with client_at(settings, Clock(T0)) as client:
+        desk = Desk(client, settings)
+        first = create_article(client, desk.editor, slug="first", category="nutrition")
+        second = create_article(client, desk.editor, slug="second", category="health")
+        for article, at in ((first, AT), (second, AT + timedelta(minutes=1))):
+            desk.ok(desk.editor, "POST", f"/articles/{article['id']}/publish", at=at.isoformat())
+        db = Database(settings.articles_database_url)
+        with db.transaction() as session:
+            session.execute(
+                update(Category).where(Category.slug == "nutrition").values(requires_review=True)
+            )
+        db.dispose()
+        assert _run_scheduler(settings, AT + timedelta(hours=1), batch_size=1) == 1
+        assert desk.ok(desk.editor, "GET", f"/articles/{first['id']}")["status"] == "draft"
+        assert desk.ok(desk.editor, "GET", f"/articles/{second['id']}")["status"] == "published"
+    assert _events_of(redis_dbs, second["id"]) == ["published"]
