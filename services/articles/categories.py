@@ -56,9 +56,12 @@ def update_category(
     if data.requires_review is not None:
         newly = data.requires_review and not category.requires_review
         category.requires_review = data.requires_review
-        for article in repository.scheduled_in_category(session, category.id) if newly else ():
+        if newly:
             reason = f"its category {category.slug!r} now requires a medical approval."
-            workflow.unschedule_unreviewed(session, article, reason=reason, actor=actor, now=now)
+            for article in repository.scheduled_in_category(session, category.id):
+                workflow.unschedule_unreviewed(
+                    session, article, reason=reason, actor=actor, now=now
+                )
     if data.review_interval_months is not None:
         category.review_interval_months = data.review_interval_months
     session.flush()
