@@ -72,8 +72,9 @@ def update_category(
 ) -> CategoryOut:
     """Rename, describe, move or re-slug a category. Every page showing it is re-rendered
     (a new version of each published article under it is sent); a new slug leaves the old
-    URLs redirecting (301). 409: the slug belongs to another category; 422: an unknown
-    parent, or a parent inside this category."""
+    URLs redirecting (301). Setting `requires_review` sends its scheduled articles without
+    an approval in force back to draft. 409: the slug belongs to another category; 422: an
+    unknown parent, or a parent inside this category."""
     category, resent = categories.update_category(
         session, slug=slug, data=data, actor=token.name, now=clock()
     )
