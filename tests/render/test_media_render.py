@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from services.render import pageserver
 from services.render.markdown import render_markdown
 from services.render.pageserver import PageServer
 from services.render.renderer import Renderer, Site
@@ -179,3 +180,27 @@ def test_alt_text_cannot_break_out_of_its_attribute() -> None:
     (hero_img,) = [a for a in page.all("img") if a.get("class") == "hero"]
     assert hero_img["alt"] == attack
     assert not any(a.get("src") == "x" for a in page.all("img"))
+
+
+def test_a_media_name_that_is_a_directory_or_unreadable_is_a_404(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / f"{SHA_BODY}-320.webp").mkdir()  # a directory with a valid media name
+    (media / f"{SHA_BODY}-640.webp").write_bytes(b"unreadable")
+    with TestClient(
+        PageServer(tmp_path / "pages", media_root=media), raise_server_exceptions=False
+    ) as client:
+        assert client.get(f"/media/{SHA_BODY}-320.webp").status_code == 404
+
+        real_open = open
+
+        def refusing_open(path: str, *args: object, **kwargs: object) -> object:
+            if str(path).endswith("-640.webp"):
+                raise PermissionError(13, "Permission denied", path)
+            return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+        # Tests run as root, where chmod 000 does not refuse a read: refuse it at open().
+        monkeypatch.setattr(pageserver, "open", refusing_open, raising=False)
+        assert client.get(f"/media/{SHA_BODY}-640.webp").status_code == 404
