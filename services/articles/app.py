@@ -53,6 +53,7 @@ DOMAIN_ERRORS = {
     errors.CategoryUnknown: lambda e: Problem(404, str(e)),
     errors.CategoryInUse: lambda e: Problem(409, str(e)),
     errors.RevisionNotFound: lambda e: Problem(404, str(e)),
+    errors.RevisionNotRestorable: lambda e: Problem(409, str(e), extra={"fields": e.fields}),
     errors.TokenNotFound: lambda e: Problem(404, str(e)),
     errors.PageTooDeep: lambda e: Problem(404, str(e)),
     errors.UnknownCitation: lambda e: Problem(422, str(e), extra={"missing": e.missing}),
