@@ -65,7 +65,9 @@ DOMAIN_ERRORS = {
     media_errors.NotAnImage: lambda e: Problem(415, str(e), title="Unsupported media type"),
     media_errors.ImageTooLarge: lambda e: Problem(422, str(e)),
     media_errors.FileTooLarge: lambda e: Problem(413, str(e)),
-    media_errors.MediaInUse: lambda e: Problem(409, str(e), extra={"articles": e.article_ids}),
+    media_errors.MediaInUse: lambda e: Problem(
+        409, str(e), extra={"articles": e.article_ids, "people": e.people}
+    ),
     errors.PersonNotFound: lambda e: Problem(422, str(e)),
     errors.PersonUnknown: lambda e: Problem(404, str(e)),
     errors.PersonSlugTaken: lambda e: Problem(409, str(e)),
