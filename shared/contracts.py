@@ -152,7 +152,10 @@ class PersonRef(Contract):
     name: str
     credentials: str = ""
     bio: str = ""
+    # Retired: an old external photo, rendered until an admin replaces it (like heroes).
     photo_url: str | None = None
+    # The photo, from the media library (default None: messages from before it validate).
+    photo: MediaImage | None = None
 
 
 class PersonEvent(Contract):

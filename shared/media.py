@@ -18,6 +18,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.markdown import image_urls
+
 MEDIA_URL_PREFIX = "/media/"
 # Rendition widths; an image gets those narrower than itself plus its own width (at most the
 # last one), so no rendition is ever an upscaled copy.
@@ -27,7 +29,6 @@ SHA_PATTERN = r"^[0-9a-f]{64}$"
 MEDIA_FILE_RE = re.compile(r"^[0-9a-f]{64}(?:-[0-9]{1,4})?\.(?:webp|jpg|png)$")
 # `![alt text](media:12)` in a body: a library image. Only this form becomes an <img>.
 MEDIA_REF_RE = re.compile(r"^media:([1-9][0-9]{0,9})$")
-_BODY_REF_RE = re.compile(r"!\[[^\]]*\]\(\s*<?media:([0-9]{1,10})>?")
 
 Sha256 = Annotated[str, StringConstraints(pattern=SHA_PATTERN)]
 
@@ -70,5 +71,12 @@ def rendition_name(sha256: str, width: int, ext: str) -> str:
 
 
 def media_ids_in(body: str) -> list[int]:
-    """The library images a Markdown body shows (``![alt](media:12)``), in order, once each."""
-    return list(dict.fromkeys(int(m) for m in _BODY_REF_RE.findall(body) if int(m) > 0))
+    """The library images a Markdown body shows (``![alt](media:12)``, reference-style
+    ``![alt][ref]`` with ``[ref]: media:12``, alt text with brackets...), in order, once each.
+
+    The body is parsed with the grammar render uses (shared.markdown), not matched with a
+    pattern: a pattern missed images render shows, which then counted as unused (deletable)
+    and were dropped from the snapshot. render shows only the images the snapshot carries,
+    which are these, so what is counted and what is shown are one set."""
+    found = (MEDIA_REF_RE.fullmatch(url.strip()) for url in image_urls(body))
+    return list(dict.fromkeys(int(m.group(1)) for m in found if m is not None))

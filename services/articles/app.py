@@ -53,6 +53,7 @@ DOMAIN_ERRORS = {
     errors.CategoryUnknown: lambda e: Problem(404, str(e)),
     errors.CategoryInUse: lambda e: Problem(409, str(e)),
     errors.RevisionNotFound: lambda e: Problem(404, str(e)),
+    errors.RevisionNotRestorable: lambda e: Problem(409, str(e), extra={"fields": e.fields}),
     errors.TokenNotFound: lambda e: Problem(404, str(e)),
     errors.PageTooDeep: lambda e: Problem(404, str(e)),
     errors.UnknownCitation: lambda e: Problem(422, str(e), extra={"missing": e.missing}),
@@ -64,7 +65,9 @@ DOMAIN_ERRORS = {
     media_errors.NotAnImage: lambda e: Problem(415, str(e), title="Unsupported media type"),
     media_errors.ImageTooLarge: lambda e: Problem(422, str(e)),
     media_errors.FileTooLarge: lambda e: Problem(413, str(e)),
-    media_errors.MediaInUse: lambda e: Problem(409, str(e), extra={"articles": e.article_ids}),
+    media_errors.MediaInUse: lambda e: Problem(
+        409, str(e), extra={"articles": e.article_ids, "people": e.people}
+    ),
     errors.PersonNotFound: lambda e: Problem(422, str(e)),
     errors.PersonUnknown: lambda e: Problem(404, str(e)),
     errors.PersonSlugTaken: lambda e: Problem(409, str(e)),

@@ -199,3 +199,14 @@ class ReviewerIsAuthor(ArticlesError):
 class NoteRequired(ArticlesError):
     def __init__(self) -> None:
         super().__init__("Asking for changes needs a `note` telling the editor what to change.")
+
+
+class RevisionNotRestorable(ArticlesError):
+    """A stored revision the current rules refuse (they were tightened since it was saved)."""
+
+    def __init__(self, article_id: int, version: int, fields: list[str]) -> None:
+        super().__init__(
+            f"Revision {version} of article {article_id} cannot be restored as it is: the "
+            f"current rules refuse its {', '.join(fields)}. Edit the article instead."
+        )
+        self.fields = fields

@@ -23,6 +23,9 @@ from services.articles.errors import (
     PersonSlugTaken,
     PersonUnknown,
 )
+from services.articles.media import repository as media_repo
+from services.articles.media.errors import UnknownMedia
+from services.articles.media.service import image_of
 from services.articles.models import Article, Person
 from services.articles.people_schemas import PersonCreate, PersonUpdate
 from services.articles.schemas import ArticleFields
@@ -33,7 +36,10 @@ def person_path(slug: str) -> str:
     return f"/people/{slug}"
 
 
-def person_ref(person: Person) -> PersonRef:
+def person_ref(session: Session, person: Person) -> PersonRef:
+    """The person as pages show them, photo included (a library image, sizes and all, so
+    render writes its srcset without asking)."""
+    media = media_repo.get(session, person.photo_media_id) if person.photo_media_id else None
     return PersonRef(
         id=person.id,
         version=person.version,
@@ -42,12 +48,18 @@ def person_ref(person: Person) -> PersonRef:
         credentials=person.credentials,
         bio=person.bio,
         photo_url=person.photo_url,
+        photo=image_of(media, person.name) if media is not None else None,
     )
+
+
+def _check_photo(session: Session, media_id: int | None) -> None:
+    if media_id is not None and media_repo.get(session, media_id) is None:
+        raise UnknownMedia([media_id])
 
 
 def _emit(session: Session, person: Person, now: datetime, *, deleted: bool = False) -> None:
     outbox.record_person(
-        session, PersonEvent(occurred_at=now, person=person_ref(person), deleted=deleted)
+        session, PersonEvent(occurred_at=now, person=person_ref(session, person), deleted=deleted)
     )
 
 
@@ -111,6 +123,7 @@ def _free_slug(session: Session, base: str) -> str:
 
 
 def create(session: Session, *, data: PersonCreate, now: datetime) -> Person:
+    _check_photo(session, data.photo_media_id)
     if data.slug is not None:
         if repo.get_person_by_slug(session, data.slug) is not None:
             raise PersonSlugTaken(data.slug)
@@ -124,7 +137,6 @@ def create(session: Session, *, data: PersonCreate, now: datetime) -> Person:
         name=data.name,
         credentials=data.credentials,
         bio=data.bio,
-        photo_url=str(data.photo_url) if data.photo_url else None,
         photo_media_id=data.photo_media_id,
         version=1,
         created_at=now,
@@ -139,16 +151,17 @@ def create(session: Session, *, data: PersonCreate, now: datetime) -> Person:
 def update(session: Session, *, slug: str, data: PersonUpdate, now: datetime) -> Person:
     person = get_by_slug(session, slug)
     changes = data.model_dump(exclude_unset=True, mode="json")
+    _check_photo(session, changes.get("photo_media_id"))
     new_slug = changes.get("slug")
     if new_slug not in (None, person.slug) and repo.get_person_by_slug(session, new_slug):
         raise PersonSlugTaken(new_slug)
-    before = person_ref(person)
+    before = person_ref(session, person)
     renamed = "name" in changes and changes["name"] != person.name
     for name, value in changes.items():
         if value is None and name in ("name", "slug", "credentials", "bio"):
             continue  # these cannot be emptied by null; send "" for credentials or bio
         setattr(person, name, value)
-    if person_ref(person).model_copy(update={"version": before.version}) == before:
+    if person_ref(session, person).model_copy(update={"version": before.version}) == before:
         return person  # nothing a reader sees changed: no new version, nothing re-rendered
     person.version += 1
     person.updated_at = now

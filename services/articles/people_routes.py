@@ -39,7 +39,7 @@ def read_person(slug: PersonSlug, session: SessionDep, _: Staff) -> PersonOut:
     status_code=201,
     response_model=PersonOut,
     summary="Create a person (admin)",
-    responses=problems(*EDITOR, 409),
+    responses=problems(*EDITOR, 409, 422),
 )
 def create_person(
     data: PersonCreate, response: Response, session: SessionDep, _: Admin, clock: ClockDep
@@ -55,7 +55,7 @@ def create_person(
     "/{slug}",
     response_model=PersonOut,
     summary="Edit a person (admin)",
-    responses=problems(*EDITOR, 404, 409),
+    responses=problems(*EDITOR, 404, 409, 422),
 )
 def update_person(
     slug: PersonSlug, data: PersonUpdate, session: SessionDep, _: Admin, clock: ClockDep

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, UrlConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from services.articles.fields import Name, NoNul, Printable, SlugIn
 from services.articles.schemas import JsonDict, Strict
@@ -14,8 +21,40 @@ Credentials = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=200), NoNul, Printable
 ]
 Bio = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), NoNul, Printable]
-# The column holds 2,000 characters; a longer URL is a 422, not a database error.
-PhotoUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
+
+
+def _retired_photo_url(value: object) -> None:
+    if value is not None:
+        raise ValueError(
+            "external photo URLs are retired (reader privacy): upload the photo to the media "
+            "library (POST /api/v1/media) and send its id as photo_media_id; null drops an "
+            "old one"
+        )
+    return None
+
+
+# Only null is taken (it drops an old external photo), as for heroes (RetiredHeroUrl).
+RetiredPhotoUrl = Annotated[
+    None,
+    BeforeValidator(_retired_photo_url),
+    WithJsonSchema(
+        {
+            "type": "null",
+            "deprecated": True,
+            "description": "Retired. Only null, which drops an old external photo; photos "
+            "come from the media library (photo_media_id).",
+        }
+    ),
+]
+PhotoMediaId = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        le=2**31 - 1,
+        description="The photo: an id from the media library (POST /api/v1/media); null "
+        "removes it. An id the library does not have is a 422.",
+    ),
+]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000), NoNul, Printable]
 
 PERSON_EXAMPLE: JsonDict = {
@@ -33,10 +72,8 @@ class PersonCreate(Strict):
     slug: SlugIn | None = Field(default=None, description="Made from the name when omitted.")
     credentials: Credentials = Field(default="", examples=["MD, FRCP"])
     bio: Bio = ""
-    photo_url: PhotoUrl | None = None
-    photo_media_id: int | None = Field(
-        default=None, ge=1, le=2**31 - 1, description="A media library item (when it exists)."
-    )
+    photo_url: RetiredPhotoUrl = None
+    photo_media_id: PhotoMediaId = None
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [PERSON_EXAMPLE]})
 
@@ -46,8 +83,8 @@ class PersonUpdate(Strict):
     slug: SlugIn | None = None
     credentials: Credentials | None = None
     bio: Bio | None = None
-    photo_url: PhotoUrl | None = None
-    photo_media_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    photo_url: RetiredPhotoUrl = None
+    photo_media_id: PhotoMediaId = None
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"credentials": "MD, PhD, FRCP"}]}
@@ -69,7 +106,9 @@ class PersonOut(BaseModel):
     name: str
     credentials: str
     bio: str
-    photo_url: str | None
+    photo_url: str | None = Field(
+        description="Retired: an old external photo, shown until replaced or set to null."
+    )
     photo_media_id: int | None
     path: str = Field(description="The public profile page.")
 

@@ -69,6 +69,10 @@ def former_category_slugs(session: Session, category_id: int) -> list[str]:
     return list(session.scalars(stmt))
 
 
+def get_category_redirect(session: Session, slug: str) -> CategoryRedirect | None:
+    return session.get(CategoryRedirect, slug)
+
+
 def drop_category_redirect(session: Session, slug: str) -> None:
     redirect = session.get(CategoryRedirect, slug)
     if redirect is not None:

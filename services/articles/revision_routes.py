@@ -50,7 +50,7 @@ def read_revision(
     "/{version}/restore",
     response_model=ArticleOut,
     summary="Restore a revision",
-    responses=problems(*EDITOR, 404, 409, 428),
+    responses=problems(*EDITOR, 404, 409, 413, 422, 428),
 )
 def restore_revision(
     article_id: ArticleId,

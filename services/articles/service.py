@@ -12,7 +12,7 @@ from typing import Any
 from slugify import slugify
 from sqlalchemy.orm import Session
 
-from services.articles import outbox, people, repository, review
+from services.articles import outbox, people, repository, restoring, review
 from services.articles import people_repository as people_repo
 from services.articles.citations import check_article_citations, stored_reference
 from services.articles.errors import (
@@ -117,9 +117,11 @@ def _dedupe(items: list[str]) -> list[str]:
 
 def _revision_data(session: Session, article: Article, category_slug: str) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(article, name) for name in REVISION_FIELDS}
-    data["author_slugs"] = [p.slug for p in people_repo.article_authors(session, article.id)]
+    authors = people_repo.article_authors(session, article.id)
+    data["author_slugs"] = [p.slug for p in authors]
     data["last_reviewed"] = article.last_reviewed.isoformat() if article.last_reviewed else None
     data["category"] = category_slug
+    data.update(restoring.revision_ids(article.category_id, [p.id for p in authors]))
     return data
 
 
@@ -453,14 +455,9 @@ def restore(
     """Bring back the content of an old revision, as a new revision (history is never
     rewritten). The status is not restored: publishing stays an explicit act."""
     revision = get_revision(session, article_id=article_id, version=revision_version)
-    # Not the status (publishing stays an explicit act), nor an external hero URL: those are
-    # retired (the schema takes only null), and the article keeps the one it has; nor, where
-    # review records decide it, the review line.
-    skip = {"status", "hero_image_url"}
-    if review.category_of(session, get(session, article_id=article_id)).requires_review:
-        skip |= {"reviewed_by", "last_reviewed"}
-    content = {k: v for k, v in revision.data.items() if k not in skip}
-    data = ArticleUpdate.model_validate(content)
+    article = get(session, article_id=article_id)
+    reviewed = review.category_of(session, article).requires_review
+    data = restoring.restorable_update(session, article, revision, review_records=reviewed)
     return update(
         session,
         article_id=article_id,

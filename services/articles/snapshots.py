@@ -30,7 +30,7 @@ def build_snapshot(session: Session, article: Article) -> ArticleSnapshot:
     chain = repository.category_chain(session, category)
     hero_media, media = article_images(session, article)
     approval = review.approval_of(session, article)
-    reviewer = people.person_ref(approval[0]) if approval else None
+    reviewer = people.person_ref(session, approval[0]) if approval else None
     if approval is not None:
         reviewed_by, last_reviewed = approval[0].name, approval[1]
     elif people_repo.has_reviews(session, article.id):
@@ -66,7 +66,7 @@ def build_snapshot(session: Session, article: Article) -> ArticleSnapshot:
         reviewed_by=reviewed_by,
         last_reviewed=last_reviewed,
         author_people=tuple(
-            people.person_ref(p) for p in people_repo.article_authors(session, article.id)
+            people.person_ref(session, p) for p in people_repo.article_authors(session, article.id)
         ),
         reviewer=reviewer,
         references=tuple(Reference.model_validate(r) for r in article.references),

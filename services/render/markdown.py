@@ -25,13 +25,12 @@ import html as html_lib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import nh3
-from markdown_it_pyrs import MarkdownIt
 from slugify import slugify
 
 from services.render.media import resolve_images
+from shared.markdown import limited_parser, parser, too_deep
 from shared.media import MediaImage
 
 ALLOWED_TAGS = {
@@ -113,14 +112,7 @@ class RenderedBody:
         return toc_tree(self.toc)
 
 
-# Every CommonMark rule but raw HTML (html_block, html_inline), plus tables, strikethrough
-# and footnotes (citations).
-RULES: list[Any] = [
-    "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph",
-    "reference", "autolink", "backticks", "emphasis", "entity", "escape", "image", "link",
-    "newline", "strikethrough", "table", "footnote",
-]  # fmt: skip
-_MD = MarkdownIt("zero").enable_many(RULES)
+_MD = parser()
 _HEADING = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
 _TAG = re.compile(r"<[^>]*>")
 
@@ -146,31 +138,9 @@ def _anchor_headings(raw_html: str) -> tuple[str, list[TocEntry]]:
     return _HEADING.sub(anchor, raw_html), toc
 
 
-# Deeper block nesting than any article needs. markdown-it-pyrs has no nesting limit: a body
-# of tens of thousands of nested quotes or list markers crashes it (and nh3 takes seconds
-# over the result), so such a body is parsed by markdown-it-py, which stops nesting at 20.
-MAX_NESTING = 16
-_BLOCK_MARKERS = re.compile(r"(?:[ \t]*(?:>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$)))+")
-_MARKER = re.compile(r">|[-*+]|\d{1,9}[.)]")
-
-
-def _too_deep(source: str) -> bool:
-    for line in source.splitlines():
-        found = _BLOCK_MARKERS.match(line)
-        indent = len(line) - len(line.lstrip(" \t"))
-        depth = len(_MARKER.findall(found.group(0))) if found else 0
-        if depth + indent // 2 > MAX_NESTING:
-            return True
-    return False
-
-
 def _render_limited(source: str) -> str:
-    # the slow path, rarely taken
-    from markdown_it import MarkdownIt as LimitedMarkdownIt
-    from mdit_py_plugins.footnote import footnote_plugin
-
-    md = LimitedMarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING})
-    return str(md.enable(["table", "strikethrough"]).use(footnote_plugin).render(source))
+    # the slow path, rarely taken (see shared.markdown)
+    return str(limited_parser().render(source))
 
 
 # What the plugin appends after the body: a rule and the footnote section (always last).
@@ -234,7 +204,7 @@ def render_markdown(
     ``media``: the library images the body may show (the snapshot's); ``![alt](media:<id>)``
     of any other id, and every external image, shows nothing."""
     text = _with_definitions(source, labels)
-    rendered = _render_limited(text) if _too_deep(source) else _MD.render(text)
+    rendered = _render_limited(text) if too_deep(source) else _MD.render(text)
     rendered, citations = _cut_footnotes(rendered)
     raw_html, toc = _anchor_headings(rendered)
     clean = nh3.clean(

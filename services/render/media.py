@@ -24,13 +24,21 @@ _ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
 _MEDIA_HREF = re.compile(r'\s+href="media:[^"]*"')
 
 
-def picture(image: MediaImage, *, alt: str, lazy: bool = True, css_class: str | None = None) -> str:
+def picture(
+    image: MediaImage,
+    *,
+    alt: str,
+    lazy: bool = True,
+    css_class: str | None = None,
+    sizes: str = COLUMN_SIZES,
+) -> str:
+    """``sizes``: the slot's width (the article column unless told, e.g. a portrait's)."""
     fallback = next((w for w in image.widths if w >= FALLBACK_WIDTH), image.widths[-1])
     width = image.widths[-1]
     attrs = [
         f'src="{image.url(fallback, "jpg")}"',
         f'srcset="{image.srcset("jpg")}"',
-        f'sizes="{COLUMN_SIZES}"',
+        f'sizes="{sizes}"',
         f'width="{width}"',
         f'height="{image.height_at(width)}"',
         f'alt="{html.escape(alt, quote=True)}"',
@@ -40,7 +48,7 @@ def picture(image: MediaImage, *, alt: str, lazy: bool = True, css_class: str | 
         attrs.insert(0, f'class="{css_class}"')
     return (
         f'<picture><source type="image/webp" srcset="{image.srcset("webp")}" '
-        f'sizes="{COLUMN_SIZES}"><img {" ".join(attrs)}></picture>'
+        f'sizes="{sizes}"><img {" ".join(attrs)}></picture>'
     )
 
 

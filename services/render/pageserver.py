@@ -286,7 +286,8 @@ class PageServer:
         try:
             with open(os.path.join(self.media_root, name), "rb") as fh:
                 body = fh.read()
-        except (FileNotFoundError, NotADirectoryError):
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError):
+            # Whatever the reason a name cannot be read, the reader learns only "not found".
             await self._error_page(send, 404, "404.html", b"Not found\n", head)
             return
         etag = f'"{name}"'.encode()

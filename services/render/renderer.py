@@ -30,6 +30,8 @@ def xml_text(value: str) -> str:
 # A listing page holds this many articles; a sitemap shard this many URLs (the protocol
 # allows 50,000; 5,000 keeps a shard rewrite small).
 PAGE_SIZE = 20
+# A profile portrait is shown 10rem (160 px) wide: the browser picks the rendition for that.
+PORTRAIT_SIZES = "10rem"
 SHARD_SIZE = 5_000
 
 
@@ -251,9 +253,10 @@ class Renderer:
             ld["honorificSuffix"] = person.credentials
         if person.bio:
             ld["description"] = person.bio
-        photo = safe_url(person.photo_url)
-        if photo:
-            ld["image"] = photo
+        if person.photo is not None:
+            ld["image"] = self.site.url + person.photo.url(person.photo.widths[-1], "jpg")
+        elif photo := safe_url(person.photo_url):
+            ld["image"] = photo  # a retired external photo, until an admin replaces it
         return ld
 
     def person(self, person: PersonRef, cards: Sequence[tuple[Card, str]]) -> bytes:
@@ -270,10 +273,20 @@ class Renderer:
             "person.html",
             p=person,
             url=url,
+            photo_picture=self._portrait(person),
             photo_url=safe_url(person.photo_url),
             cards=list(cards),
             json_ld=json_ld,
         )
+
+    @staticmethod
+    def _portrait(person: PersonRef) -> Markup | None:
+        if person.photo is None:
+            return None
+        html = picture(
+            person.photo, alt=person.name, lazy=False, css_class="portrait", sizes=PORTRAIT_SIZES
+        )
+        return Markup(html)  # noqa: S704 (built from escaped parts)
 
     def _json_ld(
         self,

@@ -13,6 +13,7 @@ from PIL import Image
 from services.articles.settings import ArticlesSettings
 from tests.conftest import RedisDbs
 from tests.helpers import (
+    article_body,
     articles_client,
     assert_problem,
     auth,
@@ -365,3 +366,19 @@ def test_the_public_content_api_gives_the_library_hero_ready_for_srcset(
         "1000w",
     ]
     assert public["hero_image_url"] is None
+
+
+def test_a_reference_style_image_counts_as_in_use(settings: ArticlesSettings) -> None:
+    token = make_token(settings)
+    with articles_client(settings) as client:
+        image = uploaded(client, token, jpeg(800, 500, seed=4))
+        body = f"Intro.\n\n![A diagram [with brackets]][fig]\n\n[fig]: media:{image['id']}\n"
+        article = create_article(client, token, body=body)
+        response = client.delete(f"/api/v1/media/{image['id']}", headers=auth(token))
+        assert assert_problem(response, 409)["articles"] == [article["id"]]
+        missing = client.post(
+            "/api/v1/articles",
+            json={**article_body(slug="other"), "body": "![x][f]\n\n[f]: media:4242\n"},
+            headers=auth(token),
+        )
+        assert_problem(missing, 422)

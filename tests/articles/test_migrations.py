@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from services.articles import search
 from services.articles.commands import MIGRATIONS
 from services.articles.models import Article
 from services.articles.settings import ArticlesSettings
+from shared.contracts import SLUG_RE
 from shared.db import Database, migrate
 from tests.conftest import CHECKOUT_TAG
 from tests.resources import drop_postgres_database, recreate_postgres_database
@@ -132,3 +134,44 @@ def test_0003_turns_author_strings_into_people_linked_in_order(empty_url: str) -
     ]
     assert [tuple(r) for r in links] == [(7, 0, "dr-ann-lee"), (7, 1, "bo-chan"), (8, 0, "bo-chan")]
     assert not required
+
+
+def test_0003_slugs_of_long_and_alike_names_are_valid_and_unique(empty_url: str) -> None:
+    """A cut that lands after a hyphen must not leave the hyphen: a slug failing the
+    pattern made every later snapshot of the article fail (a 500 on each update)."""
+    long_name = "A" * 99 + " Bee"
+    names = [long_name, "Bo Chan", "bo-chan", "Bo Chan 2", "Ünïcode Name", "!!!"]
+    migrate(empty_url, MIGRATIONS, "0002")
+    db = Database(empty_url)
+    with db.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO categories (id, slug, name, description, created_at) "
+                "VALUES (1, 'health', 'Health', '', '2026-01-01 00:00:00+00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO articles (id, slug, title, summary, body, category_id, tags,"
+                ' authors, "references", status, version, created_at, updated_at) VALUES'
+                " (7, 'a7', 'T', '', '', 1, '[]', :authors, '[]', 'published', 1,"
+                " '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00')"
+            ),
+            {"authors": json.dumps(names)},
+        )
+    db.dispose()
+    migrate(empty_url, MIGRATIONS)
+    db = Database(empty_url)
+    with db.engine.connect() as conn:
+        slugs = {r.name: r.slug for r in conn.execute(text("SELECT name, slug FROM people"))}
+    db.dispose()
+    assert set(slugs) == set(names)
+    for slug in slugs.values():
+        assert SLUG_RE.match(slug) and len(slug) <= 120, slug
+    assert len(set(slugs.values())) == len(names)
+    assert slugs[long_name] == "a" * 99
+    assert slugs["Bo Chan"] == "bo-chan"
+    assert slugs["bo-chan"] == "bo-chan-2"
+    assert slugs["Bo Chan 2"] not in {"bo-chan", "bo-chan-2"}
+    assert slugs["Ünïcode Name"] == "unicode-name"
+    assert slugs["!!!"] == "person"

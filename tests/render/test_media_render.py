@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from services.render import pageserver
 from services.render.markdown import render_markdown
 from services.render.pageserver import PageServer
 from services.render.renderer import Renderer, Site
-from shared.media import MediaImage
+from shared.media import MediaImage, media_ids_in
 from tests.render.builders import snapshot
 
 SITE = Site(name="HealthHub", url="https://health.example", views_url="")
@@ -179,3 +181,63 @@ def test_alt_text_cannot_break_out_of_its_attribute() -> None:
     (hero_img,) = [a for a in page.all("img") if a.get("class") == "hero"]
     assert hero_img["alt"] == attack
     assert not any(a.get("src") == "x" for a in page.all("img"))
+
+
+def test_a_media_name_that_is_a_directory_or_unreadable_is_a_404(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    media = tmp_path / "media"
+    media.mkdir()
+    (media / f"{SHA_BODY}-320.webp").mkdir()  # a directory with a valid media name
+    (media / f"{SHA_BODY}-640.webp").write_bytes(b"unreadable")
+    with TestClient(
+        PageServer(tmp_path / "pages", media_root=media), raise_server_exceptions=False
+    ) as client:
+        assert client.get(f"/media/{SHA_BODY}-320.webp").status_code == 404
+
+        real_open = open
+
+        def refusing_open(path: str, *args: object, **kwargs: object) -> object:
+            if str(path).endswith("-640.webp"):
+                raise PermissionError(13, "Permission denied", path)
+            return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+        # Tests run as root, where chmod 000 does not refuse a read: refuse it at open().
+        monkeypatch.setattr(pageserver, "open", refusing_open, raising=False)
+        assert client.get(f"/media/{SHA_BODY}-640.webp").status_code == 404
+
+
+def _image(media_id: int) -> MediaImage:
+    return DIAGRAM.model_copy(update={"id": media_id, "sha256": f"{media_id:064x}"})
+
+
+def _shown(html: str) -> set[int]:
+    return {int(sha, 16) for sha in re.findall(r'<img[^>]* src="/media/([0-9a-f]{64})-', html)}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "![a \\] b](media:7)",  # an escaped "]" in the alt text
+        "![a [b] c](media:7)",  # balanced brackets in the alt text
+        "![a `]` c](media:7)",  # "]" in a code span of the alt text
+        "![x][ref]\n\n[ref]: media:7",  # reference-style
+        "![ref]\n\n[ref]: <media:7>",  # shortcut reference
+        "![ref][]\n\n[REF]: media:7 'title'",  # collapsed, case-insensitive label
+        "![![inner](media:8)](media:7)",  # an image in an image's alt text
+        "| a |\n|---|\n| ![x](media:7) |",  # in a table
+        "> " * 20 + "deep\n\n![top](media:7)\n\n" + "> " * 20 + "![lost](media:8)",  # slow parser
+        "`![code](media:8)` and\n\n    ![indented code](media:8)\n\n![real](media:7)",
+        "![link not image]](media:8) [![in a link](media:7)](https://x.example)",
+    ],
+)
+def test_every_image_a_body_shows_is_counted_and_nothing_else(body: str) -> None:
+    """Counted (the in-use check, the snapshot's images) and shown are one set: an image
+    shown but not counted could be deleted from under the page; one counted but not shown
+    would block a delete for nothing. render shows only what the snapshot carries, which
+    is what is counted; so rendering with every id available must show exactly those."""
+    counted = media_ids_in(body)
+    everything = [_image(i) for i in range(1, 20)]
+    shown = _shown(render_markdown(body, media=everything).html)
+    assert shown == set(counted), (shown, counted)
+    assert _shown(render_markdown(body, media=[_image(i) for i in counted]).html) == shown

@@ -16,6 +16,7 @@ from services.render import people, rebuild, repository, service
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
 from shared.contracts import ArticleSnapshot, CategoryRef, PersonEvent, PersonRef
+from shared.media import MediaImage
 from tests.render.builders import snapshot
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -215,3 +216,34 @@ def test_a_full_re_render_writes_profiles_and_shows_people_as_renamed(rt: Render
     assert ">Prof Bo Chan</a>, MD, FRCP, on" in read(rt, "health/article-1/index.html")
     assert "<h1>Prof Bo Chan</h1>" in read(rt, "people/bo-chan/index.html")
     assert "<h1>Ann Lee</h1>" in read(rt, "people/ann-lee/index.html")
+
+
+PORTRAIT = MediaImage(
+    id=5, sha256="c" * 64, width=800, height=1000, alt="A portrait", original_ext="jpg",
+    widths=(320, 640, 800),
+)  # fmt: skip
+
+
+def test_a_library_photo_is_a_picture_on_the_profile_and_the_json_ld_image(
+    rt: RenderRuntime,
+) -> None:
+    ann = ANN.model_copy(update={"photo": PORTRAIT})
+    apply_person(rt, ann)
+    apply(rt, art(1, (ann,), None))
+    drain(rt)
+    html = read(rt, "people/ann-lee/index.html")
+    (portrait,) = re.findall(r"<picture>.*?</picture>", html, re.S)
+    assert 'class="portrait"' in portrait and 'alt="Ann Lee"' in portrait
+    assert f"/media/{'c' * 64}-320.webp 320w" in portrait
+    assert f"/media/{'c' * 64}-800.jpg 800w" in portrait
+    largest = f"{rt.site.url}/media/{'c' * 64}-800.jpg"
+    assert json_ld(html)[0]["mainEntity"]["image"] == largest
+    # The article's JSON-LD describes the author with the same image.
+    page = read(rt, "health/article-1/index.html")
+    (author,) = json_ld(page)[0]["author"]
+    assert author["image"] == largest
+
+
+def test_an_old_person_message_without_a_photo_still_validates() -> None:
+    old = {"id": 1, "version": 1, "slug": "ann-lee", "name": "Ann Lee", "photo_url": None}
+    assert PersonRef.model_validate(old).photo is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from services.articles.errors import ArticlesError
 
 ACCEPTED = "JPEG, PNG, WebP or GIF"
@@ -49,10 +51,15 @@ class FileTooLarge(ArticlesError):
 
 
 class MediaInUse(ArticlesError):
-    def __init__(self, media_id: int, article_ids: list[int]) -> None:
-        listed = ", ".join(str(i) for i in article_ids)
+    def __init__(self, media_id: int, article_ids: list[int], people: Sequence[str] = ()) -> None:
+        uses = []
+        if article_ids:
+            listed = ", ".join(str(i) for i in article_ids)
+            uses.append(f"article {listed} (as hero or in the body)")
+        if people:
+            uses.append(f"person {', '.join(people)} (as their photo)")
         super().__init__(
-            f"Media {media_id} is used by article {listed} (as hero or in the body); "
-            "remove it there first."
+            f"Media {media_id} is used by {' and '.join(uses)}; remove it there first."
         )
         self.article_ids = article_ids
+        self.people = list(people)

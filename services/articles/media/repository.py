@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from services.articles.media.models import ArticleMedia, Media
-from services.articles.models import Article
+from services.articles.models import Article, Person
 
 
 def get(session: Session, media_id: int) -> Media | None:
@@ -42,6 +42,12 @@ def users_of(session: Session, media_id: int) -> list[int]:
         .where(ArticleMedia.media_id == media_id, Article.status != "deleted")
         .order_by(ArticleMedia.article_id)
     )
+    return list(session.scalars(stmt))
+
+
+def people_using(session: Session, media_id: int) -> list[str]:
+    """Slugs of the people whose photo this image is."""
+    stmt = select(Person.slug).where(Person.photo_media_id == media_id).order_by(Person.slug)
     return list(session.scalars(stmt))
 
 

@@ -92,11 +92,13 @@ def list_page(session: Session, *, page: int, per_page: int) -> tuple[list[Media
 
 
 def delete(session: Session, *, media_id: int) -> str:
-    """Delete an image no article shows; returns its sha256, whose files go after commit."""
+    """Delete an image no article and no person shows; returns its sha256, whose files go
+    after commit."""
     media = get(session, media_id=media_id)
     users = repository.users_of(session, media_id)
-    if users:
-        raise MediaInUse(media_id, users)
+    people = repository.people_using(session, media_id)
+    if users or people:
+        raise MediaInUse(media_id, users, people)
     repository.detach(session, media_id)
     session.delete(media)
     session.flush()

@@ -30,9 +30,24 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def _slug(name: str) -> str:
+    """A slug the runtime accepts (``shared.contracts.SLUG_PATTERN``, at most 120 characters).
+
+    Truncate first, then strip "-": stripping first lets the cut land just after a hyphen
+    ("a" * 99 + " Bee" became "aaa…a-"), a slug that fails the pattern, after which every
+    snapshot of the article fails validation."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:100]
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower())[:100].strip("-")
     return slug or "person"
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    # The base is at most 100 characters, so any suffix still fits the column (120) and
+    # ends in a digit: the result keeps the pattern.
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    taken.add(slug)
+    return slug
 
 
 def _as_list(value: object) -> list[str]:
@@ -135,11 +150,7 @@ def _people_from_author_strings() -> None:
     for row in rows:
         for position, name in enumerate(dict.fromkeys(_as_list(row.authors))):
             if name not in person_of:
-                base = slug = _slug(name)
-                n = 2
-                while slug in slugs:
-                    slug, n = f"{base}-{n}", n + 1
-                slugs.add(slug)
+                slug = _unique(_slug(name), slugs)
                 bind.execute(
                     sa.text(
                         "INSERT INTO people (slug, name, credentials, bio, version, created_at,"
