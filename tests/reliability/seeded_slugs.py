@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 SLUG_FIELDS = ("category", "parent")
-MEDIA_FIELDS = ("hero_media_id",)
+MEDIA_FIELDS = ("hero_media_id", "photo_media_id")
 # Fields naming people (a reviewer token's `person`, an article's `author_slugs`): the seeded
 # people, listed in HEALTHHUB_ST_PEOPLE.
 PERSON_FIELD = "person"
