@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from services.articles import service, tokens
 from services.articles.app import create_app
+from services.articles.categories import create_category
 from services.articles.commands import MIGRATIONS
 from services.articles.schemas import ArticleCreate
 from services.articles.settings import ArticlesSettings
@@ -54,7 +55,7 @@ def fill(url: str, count: int) -> str:
     db = Database(url)
     now = datetime.now(UTC)
     with db.transaction() as session:
-        service.create_category(session, slug="health", name="Health", now=now)
+        create_category(session, slug="health", name="Health", now=now)
         for n in range(count):
             words = [WORDS[(n * k) % len(WORDS)] for k in (1, 3, 7)]
             article = service.create(

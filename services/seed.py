@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from services import sample_images
 from services.articles import outbox, people, repository, service, workflow
 from services.articles import people_repository as people_repo
+from services.articles.categories import create_category
 from services.articles.media import service as media_service
 from services.articles.media.files import MediaFiles
 from services.articles.people_schemas import PersonCreate
@@ -138,7 +139,7 @@ def load_articles(db: Database, directory: Path = SAMPLE_DIR) -> list[SampleArti
         # Parents first, so a child can name its parent.
         for cat in sorted(categories, key=lambda c: c.get("parent") is not None):
             if repository.get_category_by_slug(session, cat["slug"]) is None:
-                service.create_category(
+                create_category(
                     session,
                     slug=cat["slug"],
                     name=cat["name"],

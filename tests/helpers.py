@@ -11,8 +11,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from services.articles import service, tokens
+from services.articles import tokens
 from services.articles.app import create_app as create_articles_app
+from services.articles.categories import create_category
 from services.articles.settings import ArticlesSettings
 from shared.contracts import ArticleEvent
 from shared.db import Database
@@ -25,11 +26,11 @@ def seed_categories(settings: ArticlesSettings) -> None:
     db = Database(settings.articles_database_url)
     now = datetime.now(UTC)
     with db.transaction() as session:
-        service.create_category(session, slug="health", name="Health", now=now)
-        service.create_category(
+        create_category(session, slug="health", name="Health", now=now)
+        create_category(
             session, slug="bones-and-joints", name="Bones and joints", parent="health", now=now
         )
-        service.create_category(session, slug="nutrition", name="Nutrition", now=now)
+        create_category(session, slug="nutrition", name="Nutrition", now=now)
     db.dispose()
 
 

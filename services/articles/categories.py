@@ -1,4 +1,4 @@
-"""Editing a category (admin): rename, describe, move, change its slug.
+"""Categories (admin): create, delete, and edit: rename, describe, move, change its slug.
 
 A category is part of what every page of its articles shows (breadcrumbs, cards, the
 category page, the navigation for a top-level one). An edit therefore sends a new version
@@ -25,9 +25,11 @@ from services.articles import repository, service, workflow
 from services.articles.category_schemas import CategoryUpdate
 from services.articles.errors import (
     CategoryCycle,
+    CategoryInUse,
     CategoryNotFound,
     CategorySlugTaken,
     CategoryUnknown,
+    SlugTaken,
 )
 from services.articles.models import Category, CategoryRedirect
 
@@ -96,3 +98,51 @@ def _change_slug(session: Session, category: Category, new_slug: str, now: datet
     repository.drop_category_redirect(session, new_slug)
     session.add(CategoryRedirect(slug=category.slug, category_id=category.id, created_at=now))
     category.slug = new_slug
+
+
+def create_category(
+    session: Session,
+    *,
+    slug: str,
+    name: str,
+    description: str = "",
+    parent: str | None = None,
+    now: datetime,
+    requires_review: bool = False,
+    review_interval_months: int = 12,
+) -> Category:
+    if repository.get_category_by_slug(session, slug) is not None:
+        raise SlugTaken(slug)
+    parent_id = None
+    if parent:
+        parent_row = repository.get_category_by_slug(session, parent)
+        if parent_row is None:
+            raise CategoryNotFound(parent)
+        parent_id = parent_row.id
+    # A slug a renamed category left behind is taken over: its redirect goes (the old pages
+    # now belong to the new category, which the render service writes over them).
+    held = session.get(CategoryRedirect, slug)
+    if held is not None:
+        session.delete(held)
+        session.flush()
+    category = Category(
+        slug=slug,
+        name=name,
+        description=description,
+        parent_id=parent_id,
+        created_at=now,
+        requires_review=requires_review,
+        review_interval_months=review_interval_months,
+    )
+    session.add(category)
+    session.flush()
+    return category
+
+
+def delete_category(session: Session, *, slug: str) -> None:
+    category = repository.get_category_by_slug(session, slug)
+    if category is None:
+        raise CategoryUnknown(slug)
+    if repository.category_in_use(session, category.id):
+        raise CategoryInUse(slug)
+    session.delete(category)

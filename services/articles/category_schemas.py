@@ -62,3 +62,43 @@ class CategoryUpdate(Strict):
             ]
         },
     )
+
+
+class CategoryOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "slug": "bones-and-joints",
+                    "name": "Bones and joints",
+                    "description": "Osteoporosis, arthritis and back pain.",
+                    "parent": "health",
+                }
+            ]
+        }
+    )
+
+    slug: str
+    name: str
+    description: str
+    parent: str | None
+    requires_review: bool = False
+    review_interval_months: int = 12
+
+
+class TagCount(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"tag": "osteoporosis", "articles": 4}]}
+    )
+
+    tag: str
+    articles: int
+
+
+class AuthorCount(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"name": "Dr Ann Lee", "articles": 12}]}
+    )
+
+    name: str
+    articles: int

@@ -8,21 +8,20 @@ from sqlalchemy.orm import Session
 
 from services.articles import people_repository as people_repo
 from services.articles import repository
+from services.articles.category_schemas import CategoryOut
 from services.articles.media import service as media
 from services.articles.media.schemas import public_image
 from services.articles.models import ApiToken, Article, Category, Person, Review, Revision
 from services.articles.people import person_path
 from services.articles.people_schemas import PersonOut, ReviewOut
 from services.articles.reference_schemas import ReferenceOut
+from services.articles.revision_schemas import RevisionOut, RevisionSummary
 from services.articles.schemas import (
     ArticleOut,
     ArticleSummary,
-    CategoryOut,
     Page,
     PublicArticleOut,
     PublicArticleSummary,
-    RevisionOut,
-    RevisionSummary,
     T,
 )
 from services.articles.snapshots import article_path

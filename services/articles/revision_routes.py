@@ -10,8 +10,9 @@ from services.articles import presenters, service
 from services.articles.deps import ClockDep, Editor, SessionDep, SettingsDep
 from services.articles.errors import VersionRequired
 from services.articles.openapi import EDITOR, problems
+from services.articles.revision_schemas import RevisionOut, RevisionSummary
 from services.articles.routes import ArticleId, IfMatch, version_from
-from services.articles.schemas import ArticleOut, RevisionOut, RevisionSummary, VersionRequest
+from services.articles.schemas import ArticleOut, VersionRequest
 
 revision_router = APIRouter(prefix="/api/v1/articles/{article_id}/revisions", tags=["revisions"])
 

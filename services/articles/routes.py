@@ -10,6 +10,7 @@ from pydantic import RootModel, WithJsonSchema
 from sqlalchemy.orm import Session
 
 from services.articles import caching, listing, presenters, repository, service
+from services.articles.category_schemas import CategoryOut
 from services.articles.deps import Admin, ClockDep, Editor, SessionDep, SettingsDep, Staff
 from services.articles.errors import ArticleNotFound, VersionRequired
 from services.articles.models import Article
@@ -20,7 +21,6 @@ from services.articles.schemas import (
     ArticleQuery,
     ArticleSummary,
     ArticleUpdate,
-    CategoryOut,
     Page,
     PublicArticleOut,
     PublicArticleQuery,

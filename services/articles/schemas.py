@@ -16,6 +16,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from services.articles.category_schemas import CategoryOut
 from services.articles.fields import (
     Day,
     Markdown,
@@ -227,28 +228,6 @@ def _example(keys: tuple[str, ...], **changes: JsonValue) -> JsonDict:
     return {**{k: ARTICLE_EXAMPLE[k] for k in keys}, **changes}
 
 
-class CategoryOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "slug": "bones-and-joints",
-                    "name": "Bones and joints",
-                    "description": "Osteoporosis, arthritis and back pain.",
-                    "parent": "health",
-                }
-            ]
-        }
-    )
-
-    slug: str
-    name: str
-    description: str
-    parent: str | None
-    requires_review: bool = False
-    review_interval_months: int = 12
-
-
 class ArticleOut(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [ARTICLE_EXAMPLE]})
 
@@ -424,62 +403,3 @@ class Page(BaseModel, Generic[T]):
     page: int
     per_page: int
     pages: int
-
-
-REVISION_EXAMPLE: JsonDict = {
-    "version": 3,
-    "title": "Is osteoporosis an autoimmune disease?",
-    "status": "published",
-    "created_by": "newsroom",
-    "created_at": "2026-02-17T09:00:00Z",
-}
-
-
-class RevisionSummary(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [REVISION_EXAMPLE]})
-
-    version: int
-    title: str
-    status: str
-    created_by: str
-    created_at: datetime
-
-
-class RevisionOut(RevisionSummary):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **REVISION_EXAMPLE,
-                    "data": {
-                        "title": "Is osteoporosis an autoimmune disease?",
-                        "slug": "is-osteoporosis-an-autoimmune-disease",
-                        "category": "bones-and-joints",
-                        "body": "## What osteoporosis is\n\n...",
-                        "tags": ["osteoporosis"],
-                        "status": "published",
-                    },
-                }
-            ]
-        }
-    )
-
-    data: JsonDict = Field(description="The article's editable state at this version.")
-
-
-class TagCount(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"tag": "osteoporosis", "articles": 4}]}
-    )
-
-    tag: str
-    articles: int
-
-
-class AuthorCount(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"name": "Dr Ann Lee", "articles": 12}]}
-    )
-
-    name: str
-    articles: int

@@ -18,9 +18,7 @@ from services.articles.citations import check_article_citations, stored_referenc
 from services.articles.errors import (
     ArticleNotFound,
     BodyTooLarge,
-    CategoryInUse,
     CategoryNotFound,
-    CategoryUnknown,
     InvalidTransition,
     RevisionNotFound,
     SlugTaken,
@@ -363,34 +361,6 @@ def unpublish(
     return article
 
 
-def create_category(
-    session: Session,
-    *,
-    slug: str,
-    name: str,
-    description: str = "",
-    parent: str | None = None,
-    now: datetime,
-    requires_review: bool = False,
-    review_interval_months: int = 12,
-) -> Category:
-    if repository.get_category_by_slug(session, slug) is not None:
-        raise SlugTaken(slug)
-    parent_id = _category(session, parent).id if parent else None
-    category = Category(
-        slug=slug,
-        name=name,
-        description=description,
-        parent_id=parent_id,
-        created_at=now,
-        requires_review=requires_review,
-        review_interval_months=review_interval_months,
-    )
-    session.add(category)
-    session.flush()
-    return category
-
-
 def archive(
     session: Session, *, article_id: int, expected_version: int | None, actor: str, now: datetime
 ) -> Article:
@@ -467,12 +437,3 @@ def restore(
         now=now,
         max_body_bytes=max_body_bytes,
     )
-
-
-def delete_category(session: Session, *, slug: str) -> None:
-    category = repository.get_category_by_slug(session, slug)
-    if category is None:
-        raise CategoryUnknown(slug)
-    if repository.category_in_use(session, category.id):
-        raise CategoryInUse(slug)
-    session.delete(category)

@@ -6,11 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from services.articles import categories, presenters, repository, service
-from services.articles.category_schemas import CategoryCreate, CategoryUpdate
+from services.articles import categories, presenters, repository
+from services.articles.category_schemas import (
+    AuthorCount,
+    CategoryCreate,
+    CategoryOut,
+    CategoryUpdate,
+    TagCount,
+)
 from services.articles.deps import Admin, ClockDep, Editor, SessionDep
 from services.articles.openapi import EDITOR, problems
-from services.articles.schemas import AuthorCount, CategoryOut, TagCount
 from shared.contracts import SLUG_PATTERN
 
 taxonomy_router = APIRouter(prefix="/api/v1", tags=["categories, tags and authors"])
@@ -42,7 +47,7 @@ def create_category(
     data: CategoryCreate, response: Response, session: SessionDep, _: Admin, clock: ClockDep
 ) -> CategoryOut:
     """A category under an optional parent; the parents give an article's breadcrumb."""
-    category = service.create_category(
+    category = categories.create_category(
         session,
         slug=data.slug,
         name=data.name,
@@ -91,7 +96,7 @@ def update_category(
 )
 def delete_category(slug: CategorySlug, session: SessionDep, _: Admin) -> Response:
     """Only a category with no articles (of any status) and no sub-categories."""
-    service.delete_category(session, slug=slug)
+    categories.delete_category(session, slug=slug)
     return Response(status_code=204)
 
 

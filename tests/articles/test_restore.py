@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from services.articles.models import Article, Revision
+from services.articles.models import Article, CategoryRedirect, Revision
 from services.articles.settings import ArticlesSettings
 from shared.db import Database
 from tests.helpers import (
@@ -79,6 +79,11 @@ def test_restore_after_a_category_reslug_keeps_the_article_in_its_category(
         assert restored.status_code == 200, restored.text
         assert restored.json()["category"] == "food"
         assert category_of(settings, aid) == before
+    # The new category took the old slug over: its redirect (to "food") is gone.
+    db = Database(settings.articles_database_url)
+    with db.transaction() as session:
+        assert session.get(CategoryRedirect, "nutrition") is None
+    db.dispose()
 
 
 def test_restore_of_a_revision_without_ids_follows_the_category_redirect(
