@@ -17,6 +17,7 @@ problem naming the fields, never a 500.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -50,7 +51,7 @@ def restorable_update(
         skip |= {"reviewed_by", "last_reviewed"}
     content = {k: v for k, v in data.items() if k not in skip}
     if "category" in content:
-        content["category"] = _category_slug(session, article, data)
+        content["category"] = _category_slug(session, article, data, revision.created_at)
     content.update(_authors(session, data))
     try:
         return ArticleUpdate.model_validate(content)
@@ -58,7 +59,9 @@ def restorable_update(
         raise RevisionNotRestorable(article.id, version, _fields(exc)) from exc
 
 
-def _category_slug(session: Session, article: Article, data: dict[str, Any]) -> Any:
+def _category_slug(
+    session: Session, article: Article, data: dict[str, Any], written: datetime
+) -> Any:
     category_id = data.get("category_id")
     if isinstance(category_id, int):
         category = repository.get_category(session, category_id)
@@ -67,14 +70,17 @@ def _category_slug(session: Session, article: Article, data: dict[str, Any]) -> 
     slug = data.get("category")
     if not isinstance(slug, str):
         return slug  # validation answers
-    redirect = repository.get_category_redirect(session, slug)
-    if redirect is None:
-        return slug
     holder = repository.get_category_by_slug(session, slug)
-    if holder is not None and redirect.category_id != article.category_id:
-        return slug
-    target = repository.get_category(session, redirect.category_id)
-    return target.slug if target is not None else slug
+    redirect = repository.get_category_redirect(session, slug)
+    if redirect is not None and (holder is None or redirect.category_id == article.category_id):
+        target = repository.get_category(session, redirect.category_id)
+        return target.slug if target is not None else slug
+    if holder is not None and holder.created_at > written:
+        # The slug belongs to a category made after this revision was written (it took a
+        # renamed category's old slug over): not the one the revision meant.
+        current = repository.get_category(session, article.category_id)
+        return current.slug if current is not None else slug
+    return slug
 
 
 def _authors(session: Session, data: dict[str, Any]) -> dict[str, Any]:
