@@ -273,5 +273,7 @@ def test_the_hook_gives_positive_cases_valid_citations_and_leaves_the_rest() -> 
 
 def test_the_hook_gives_positive_cases_seeded_images() -> None:
     assert with_seeded_slugs({"hero_media_id": 7}, ["health"], [3, 4]) == {"hero_media_id": 4}
+    assert with_seeded_slugs({"hero_media_id": 7.0}, ["health"], [3, 4]) == {"hero_media_id": 4}
+    assert with_seeded_slugs({"hero_media_id": 7.5}, ["health"], [3]) == {"hero_media_id": 7.5}
     assert with_seeded_slugs({"hero_media_id": None}, ["health"], [3]) == {"hero_media_id": None}
     assert with_seeded_slugs({"hero_media_id": 7}, ["health"]) == {"hero_media_id": 7}
