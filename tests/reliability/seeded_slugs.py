@@ -51,9 +51,10 @@ def with_seeded_slugs(
     for name in MEDIA_FIELDS:
         value = out.get(name)
         # JSON Schema's integer takes 2453.0 too, and schemathesis sends it.
-        whole = isinstance(value, float) and value.is_integer()
-        if media and (whole or isinstance(value, int)) and not isinstance(value, bool):
-            out[name] = media[int(value) % len(media)]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if media and isinstance(value, int) and not isinstance(value, bool):
+            out[name] = media[value % len(media)]
     for name in SLUG_FIELDS:
         value = out.get(name)
         if isinstance(value, str):
