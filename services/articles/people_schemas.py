@@ -117,26 +117,44 @@ ReviewOutcome = Literal["approved", "changes_requested"]
 RecordOutcome = Literal["approved", "changes_requested", "withdrawn", "typo_only", "override"]
 
 
-class ReviewRequest(Strict):
-    outcome: ReviewOutcome
-    note: Note = Field(default="", description="Required when asking for changes.")
+class _ReviewOf(Strict):
     version: int | None = Field(
         default=None, ge=1, description="The version reviewed (or send it as If-Match)."
+    )
+
+
+class Approval(_ReviewOf):
+    outcome: Literal["approved"]
+    note: Note = Field(default="", description="Optional.")
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"outcome": "approved", "version": 4}]}
+    )
+
+
+class ChangesRequested(_ReviewOf):
+    outcome: Literal["changes_requested"]
+    # Not blank: the schema states the rule, so a client (and a fuzzer) learns it there.
+    note: Annotated[Note, StringConstraints(min_length=1, pattern=r"\S")] = Field(
+        description="What the editor should change (required)."
     )
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"outcome": "approved", "version": 4},
                 {
                     "outcome": "changes_requested",
                     "note": "Cite the 2024 NICE guideline.",
                     "version": 4,
-                },
+                }
             ]
         },
     )
+
+
+# An approval, or a request for changes, which must say what to change.
+ReviewRequest = Annotated[Approval | ChangesRequested, Field(discriminator="outcome")]
 
 
 class ReviewOut(BaseModel):

@@ -103,7 +103,14 @@ def test_draft_review_changes_approve_publish_and_a_later_edit_withdraws_the_app
         no_note = desk.call(
             desk.reviewer, "POST", f"{path}/reviews", outcome="changes_requested", version=2
         )
-        assert "note" in assert_problem(no_note, 422)["detail"]
+        # The schema says a request for changes carries a note: the field is named.
+        errors = assert_problem(no_note, 422)["errors"]
+        assert any(e["loc"][-1] == "note" and e["type"] == "missing" for e in errors), errors
+        blank = desk.call(
+            desk.reviewer, "POST", f"{path}/reviews", outcome="changes_requested", note="  ",
+            version=2,
+        )  # fmt: skip
+        assert any(e["loc"][-1] == "note" for e in assert_problem(blank, 422)["errors"])
         assert_problem(desk.call(desk.reviewer, "POST", f"{path}/reviews", outcome="approved"), 428)
 
         clock.now = T0 + timedelta(hours=1)
