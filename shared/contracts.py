@@ -116,7 +116,11 @@ class CategoryRef(Contract):
 
 # A reference's optional key: starts with a letter, so it never reads as a position.
 REFERENCE_KEY_PATTERN = r"^[a-z][a-z0-9-]{0,59}$"
-DOI_PATTERN = r'^10\.[0-9]{4,9}/[^\s"<>]+$'
+# A DOI: "10.", the registrant, "/", then printable ASCII without space, quote or angle
+# brackets. Spelled as explicit ASCII ranges, not [^\s...]: what \s means differs between
+# Python and the ECMAScript regexes of JSON Schema (\x1c-\x1f and \x85 are spaces to one
+# only), and the schema must accept exactly what the API does.
+DOI_PATTERN = r"^10\.[0-9]{4,9}/[!#-;=?-~]+$"
 
 
 class Reference(Contract):

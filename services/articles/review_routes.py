@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
+from fastapi.openapi.models import Example
 
 from services.articles import caching, presenters, review_due, workflow
 from services.articles.deps import ClockDep, Editor, Reviewer, SessionDep, Staff
@@ -42,6 +43,22 @@ def submit_article(
     return presenters.article_out(session, article)
 
 
+REVIEW_EXAMPLES: dict[str, Example] = {
+    "approve": {
+        "summary": "Approve the version you read",
+        "value": {"outcome": "approved", "version": 4},
+    },
+    "changes": {
+        "summary": "Ask for changes (a note is required)",
+        "value": {
+            "outcome": "changes_requested",
+            "note": "Cite the 2024 NICE guideline.",
+            "version": 4,
+        },
+    },
+}
+
+
 @review_router.post(
     "/articles/{article_id}/reviews",
     status_code=201,
@@ -51,7 +68,7 @@ def submit_article(
 )
 def review_article(
     article_id: ArticleId,
-    data: ReviewRequest,
+    data: Annotated[ReviewRequest, Body(openapi_examples=REVIEW_EXAMPLES)],
     response: Response,
     session: SessionDep,
     token: Reviewer,

@@ -3,6 +3,7 @@ PostgreSQL): what is accepted, what is refused with a 422 problem, what old data
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from services.articles.errors import UnknownCitation
 from services.articles.schemas import ArticleCreate
 from services.articles.settings import ArticlesSettings
 from services.seed import read_sample
-from shared.contracts import citation_label
+from shared.contracts import DOI_PATTERN, citation_label
 from shared.db import Database, migrate
 from tests.helpers import (
     article_body,
@@ -126,6 +127,10 @@ FUTURE = (datetime.now(UTC).date() + timedelta(days=3)).isoformat()
         {"url": "javascript:alert(1)"},
         {"doi": "not-a-doi"},
         {"doi": "10.12/too-short-prefix"},
+        # Spaces to Python's \s but not to JSON Schema's: the pattern spells ASCII out.
+        {"doi": "10.1234/bone\x85x"},
+        {"doi": "10.1234/bone\x1cx"},
+        {"doi": "10.1234/bone x"},
         {"accessed": FUTURE},
         {"accessed": "01/10/2026"},
         {"key": "1st"},  # would read as a position
@@ -256,3 +261,11 @@ def test_migration_0005_gives_old_references_the_structured_shape(
         )
         assert restored.status_code == 200, restored.text
         assert restored.json()["references"] == [{**expected, "accessed": "2026-03-01"}]
+
+
+def test_the_doi_pattern_means_the_same_to_python_and_to_json_schema() -> None:
+    """The OpenAPI document carries DOI_PATTERN for clients (ECMAScript regexes); the API
+    checks it with Python's. Shorthand classes such as \\s differ between the two, so the
+    pattern accepts printable ASCII only, spelled out, which both read alike."""
+    accepted = {chr(c) for c in range(0x110000) if re.fullmatch(DOI_PATTERN, f"10.1234/{chr(c)}")}
+    assert accepted == {chr(c) for c in range(0x21, 0x7F)} - set('"<>')
