@@ -116,12 +116,20 @@ class Resent:
         }
 
 
-def resend(url: str, answers: Iterable[Answer]) -> Resent:
-    """Send each reader's beacon again; which first beacons the resend found counted or not."""
+def resend(url: str, answers: Iterable[Answer], patience: float = 20.0) -> Resent:
+    """Send each reader's beacon again; which first beacons the resend found counted or not.
+    A refusal that says "try again" (503 with Retry-After, or no answer: the views service
+    still reconnecting after the crash) is not an answer about the view, so it is sent again,
+    as a client would, for at most ``patience`` seconds in all; whatever still is not
+    "counted" or "duplicate" then is "other"."""
     found: dict[str, list[Answer]] = {"counted": [], "duplicate": [], "other": []}
+    deadline = time.monotonic() + patience
     with httpx.Client(timeout=10) as client:
         for a in answers:
             again = send_beacon(client, url, a.reader)
+            while again.status in (0, 503) and time.monotonic() < deadline:
+                time.sleep(0.2)
+                again = send_beacon(client, url, a.reader)
             key = again.outcome if again.outcome in ("counted", "duplicate") else "other"
             found[key].append(a)
     return Resent(found["counted"], found["duplicate"], found["other"])
