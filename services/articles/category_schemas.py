@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.articles.fields import Name, NoNul, Printable, SlugIn
+from services.articles.fields import JsonBool, JsonInt, Name, NoNul, Printable, SlugIn
 
 
 class Strict(BaseModel):
@@ -18,10 +18,10 @@ class CategoryCreate(Strict):
     name: Name
     description: Annotated[str, StringConstraints(max_length=2000), NoNul, Printable] = ""
     parent: SlugIn | None = Field(default=None, description="Slug of the parent category.")
-    requires_review: bool = Field(
+    requires_review: JsonBool = Field(
         default=False, description="Publishing needs a medical reviewer's approval."
     )
-    review_interval_months: int = Field(
+    review_interval_months: JsonInt = Field(
         default=12, ge=1, le=120, description="An article is due for review this long after."
     )
 
@@ -46,10 +46,10 @@ class CategoryUpdate(Strict):
     parent: SlugIn | None = Field(
         default=None, description="Slug of the new parent category; null makes it top-level."
     )
-    requires_review: bool | None = Field(
+    requires_review: JsonBool | None = Field(
         default=None, description="Publishing needs a medical reviewer's approval."
     )
-    review_interval_months: int | None = Field(
+    review_interval_months: JsonInt | None = Field(
         default=None, ge=1, le=120, description="An article is due for review this long after."
     )
 

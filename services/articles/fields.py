@@ -78,6 +78,19 @@ Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NoNul, NotBlank
 ]
 Markdown = Annotated[str, NoNul, Printable]
+
+
+def _json_integer(value: object) -> object:
+    """A JSON integer only: pydantic alone reads true as 1 and "5" as 5, which the schema
+    (type: integer) does not allow, so a client sending them is told, not guessed at."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+# Request-body numbers and flags, as the JSON types the OpenAPI document states.
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+JsonBool = Annotated[bool, Field(strict=True)]
 UtcTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_utc)]
 Day = Annotated[date, BeforeValidator(_iso_day)]
 

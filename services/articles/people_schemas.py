@@ -14,7 +14,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from services.articles.fields import Name, NoNul, Printable, SlugIn
+from services.articles.fields import JsonInt, Name, NoNul, Printable, SlugIn
 from services.articles.schemas import JsonDict, Strict
 
 Credentials = Annotated[
@@ -47,7 +47,7 @@ RetiredPhotoUrl = Annotated[
     ),
 ]
 PhotoMediaId = Annotated[
-    int | None,
+    JsonInt | None,
     Field(
         ge=1,
         le=2**31 - 1,
@@ -118,7 +118,7 @@ RecordOutcome = Literal["approved", "changes_requested", "withdrawn", "typo_only
 
 
 class _ReviewOf(Strict):
-    version: int | None = Field(
+    version: JsonInt | None = Field(
         default=None, ge=1, description="The version reviewed (or send it as If-Match)."
     )
 

@@ -19,6 +19,8 @@ from pydantic import (
 from services.articles.category_schemas import CategoryOut
 from services.articles.fields import (
     Day,
+    JsonBool,
+    JsonInt,
     Markdown,
     Name,
     NoNul,
@@ -90,7 +92,7 @@ class ArticleFields(Strict):
     hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul, Printable] | None = (
         Field(default=None, description="Alt text of the hero; default: the image's own.")
     )
-    hero_media_id: int | None = Field(
+    hero_media_id: JsonInt | None = Field(
         default=None,
         ge=1,
         le=2**31 - 1,
@@ -131,10 +133,10 @@ class ArticleUpdate(ArticleFields):
     title: Title | None = None
     slug: SlugIn | None = None
     category: SlugIn | None = None
-    version: int | None = Field(
+    version: JsonInt | None = Field(
         default=None, ge=1, description="The version being edited (or send it as If-Match)."
     )
-    typo_only: bool = Field(
+    typo_only: JsonBool = Field(
         default=False,
         description="The edit fixes typos only: a medical approval in force is kept (and the "
         "claim recorded as a review record) instead of withdrawn. Refused (422) when the edit "
@@ -148,7 +150,7 @@ class ArticleUpdate(ArticleFields):
 
 
 class PublishRequest(Strict):
-    version: int | None = Field(default=None, ge=1)
+    version: JsonInt | None = Field(default=None, ge=1)
     at: UtcTime | None = Field(
         default=None,
         description="Publish at this time (with a UTC offset) instead of now. A time in the "
@@ -177,7 +179,7 @@ class PublishRequest(Strict):
 
 
 class VersionRequest(Strict):
-    version: int | None = Field(default=None, ge=1, description="Or send it as If-Match.")
+    version: JsonInt | None = Field(default=None, ge=1, description="Or send it as If-Match.")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 4}]})
 

@@ -108,3 +108,31 @@ def test_a_trailing_slash_never_redirects_to_the_host_the_client_named(
             r = client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
             assert "location" not in r.headers, (path, r.headers.get("location"))
             assert_problem(r, 404)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/categories", {"slug": "x", "name": "X", "review_interval_months": True}),
+        ("/api/v1/categories", {"slug": "x", "name": "X", "review_interval_months": "6"}),
+        ("/api/v1/categories", {"slug": "x", "name": "X", "requires_review": 1}),
+        ("/api/v1/categories", {"slug": "x", "name": "X", "requires_review": "yes"}),
+    ],
+)
+def test_numbers_and_flags_must_be_the_json_types_the_schema_states(
+    settings: ArticlesSettings, path: str, body: dict[str, Any]
+) -> None:
+    """pydantic alone reads true as 1 and "yes" as true; the schema says integer and boolean,
+    so such a body is a 422 and nothing is created (schemathesis found true accepted)."""
+    admin = make_token(settings, role="admin")
+    with articles_client(settings) as client:
+        assert_problem(client.post(path, json=body, headers=auth(admin)), 422)
+        listed = client.get("/api/v1/categories", headers=auth(admin)).json()
+        assert "x" not in [c["slug"] for c in listed]
+        article = create_article(client, admin)
+        url = f"/api/v1/articles/{article['id']}"
+        for edit in ({"title": "T", "typo_only": "true"}, {"title": "T", "version": True}):
+            assert_problem(client.patch(url, json=edit, headers=auth(admin)), 422)
+        assert client.get(url, headers=auth(admin)).json()["version"] == article["version"]
+        ok = {"slug": "x", "name": "X", "review_interval_months": 6, "requires_review": True}
+        assert client.post(path, json=ok, headers=auth(admin)).status_code == 201
