@@ -3,7 +3,7 @@
     python -m bench.views_memory [--quick]
 
 A simulation that writes into a real Redis exactly the keys the beacon writes, through the
-same Lua script (buffer.RECORD_VIEW_LUA, keys from buffer.record_call), with realistic
+same Lua script (buffer.RECORD_VIEWS_LUA, arguments from buffer.record_call), with realistic
 sources: Zipf-popular articles, 45% search (mostly Google), 25% direct, 12% social, 8%
 internal, 10% other from a long tail of 50,000 domains; utm parameters on 10% of views;
 desktop/phone/tablet. The day is played in 48 half-hours: after each, the keys whose TTL
@@ -95,23 +95,29 @@ def measure(quick: bool = False) -> dict[str, Any]:
     r = redis.Redis.from_url(server.url + "/1")
     try:
         r.sadd(buffer.LIVE_KEY, *range(1, articles + 1))
-        sha = r.script_load(buffer.RECORD_VIEW_LUA)
+        sha = r.script_load(buffer.RECORD_VIEWS_LUA)
         baseline = int(r.info("memory")["used_memory"])
         peak, peak_buffer_fields, counted = 0, 0, 0
         per_slice = beacons // SLICES
         for s in range(SLICES):
             picks = rng.choices(range(1, articles + 1), weights, k=per_slice)
-            pipe = r.pipeline(transaction=False)
+            # Batches of views of one minute, as the views API sends them under load.
+            batches: dict[int, list[buffer.ViewArgs]] = {}
             for n, article in enumerate(picks):
-                keys, args = buffer.record_call(
+                batches.setdefault(s * 30 + n * 30 // per_slice, []).append(buffer.view_args(
                     article_id=article, reader=f"{rng.getrandbits(128):032x}",
-                    address=f"{rng.getrandbits(96):024x}", day=DAY, minute=s * 30 + n * 30 // per_slice,
-                    limits=LIMITS, dimensions=source(rng, long_tail),
-                )  # fmt: skip
-                pipe.evalsha(sha, len(keys), *keys, *args)
-                if len(pipe) >= 2000:
-                    counted += sum(1 for x in pipe.execute() if x == buffer.COUNTED)
-            counted += sum(1 for x in pipe.execute() if x == buffer.COUNTED)
+                    address=f"{rng.getrandbits(96):024x}", dimensions=source(rng, long_tail),
+                ))  # fmt: skip
+            pipe = r.pipeline(transaction=False)
+            for minute, views in batches.items():
+                for i in range(0, len(views), 100):
+                    args = buffer.record_call(
+                        views=views[i : i + 100], day=DAY, minute=minute, limits=LIMITS
+                    )
+                    pipe.evalsha(sha, 0, *args)
+            counted += sum(
+                1 for outcomes in pipe.execute() for x in outcomes if x == buffer.COUNTED
+            )
             used = int(r.info("memory")["used_memory"])
             peak = max(peak, used)
             peak_buffer_fields = max(peak_buffer_fields, int(r.hlen(buffer.BUFFER_KEY)))

@@ -37,7 +37,7 @@ class Views:
 
     def __init__(self, r: redis.Redis) -> None:
         self.r = r
-        self.script = r.register_script(buffer.RECORD_VIEW_LUA)
+        self.script = r.register_script(buffer.RECORD_VIEWS_LUA)
         self.accepted: Counter[tuple[int, date]] = Counter()
         self.n = 0
 
@@ -46,21 +46,18 @@ class Views:
         reader = f"reader-{self.n}"
         # Every view carries its dimensions, some of them open-ended (capped) values, so the
         # drills prove the counts stay exact with dimensions riding in the same buffer.
-        keys, args = buffer.record_call(
+        view = buffer.view_args(
             article_id=article_id,
             reader=reader,
             address=reader,
-            day=day,
-            minute=0,
-            limits=LIMITS,
             dimensions=(
                 ("referrer", "search", 0),
                 ("device", "phone", 0),
                 ("domain", f"site{self.n % 5}.example", 3),
             ),
         )
-        code = self.script(keys=keys, args=args)
-        assert code == buffer.COUNTED
+        codes = self.script(args=buffer.record_call(views=[view], day=day, minute=0, limits=LIMITS))
+        assert codes == [buffer.COUNTED]
         self.accepted[(article_id, day)] += 1
 
 

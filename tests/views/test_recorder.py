@@ -186,3 +186,74 @@ def test_an_unexpected_error_still_answers_the_pixel_and_is_logged(
     errors = [r for r in records.records if r.exc_info and "clock broke" in str(r.exc_info[1])]
     assert len(errors) >= 1 + fast_path  # the pixel's (and the fast path's beacon's) error
     assert accepted(settings) == 0
+
+
+class CountingCalls(service.ViewRecorder):
+    """The recorder, remembering how many views each script call carried (real Redis)."""
+
+    calls: list[int]
+
+    async def _call(self, calls: list[list[str | int]]) -> list[object]:
+        self.calls = [*getattr(self, "calls", []), *(views_in(args) for args in calls)]
+        return await super()._call(calls)
+
+
+def views_in(args: list[str | int]) -> int:
+    n, i = 0, 7
+    while i < len(args):
+        n, i = n + 1, i + 4 + 3 * int(args[i + 3])
+    return n
+
+
+def test_a_batch_straddling_a_minute_or_a_day_is_one_call_per_group_each_view_its_outcome(
+    settings: ViewsSettings,
+) -> None:
+    """Views of one batch are grouped by minute and day (the rate keys and buffer fields
+    depend on them), one script call per group, and each view keeps its own outcome."""
+    minute, day = T0 + timedelta(minutes=1), T0 + timedelta(days=1)
+    calls = [(1, "a", T0), (1, "b", minute), (2, "a", day), (1, "a", minute), (2, "c", T0)]
+
+    async def run() -> tuple[list[service.Outcome], list[int]]:
+        r = aioredis.Redis.from_url(settings.views_redis_url)
+        recorder = CountingCalls(r, limits=limits(1000))
+        try:
+            outcomes = await asyncio.gather(
+                *(recorder.record(article_id=a, reader=w, address=w, now=t) for a, w, t in calls)
+            )
+            return list(outcomes), recorder.calls
+        finally:
+            await r.aclose()
+
+    outcomes, sizes = asyncio.run(run())
+    C, D = service.Outcome.COUNTED, service.Outcome.DUPLICATE
+    assert outcomes == [C, C, C, D, C]
+    # All five are pending before the first sender runs: one batch, three groups (T0: a and
+    # c; T0 + 1 min: b and a; T0 + 1 day: a), so three script calls in one pipeline.
+    assert sorted(sizes) == [1, 2, 2]
+    r = redis_of(settings)
+    raw = {k.decode(): int(v) for k, v in r.hgetall(buffer.BUFFER_KEY).items()}  # type: ignore[union-attr]
+    r.close()
+    assert raw[f"1:{T0.date()}"] == 2 and raw[f"2:{T0.date()}"] == 1
+    assert raw[f"2:{day.date()}"] == 1
+
+
+def test_a_large_burst_is_split_into_calls_of_at_most_max_batch_views(
+    settings: ViewsSettings,
+) -> None:
+    readers = [f"reader-{i}" for i in range(2 * service.MAX_BATCH + 50)]
+
+    async def run() -> tuple[list[service.Outcome], list[int]]:
+        r = aioredis.Redis.from_url(settings.views_redis_url)
+        recorder = CountingCalls(r, limits=limits(1000))
+        try:
+            outcomes = await asyncio.gather(
+                *(recorder.record(article_id=1, reader=w, address=w, now=T0) for w in readers)
+            )
+            return list(outcomes), recorder.calls
+        finally:
+            await r.aclose()
+
+    outcomes, sizes = asyncio.run(run())
+    assert outcomes == [service.Outcome.COUNTED] * len(readers)
+    assert max(sizes) == service.MAX_BATCH and sum(sizes) == len(readers)
+    assert accepted(settings) == len(readers)

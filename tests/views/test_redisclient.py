@@ -25,10 +25,19 @@ def beacon_command() -> list[Any]:
     (one of them not ASCII, as a utm value may be)."""
     settings = ViewsSettings()
     address = readers.address_group("2001:db8::1")
-    keys, args = buffer.record_call(
+    view = buffer.view_args(
         article_id=2**31 - 1,
         reader=readers.reader_hash("salt", "secret", address, "Mozilla/5.0"),
         address=readers.address_hash("salt", "secret", address),
+        dimensions=(
+            ("referrer", "search", 0),
+            ("device", "phone", 0),
+            ("domain", "news.google.co.uk", settings.referrer_domains_per_day),
+            ("utm_campaign", "santé été", settings.utm_values_per_day),
+        ),
+    )
+    args = buffer.record_call(
+        views=[view],
         day=date(2026, 3, 10),
         minute=29_549_520,
         limits=buffer.Limits(
@@ -37,15 +46,9 @@ def beacon_command() -> list[Any]:
             address_per_minute=settings.address_rate_limit_per_minute,
             readers_per_address=settings.readers_per_address,
         ),
-        dimensions=(
-            ("referrer", "search", 0),
-            ("device", "phone", 0),
-            ("domain", "news.google.co.uk", settings.referrer_domains_per_day),
-            ("utm_campaign", "santé été", settings.utm_values_per_day),
-        ),
     )
-    sha = hashlib.sha1(buffer.RECORD_VIEW_LUA.encode()).hexdigest()  # noqa: S324
-    return ["EVALSHA", sha, len(keys), *keys, *args]
+    sha = hashlib.sha1(buffer.RECORD_VIEWS_LUA.encode()).hexdigest()  # noqa: S324
+    return ["EVALSHA", sha, 0, *args]
 
 
 def packer(hiredis: bool) -> Any:
