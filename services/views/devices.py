@@ -36,6 +36,11 @@ def _resolver() -> Resolver:
     return Resolver(load_builtins())
 
 
+def warm() -> None:
+    """Compile the rules now rather than on the first beacon."""
+    _resolver()
+
+
 @functools.lru_cache(maxsize=8192)
 def device_class(user_agent: str) -> DeviceClass:
     parsed = _resolver()(user_agent, Domain.DEVICE | Domain.OS)
