@@ -123,8 +123,7 @@ def measure(quick: bool = False) -> dict[str, Any]:
             peak_buffer_fields = max(peak_buffer_fields, int(r.hlen(buffer.BUFFER_KEY)))
             # Half an hour later: the window's keys and the rate keys have expired and the
             # flusher has long moved the buffer into the database.
-            expire(r, buffer.SEEN_PREFIX, buffer.ADDRESS_READERS_PREFIX, buffer.RATE_PREFIX,
-                   buffer.ADDRESS_RATE_PREFIX)  # fmt: skip
+            expire(r, buffer.SEEN_PREFIX, buffer.ADDRESS_READERS_PREFIX, buffer.RATE_PREFIX)
             r.delete(buffer.BUFFER_KEY)
         dims_keys = list(r.scan_iter(match=buffer.DIMS_PREFIX + "*", count=5000))
         dims_bytes = sum(int(r.memory_usage(k) or 0) for k in dims_keys)

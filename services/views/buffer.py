@@ -24,8 +24,9 @@ BUFFER_KEY = "hh:views:buf"
 BATCH_PREFIX = "hh:views:batch:"
 SEEN_PREFIX = "hh:views:seen:"
 SALT_PREFIX = "hh:views:salt:"
+# One hash per minute counts that minute's views per reader (field r<hash>) and per address
+# (a<hash>): one key to create and expire per minute, not two keys (and two EXPIREs) a view.
 RATE_PREFIX = "hh:views:rate:"
-ADDRESS_RATE_PREFIX = "hh:views:arate:"
 ADDRESS_READERS_PREFIX = "hh:views:areaders:"
 DIMS_PREFIX = "hh:views:dims:"
 ACCEPTED_KEY = "hh:views:accepted"
@@ -56,17 +57,15 @@ local address_limit, per_address = tonumber(ARGV[3]), tonumber(ARGV[4])
 local dims_ttl, minute, day = tonumber(ARGV[5]), ARGV[6], ARGV[7]
 local accepted = 0
 
-local function limited(key, limit)
-  local n = redis.call('INCR', key)
-  if n == 1 then redis.call('EXPIRE', key, 60) end
-  return n > limit
+local rates = '{RATE_PREFIX}' .. minute
+
+local function limited(field, limit)
+  return redis.call('HINCRBY', rates, field, 1) > limit
 end
 
 local function view(article, reader, address, first, n)
-  if limited('{RATE_PREFIX}' .. reader .. ':' .. minute, reader_limit) then return 3 end
-  if limited('{ADDRESS_RATE_PREFIX}' .. address .. ':' .. minute, address_limit) then
-    return 3
-  end
+  if limited('r' .. reader, reader_limit) then return 3 end
+  if limited('a' .. address, address_limit) then return 3 end
   if redis.call('SISMEMBER', '{LIVE_KEY}', article) == 0 then return 0 end
   local seen = '{SEEN_PREFIX}' .. reader .. ':' .. article
   if redis.call('EXISTS', seen) == 1 then return 2 end
@@ -82,16 +81,20 @@ local function view(article, reader, address, first, n)
   local field = article .. ':' .. day
   redis.call('HINCRBY', '{BUFFER_KEY}', field, 1)
   local dims = '{DIMS_PREFIX}' .. field
-  local capped = false
   for i = first, first + 3 * n - 1, 3 do
     local dim, value, cap = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
     if cap > 0 then
-      capped = true
       local member = dim .. ':' .. value
       if redis.call('HEXISTS', dims, member) == 0 then
-        if tonumber(redis.call('HGET', dims, '#' .. dim) or '0') < cap then
+        local admitted = tonumber(redis.call('HGET', dims, '#' .. dim) or '0')
+        if admitted < cap then
           redis.call('HSET', dims, member, '1')
           redis.call('HINCRBY', dims, '#' .. dim, 1)
+          -- The day's hash gets its TTL with its first value and keeps it (an EXPIRE a
+          -- view would be one more write a view, and more AOF).
+          if admitted == 0 and redis.call('TTL', dims) < 0 then
+            redis.call('EXPIRE', dims, dims_ttl)
+          end
         else
           value = '{OTHER}'
         end
@@ -99,7 +102,6 @@ local function view(article, reader, address, first, n)
     end
     redis.call('HINCRBY', '{BUFFER_KEY}', field .. ':' .. dim .. ':' .. value, 1)
   end
-  if capped then redis.call('EXPIRE', dims, dims_ttl) end
   accepted = accepted + 1
   return 1
 end
@@ -110,6 +112,7 @@ while i <= #ARGV do
   outcomes[#outcomes + 1] = view(ARGV[i], ARGV[i + 1], ARGV[i + 2], i + 4, n)
   i = i + 4 + 3 * n
 end
+if #outcomes > 0 then redis.call('EXPIRE', rates, 60) end
 if accepted > 0 then redis.call('INCRBY', '{ACCEPTED_KEY}', accepted) end
 return outcomes
 """
