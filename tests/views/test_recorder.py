@@ -257,3 +257,26 @@ def test_a_large_burst_is_split_into_calls_of_at_most_max_batch_views(
     assert outcomes == [service.Outcome.COUNTED] * len(readers)
     assert max(sizes) == service.MAX_BATCH and sum(sizes) == len(readers)
     assert accepted(settings) == len(readers)
+
+
+@pytest.mark.timeout(30)
+def test_beacons_recorded_one_after_another_each_get_their_answer(
+    settings: ViewsSettings,
+) -> None:
+    """A beacon recorded just as the sender found nothing left to send must still be sent:
+    the sender leaves in the same step (a done callback would run a loop iteration later,
+    and this beacon would wait for ever behind a sender that is gone)."""
+
+    async def one_by_one() -> list[service.Outcome]:
+        r = aioredis.Redis.from_url(settings.views_redis_url)
+        recorder = service.ViewRecorder(r, limits=limits(1000))
+        try:
+            # Awaited directly (asyncio.wait_for would add loop iterations that hide it).
+            return [
+                await recorder.record(article_id=1, reader=f"r{i}", address=f"r{i}", now=T0)
+                for i in range(20)
+            ]
+        finally:
+            await r.aclose()
+
+    assert asyncio.run(one_by_one()) == [service.Outcome.COUNTED] * 20
