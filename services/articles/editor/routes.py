@@ -1,0 +1,127 @@
+"""The editor's screens: the articles list, an article (read-only), users (admin), static."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, get_args
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from services.articles import listing, repository, service
+from services.articles.deps import ClockDep, SessionDep
+from services.articles.editor import pages, users
+from services.articles.editor.deps import Admin, Staff
+from services.articles.errors import ArticleNotFound, PageTooDeep
+from services.articles.schemas import ArticleQuery
+from services.articles.snapshots import article_path
+from shared.contracts import ArticleStatus
+
+screens_router = APIRouter(prefix="/editor", include_in_schema=False)
+# What the list can filter on: every status an article can be seen in (deleted ones are gone).
+STATUSES = [s for s in get_args(ArticleStatus) if s != "deleted"]
+PER_PAGE = 20
+YEAR = "public, max-age=31536000, immutable"
+
+
+def _page_link(status: str, q: str, page: int) -> str:
+    params = {k: v for k, v in (("status", status), ("q", q)) if v}
+    if page > 1:
+        params["page"] = str(page)
+    return "/editor/" + (f"?{urlencode(params)}" if params else "")
+
+
+@screens_router.get("")
+def editor_root() -> Response:
+    return RedirectResponse("/editor/", status_code=308)
+
+
+@screens_router.get("/")
+def articles(
+    signed: Staff, session: SessionDep, status: str = "", q: str = "", page: str = "1"
+) -> Response:
+    """Every article but deleted ones, filtered and searched by the API's own listing."""
+    common: dict[str, Any] = {
+        "user": signed.user,
+        "csrf_token": signed.csrf_token,
+        "statuses": STATUSES,
+    }
+    form: dict[str, Any] = {"status": status, "q": q}
+    try:
+        query = ArticleQuery.model_validate(
+            {"status": status or None, "q": q or None, "page": page, "per_page": PER_PAGE}
+        )
+        rows, total = listing.find_articles(session, query=query, public=False)
+    except ValidationError:
+        return pages.render(
+            "articles.html", 422, **common, **form, rows=[], total=0, pages=[],
+            error="Those filters are not valid: pick a status from the list, keep the "
+            "search under 200 characters, and use a page number.",
+        )  # fmt: skip
+    except PageTooDeep:
+        return pages.error_page(404, "No such page", "This list has no page that far.", **common)
+    categories = repository.categories_by_id(session)
+    last = max(1, -(-total // PER_PAGE))
+    return pages.render(
+        "articles.html", **common, **form, total=total, error="",
+        rows=[(a, categories[a.category_id].name) for a in rows],
+        page=query.page, last=last,
+        prev_link=_page_link(status, q, query.page - 1) if query.page > 1 else "",
+        next_link=_page_link(status, q, query.page + 1) if query.page < last else "",
+    )  # fmt: skip
+
+
+@screens_router.get("/articles/{article_id}")
+def article(
+    signed: Staff, session: SessionDep, article_id: Annotated[int, Path(ge=1, le=2**31 - 1)]
+) -> Response:
+    common: dict[str, Any] = {"user": signed.user, "csrf_token": signed.csrf_token}
+    try:
+        found = service.get(session, article_id=article_id)
+    except ArticleNotFound:
+        return pages.error_page(
+            404, "No such article", "There is no article with this id.", **common
+        )
+    category = repository.get_category(session, found.category_id)
+    assert category is not None  # a foreign key: every article has its category
+    url = article_path(category.slug, found.slug) if found.status == "published" else ""
+    return pages.render("article.html", **common, article=found, category=category, url=url)
+
+
+@screens_router.get("/admin/users")
+def users_screen(signed: Admin, session: SessionDep) -> Response:
+    return pages.render(
+        "users.html", user=signed.user, csrf_token=signed.csrf_token,
+        users=users.list_users(session), error="",
+    )  # fmt: skip
+
+
+@screens_router.post("/admin/users/disable")
+def disable_user(
+    request: Request, signed: Admin, session: SessionDep, clock: ClockDep,
+    email: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """Disable a user (their sessions end at once); an admin cannot lock themself out."""
+    error = ""
+    if users.normalise_email(email) == signed.user.email:
+        error = "You cannot disable your own account."
+    else:
+        try:
+            users.disable_user(session, email=email, now=clock())
+        except users.UserError as exc:
+            error = str(exc)
+    if error:
+        return pages.render(
+            "users.html", 400, user=signed.user, csrf_token=signed.csrf_token,
+            users=users.list_users(session), error=error,
+        )  # fmt: skip
+    return RedirectResponse("/editor/admin/users", status_code=303)
+
+
+@screens_router.get("/static/{name}")
+def static(name: str) -> Response:
+    found = pages.static_files()[1].get(name)
+    if found is None:
+        return Response("Not found", status_code=404, media_type="text/plain")
+    return Response(found.content, media_type=found.media_type, headers={"Cache-Control": YEAR})
