@@ -47,7 +47,7 @@ def articles(
         "csrf_token": signed.csrf_token,
         "statuses": STATUSES,
     }
-    form: dict[str, Any] = {"status": status, "q": q}
+    form: dict[str, Any] = {"status_filter": status, "q": q}
     try:
         query = ArticleQuery.model_validate(
             {"status": status or None, "q": q or None, "page": page, "per_page": PER_PAGE}
