@@ -70,7 +70,7 @@ def sign_in(
 ) -> httpx.Response:
     form = client.get("/editor/sign-in")
     assert form.status_code == 200
-    return client.post(
+    response: httpx.Response = client.post(
         "/editor/sign-in",
         data={
             "email": email,
@@ -79,6 +79,7 @@ def sign_in(
             "next": next,
         },
     )
+    return response
 
 
 def page_token(client: TestClient, path: str = "/editor/") -> str:

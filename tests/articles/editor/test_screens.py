@@ -1,0 +1,166 @@
+"""The editor's screens: roles, the articles list (filters, search, paging), the article page,
+escaping, security headers and static files."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.articles.editor.routes import PER_PAGE
+from services.articles.schemas import MAX_RESULTS
+from services.articles.settings import ArticlesSettings
+from tests.articles.editor.conftest import add_user, sign_in
+from tests.helpers import auth, create_article, make_token
+
+_TITLES = re.compile(r'<a href="/editor/articles/\d+">([^<]*)</a>')
+
+
+def titles(html: str) -> list[str]:
+    return _TITLES.findall(html)
+
+
+@pytest.fixture
+def token(settings: ArticlesSettings) -> str:
+    return make_token(settings, "admin")
+
+
+@pytest.mark.parametrize("role", ["editor", "reviewer"])
+def test_the_admin_screen_is_403_for_editors_and_reviewers(
+    settings: ArticlesSettings, client: TestClient, role: str
+) -> None:
+    add_user(settings, role=role)
+    sign_in(client)
+    assert client.get("/editor/").status_code == 200  # both may see the articles
+    refused = client.get("/editor/admin/users")
+    assert refused.status_code == 403
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "needs the admin role" in refused.text
+    assert 'href="/editor/admin/users"' not in client.get("/editor/").text
+
+
+def test_an_admin_sees_the_users(settings: ArticlesSettings, client: TestClient) -> None:
+    add_user(settings, "root@example.org", role="admin", name="Root")
+    add_user(settings, "bo@example.org", role="reviewer", name="Bo <b>Chan</b>")
+    sign_in(client, "root@example.org")
+    page = client.get("/editor/admin/users")
+    assert page.status_code == 200
+    assert "bo@example.org" in page.text
+    assert "Bo &lt;b&gt;Chan&lt;/b&gt;" in page.text
+    assert "argon2" not in page.text
+
+
+def test_unauthenticated_requests_are_sent_to_sign_in(client: TestClient) -> None:
+    for path in ("/editor/", "/editor/admin/users", "/editor/articles/1"):
+        response = client.get(path)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/editor/sign-in")
+    assert client.get("/editor").headers["location"] == "/editor/"
+
+
+def test_the_list_filters_by_status_searches_and_pages(
+    settings: ArticlesSettings, client: TestClient, token: str
+) -> None:
+    kidney = create_article(client, token, title="Kidney stones explained", body="Renal pain.")
+    client.post(f"/api/v1/articles/{kidney['id']}/publish", headers=auth(token))
+    old = create_article(client, token, title="An archived piece", body="Old news.")
+    client.post(f"/api/v1/articles/{old['id']}/archive", headers=auth(token))
+    for n in range(21):
+        create_article(client, token, title=f"Draft number {n:02d}", body="Nothing yet.")
+    add_user(settings)
+    sign_in(client)
+
+    first = client.get("/editor/")
+    assert "23 articles" in first.text
+    assert len(titles(first.text)) == 20
+    assert 'href="/editor/?page=2"' in first.text
+    second = client.get("/editor/?page=2")
+    assert len(titles(second.text)) == 3
+    assert set(titles(first.text)).isdisjoint(titles(second.text))
+
+    assert titles(client.get("/editor/?status=published").text) == ["Kidney stones explained"]
+    assert titles(client.get("/editor/?status=archived").text) == ["An archived piece"]
+    drafts = client.get("/editor/?status=draft")
+    assert "21 articles" in drafts.text
+    assert 'href="/editor/?status=draft&amp;page=2"' in drafts.text
+    assert titles(client.get("/editor/?q=kidney").text) == ["Kidney stones explained"]
+    assert titles(client.get("/editor/?q=kidney&status=draft").text) == []
+
+
+def test_bad_filters_re_render_the_list_with_422_and_a_far_page_is_404(
+    settings: ArticlesSettings, client: TestClient
+) -> None:
+    add_user(settings)
+    sign_in(client)
+    for query in ("status=bogus", "page=abc", "page=0", "q=" + "x" * 201):
+        response = client.get(f"/editor/?{query}")
+        assert response.status_code == 422, query
+        assert 'id="status"' in response.text and "not valid" in response.text
+    too_far = MAX_RESULTS // PER_PAGE + 1  # a valid page number past the results served
+    assert client.get(f"/editor/?page={too_far}").status_code == 404
+
+
+def test_titles_are_escaped_on_the_list_and_the_article_page(
+    settings: ArticlesSettings, client: TestClient, token: str
+) -> None:
+    article = create_article(client, token, title="<script>alert(1)</script>")
+    add_user(settings)
+    sign_in(client)
+    for path in ("/editor/", f"/editor/articles/{article['id']}"):
+        html = client.get(path).text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "<script>alert(1)" not in html
+
+
+def test_the_article_page_shows_its_facts_and_a_missing_one_is_404(
+    settings: ArticlesSettings, client: TestClient, token: str
+) -> None:
+    article = create_article(client, token, title="Vitamin D and bones", category="nutrition")
+    client.post(f"/api/v1/articles/{article['id']}/publish", headers=auth(token))
+    add_user(settings, role="reviewer")
+    sign_in(client)
+    page = client.get(f"/editor/articles/{article['id']}")
+    assert page.status_code == 200
+    assert "Vitamin D and bones" in page.text
+    assert "<dd>published</dd>" in page.text
+    assert "<dd>2</dd>" in page.text  # publishing made version 2
+    assert "<dd>Nutrition</dd>" in page.text
+    assert f"<code>/nutrition/{article['slug']}</code>" in page.text
+    missing = client.get("/editor/articles/999")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+
+
+def test_editor_pages_carry_a_csp_without_inline_script(
+    settings: ArticlesSettings, client: TestClient
+) -> None:
+    add_user(settings)
+    for response in (client.get("/editor/sign-in"), client.get("/editor/"), sign_in(client)):
+        csp = response.headers["content-security-policy"]
+        assert "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["cache-control"] == "no-store"
+    page = client.get("/editor/").text
+    assert re.search(r"<script(?![^>]*\bsrc=\"/editor/static/)", page) is None  # no inline
+    # The API keeps its own headers: the editor's policy is for /editor only.
+    assert "content-security-policy" not in client.get("/api/v1/content/articles").headers
+
+
+def test_static_files_have_hashed_names_and_a_long_cache(
+    settings: ArticlesSettings, client: TestClient
+) -> None:
+    page = client.get("/editor/sign-in").text
+    [script] = re.findall(r'<script src="(/editor/static/[^"]+)"', page)
+    [style] = re.findall(r'<link rel="stylesheet" href="(/editor/static/[^"]+)"', page)
+    assert re.fullmatch(r"/editor/static/htmx-2\.0\.4\.min\.[0-9a-f]{10}\.js", script)
+    js = client.get(script)
+    assert js.status_code == 200
+    assert js.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert js.headers["content-type"].startswith("text/javascript")
+    assert "htmx 2.0.4" in js.text[:200] and "0BSD" in js.text[:400]
+    assert client.get(style).status_code == 200
+    assert client.get("/editor/static/htmx-2.0.4.min.js").status_code == 404  # unhashed
+    assert client.get("/editor/static/..%2Fapp.py").status_code == 404
