@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.articles.editor import users
-from services.articles.models import EditorSession
+from services.articles.models import EditorSession, User
 from services.articles.settings import ArticlesSettings
 from shared.db import Database
 from tests.articles.editor.conftest import Clock, add_user, sign_in
@@ -81,3 +81,18 @@ def test_disabling_a_user_locks_them_out_at_once(
     assert client.get("/editor/").status_code == 303
     assert _rows(settings) == []
     assert sign_in(client).status_code == 400
+
+
+def test_a_session_checks_its_user_on_every_request_not_only_at_sign_in(
+    settings: ArticlesSettings, client: TestClient
+) -> None:
+    """Even when the sessions rows survive (a user disabled straight in the database, or
+    a disable racing a request), a disabled user's cookie stops working."""
+    add_user(settings)
+    sign_in(client)
+    db = Database(settings.articles_database_url)
+    with db.transaction() as session:
+        session.execute(update(User).values(disabled_at=datetime.now(UTC)))
+    db.dispose()
+    assert len(_rows(settings)) == 1
+    assert client.get("/editor/").status_code == 303
