@@ -14,6 +14,7 @@ from services.articles.editor.deps import (
     CsrfRejected,
     SignedInDep,
     check_origin,
+    log,
     policy,
     secure_cookies,
 )
@@ -74,6 +75,7 @@ def sign_in(
 ) -> Response:
     check_origin(request)
     if not security.tokens_match(request.cookies.get(security.SIGN_IN_COOKIE, ""), csrf_token):
+        log.warning("editor: refused a sign-in without the form's token")
         raise CsrfRejected("The sign-in form was out of date; open it again.")
     next_path = security.safe_next(next)
     if not email.strip() or not password:

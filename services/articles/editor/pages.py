@@ -16,6 +16,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
+from services.articles import tokens
+
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 
@@ -53,6 +55,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["static"] = lambda name: static_files()[0][name]
+    # What a user's role allows, by the API's own rule (tokens.ROLE_GRANTS), e.g. whether
+    # the navigation shows the admin screens.
+    env.globals["grants"] = lambda user, needed: tokens.role_grants(user.role, needed)
     return env
 
 

@@ -49,6 +49,7 @@ def test_an_admin_sees_the_users(settings: ArticlesSettings, client: TestClient)
     assert "bo@example.org" in page.text
     assert "Bo &lt;b&gt;Chan&lt;/b&gt;" in page.text
     assert "argon2" not in page.text
+    assert 'href="/editor/admin/users"' in client.get("/editor/").text  # the nav offers it
 
 
 def test_unauthenticated_requests_are_sent_to_sign_in(client: TestClient) -> None:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 
 from services.articles.app import create_app
+from services.articles.editor import passwords
+from services.articles.models import User
 from services.articles.settings import ArticlesSettings
+from shared.db import Database
 from tests.articles.editor.conftest import (
     PASSWORD,
     Clock,
@@ -174,3 +179,19 @@ def test_in_production_the_cookies_are_secure(settings: ArticlesSettings, clock:
         )
         assert response.status_code == 303
         assert "secure" in _set_cookie(response, "hh_session").lower()
+
+
+def test_signing_in_replaces_a_hash_made_with_older_parameters(
+    settings: ArticlesSettings, client: TestClient
+) -> None:
+    add_user(settings)
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    db = Database(settings.articles_database_url)
+    with db.transaction() as session:
+        session.execute(update(User).values(password_hash=weak))
+    assert sign_in(client).status_code == 303
+    with db.transaction() as session:
+        stored = session.scalars(select(User.password_hash)).one()
+    db.dispose()
+    assert stored != weak
+    assert not passwords.HASHER.check_needs_rehash(stored)
