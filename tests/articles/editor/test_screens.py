@@ -94,7 +94,8 @@ def test_bad_filters_re_render_the_list_with_422_and_a_far_page_is_404(
 ) -> None:
     add_user(settings)
     sign_in(client)
-    for query in ("status=bogus", "page=abc", "page=0", "q=" + "x" * 201):
+    queries = ("status=bogus", "page=abc", "page=0", "page=" + "1" * 5000, "q=" + "x" * 201)
+    for query in queries:
         response = client.get(f"/editor/?{query}")
         assert response.status_code == 422, query
         assert 'id="status"' in response.text and "not valid" in response.text
@@ -128,9 +129,10 @@ def test_the_article_page_shows_its_facts_and_a_missing_one_is_404(
     assert "<dd>2</dd>" in page.text  # publishing made version 2
     assert "<dd>Nutrition</dd>" in page.text
     assert f"<code>/nutrition/{article['slug']}</code>" in page.text
-    missing = client.get("/editor/articles/999")
-    assert missing.status_code == 404
-    assert missing.headers["content-type"].startswith("text/html")
+    for missing_id in ("999", "abc", "0", "99999999999", "1" * 5000, "0" * 12 + "9" * 12, "%C2%B2"):
+        missing = client.get(f"/editor/articles/{missing_id}")
+        assert missing.status_code == 404, missing_id
+        assert missing.headers["content-type"].startswith("text/html")
 
 
 def test_editor_pages_carry_a_csp_without_inline_script(

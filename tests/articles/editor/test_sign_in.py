@@ -195,3 +195,12 @@ def test_signing_in_replaces_a_hash_made_with_older_parameters(
     db.dispose()
     assert stored != weak
     assert not passwords.HASHER.check_needs_rehash(stored)
+
+
+def test_an_enormous_email_or_password_is_an_ordinary_failure(
+    settings: ArticlesSettings, client: TestClient
+) -> None:
+    add_user(settings)
+    assert sign_in(client, email="a" * 100_000 + "@example.org").status_code == 400
+    assert sign_in(client, password="p" * 1_000_000).status_code == 400
+    assert sign_in(client).status_code == 303
