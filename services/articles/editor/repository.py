@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from services.articles.models import EditorSession, User
@@ -28,3 +29,11 @@ def delete_session(session: Session, id_hash: str) -> None:
 
 def delete_user_sessions(session: Session, user_id: int) -> None:
     session.execute(delete(EditorSession).where(EditorSession.user_id == user_id))
+
+
+def delete_expired_sessions(session: Session, now: datetime) -> None:
+    session.execute(
+        delete(EditorSession).where(
+            or_(EditorSession.idle_expires_at <= now, EditorSession.absolute_expires_at <= now)
+        )
+    )

@@ -132,3 +132,9 @@ def static(name: str) -> Response:
     if found is None:
         return Response("Not found", status_code=404, media_type="text/plain")
     return Response(found.content, media_type=found.media_type, headers={"Cache-Control": YEAR})
+
+
+@screens_router.get("/{anything:path}")
+def not_found(anything: str) -> Response:
+    """Any other address under /editor: a page a browser can show, not problem+json."""
+    return pages.error_page(404, "Page not found", "There is no editor page at this address.")

@@ -48,6 +48,9 @@ def digest(secret: str) -> str:
 
 def start(session: Session, *, user: User, now: datetime, policy: Policy) -> str:
     """A new session for ``user``; returns the cookie's value (the only time it exists)."""
+    # Expired rows are refused anyway; clearing them here keeps the table as small as the
+    # number of people signed in, with no job to schedule.
+    repo.delete_expired_sessions(session, now)
     secret = secrets.token_urlsafe(32)
     session.add(
         EditorSession(

@@ -167,3 +167,10 @@ def test_static_files_have_hashed_names_and_a_long_cache(
     assert client.get(style).status_code == 200
     assert client.get("/editor/static/htmx-2.0.4.min.js").status_code == 404  # unhashed
     assert client.get("/editor/static/..%2Fapp.py").status_code == 404
+
+
+def test_an_unknown_editor_address_is_a_404_page(client: TestClient) -> None:
+    missing = client.get("/editor/no/such/page")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    assert "content-security-policy" in missing.headers

@@ -96,3 +96,16 @@ def test_a_session_checks_its_user_on_every_request_not_only_at_sign_in(
     db.dispose()
     assert len(_rows(settings)) == 1
     assert client.get("/editor/").status_code == 303
+
+
+def test_expired_sessions_are_cleared_at_the_next_sign_in(
+    settings: ArticlesSettings, client: TestClient, clock: Clock
+) -> None:
+    add_user(settings)
+    add_user(settings, "bo@example.org", name="Bo")
+    sign_in(client)
+    clock.advance(minutes=settings.editor_idle_minutes)
+    client.cookies.clear()
+    sign_in(client, "bo@example.org")
+    [row] = _rows(settings)
+    assert row.created_at == clock.now  # only Bo's fresh one is left
