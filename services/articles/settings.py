@@ -58,8 +58,15 @@ class ArticlesSettings(BaseServiceSettings):
         default=10,
         ge=1,
         le=1000,
-        description="Failed editor sign-ins allowed per client address and per email in "
-        "HEALTHHUB_EDITOR_SIGN_IN_WINDOW_MINUTES (per API process); then 429.",
+        description="Failed editor sign-ins allowed per client address, and per email from "
+        "one address, in HEALTHHUB_EDITOR_SIGN_IN_WINDOW_MINUTES (per API process); then 429.",
+    )
+    editor_sign_in_email_failures: int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description="Failed editor sign-ins allowed per email from all addresses together in "
+        "the window (per API process); high, so nobody can lock an editor out. Then 429.",
     )
     editor_sign_in_window_minutes: int = Field(
         default=15,

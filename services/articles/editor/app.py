@@ -13,8 +13,10 @@ from services.articles.editor.auth_routes import auth_router
 from services.articles.editor.deps import CsrfRejected, Forbidden, SignInRequired
 from services.articles.editor.routes import screens_router
 from services.articles.editor.security import EditorHeaders
+from services.articles.editor.signin import SignInGuard
 from services.articles.editor.throttle import SignInThrottle
 from services.articles.settings import ArticlesSettings
+from shared.clients import ClientAddress
 
 
 async def _sign_in_required(request: Request, exc: Exception) -> Response:
@@ -34,9 +36,14 @@ async def _csrf(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI, settings: ArticlesSettings) -> None:
-    app.state.editor_throttle = SignInThrottle(
-        limit=settings.editor_sign_in_failures,
-        window=timedelta(minutes=settings.editor_sign_in_window_minutes),
+    # Built once: every sign-in of this process shares the counts and the verify slots.
+    app.state.editor_sign_in = SignInGuard(
+        throttle=SignInThrottle(
+            limit=settings.editor_sign_in_failures,
+            email_limit=settings.editor_sign_in_email_failures,
+            window=timedelta(minutes=settings.editor_sign_in_window_minutes),
+        ),
+        client_address=ClientAddress(settings.trusted_proxies),
     )
     app.add_middleware(EditorHeaders)
     app.add_exception_handler(SignInRequired, _sign_in_required)

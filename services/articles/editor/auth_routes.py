@@ -1,4 +1,4 @@
-"""Signing in and out: thin routes over users.py, sessions.py and the throttle."""
+"""Signing in and out: thin routes over signin.py and sessions.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.articles.deps import ClockDep, SessionDep, SettingsDep
-from services.articles.editor import pages, security, sessions, users
+from services.articles.editor import pages, security, sessions, signin
 from services.articles.editor.deps import (
     CsrfRejected,
     SignedInDep,
@@ -18,21 +18,11 @@ from services.articles.editor.deps import (
     policy,
     secure_cookies,
 )
-from services.articles.editor.throttle import SignInThrottle
-from services.articles.settings import ArticlesSettings
-from shared.clients import ClientAddress
 
 auth_router = APIRouter(prefix="/editor", include_in_schema=False)
 FormText = Annotated[str, Form()]
 SIGN_IN_TOKEN_SECONDS = 3600
 GENERIC_FAILURE = "That email and password do not match an account that can sign in."
-
-
-def _client(request: Request, settings: ArticlesSettings) -> str:
-    peer = request.client.host if request.client else None
-    return ClientAddress(settings.trusted_proxies).resolve(
-        peer, request.headers.get("x-forwarded-for")
-    )
 
 
 def _form(token: str, *, status: int, next_path: str, email: str = "", error: str = "") -> Response:
@@ -83,32 +73,33 @@ def sign_in(
             csrf_token, status=422, next_path=next_path, email=email,
             error="Enter your email and your password.",
         )  # fmt: skip
-    throttle: SignInThrottle = request.app.state.editor_throttle
-    now = clock()
-    # An email longer than any address is cut: the key stays small, the count still works.
-    email_key = "email:" + users.normalise_email(email)[:254]
-    keys = ("address:" + _client(request, settings), email_key)
-    wait = throttle.retry_after(keys, now)
-    if wait:
+    guard: signin.SignInGuard = request.app.state.editor_sign_in
+    peer = request.client.host if request.client else None
+    outcome = signin.attempt(
+        session, guard=guard,
+        address=guard.client_address.resolve(peer, request.headers.get("x-forwarded-for")),
+        email=email, password=password, old_secret=request.cookies.get(sessions.COOKIE, ""),
+        now=clock(), policy=policy(settings),
+    )  # fmt: skip
+    if outcome.kind in ("throttled", "busy"):
+        wait = outcome.retry_after
+        error = (
+            f"Too many failed sign-ins. Try again in {(wait + 59) // 60} minutes."
+            if outcome.kind == "throttled"
+            else "The server is busy; try again in a few seconds."
+        )
         return pages.render(
             "sign_in.html", 429, {"Retry-After": str(wait)}, csrf_token=csrf_token,
-            next_path=next_path, email=email,
-            error=f"Too many failed sign-ins. Try again in {(wait + 59) // 60} minutes.",
+            next_path=next_path, email=email, error=error,
         )  # fmt: skip
-    user = users.authenticate(session, email=email, password=password)
-    if user is None:
-        throttle.fail(keys, now)
+    if outcome.kind == "refused":
         return _form(
             csrf_token, status=400, next_path=next_path, email=email, error=GENERIC_FAILURE
         )
-    throttle.clear(keys[1])
-    # A new id on every sign-in: any id the browser held before (planted or not) ends here.
-    sessions.end(session, secret=request.cookies.get(sessions.COOKIE, ""))
-    secret = sessions.start(session, user=user, now=now, policy=policy(settings))
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         sessions.COOKIE,
-        secret,
+        outcome.secret,
         path="/editor",
         httponly=True,
         samesite="lax",

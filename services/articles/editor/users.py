@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from services.articles import people, tokens
@@ -103,12 +104,15 @@ def set_password(session: Session, *, email: str, password: str) -> User:
     return user
 
 
-def authenticate(session: Session, *, email: str, password: str) -> User | None:
+def authenticate(
+    session: Session, *, email: str, password: str, hasher: PasswordHasher = passwords.HASHER
+) -> User | None:
     """The user these credentials name, or None; the same work whether the email is
     unknown, the user disabled or the password wrong."""
     user = repo.get_user_by_email(session, normalise_email(email))
     usable = user is not None and user.disabled_at is None
-    ok, new_hash = passwords.verify(user.password_hash if user and usable else None, password)
+    stored = user.password_hash if user and usable else None
+    ok, new_hash = passwords.verify(stored, password, hasher)
     if not ok or user is None:
         return None
     if new_hash is not None:

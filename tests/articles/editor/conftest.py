@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from services.articles.app import create_app
@@ -96,3 +100,46 @@ def set_session_cookie(client: TestClient, value: str) -> None:
             client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
     # The cookie jar files a host without a dot under "<host>.local" (RFC 2965).
     client.cookies.set("hh_session", value, domain="testserver.local", path="/editor")
+
+
+class CountingHasher(PasswordHasher):
+    """The real argon2id hasher (cheap parameters), counting its verifications and how many
+    ran at once. ``gate``, when given, holds each verification until it is set; ``delay``
+    makes each last that long (as a real one does), so that concurrent requests overlap."""
+
+    def __init__(self, gate: threading.Event | None = None, delay: float = 0.0) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.gate = gate
+        self.delay = delay
+        self.verified = 0
+        self.running = 0
+        self.most_at_once = 0
+        self._lock = threading.Lock()
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+        with self._lock:
+            self.verified += 1
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            if self.gate is not None:
+                assert self.gate.wait(10), "the test never opened the gate"
+            time.sleep(self.delay)
+            return super().verify(hash, password)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def counting_hasher(client: TestClient, delay: float = 0.0) -> CountingHasher:
+    """Put a counting hasher in the app's sign-in (what every password check goes through)."""
+    hasher = CountingHasher(delay=delay)
+    client.app.state.editor_sign_in.hasher = hasher  # type: ignore[attr-defined]
+    return hasher
+
+
+def client_at(client: TestClient, address: str) -> TestClient:
+    """Another browser on the same app, at ``address`` (the ASGI peer)."""
+    return TestClient(
+        client.app, client=(address, 50000), raise_server_exceptions=False, follow_redirects=False
+    )
