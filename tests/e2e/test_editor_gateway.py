@@ -179,3 +179,14 @@ def test_in_a_browser_htmx_filters_the_list_under_the_editors_policy(
     finally:
         context.close()
     assert errors == [], "\n".join(errors)
+
+
+def test_the_gateway_limits_sign_in_posts_per_address(gateway: str) -> None:
+    """Last in the module: it spends this address's allowance. Posts without the form's
+    token (403 from the app, no failure counted there): every 429 is nginx's limit_req."""
+    with httpx.Client(base_url=gateway, timeout=10, follow_redirects=False) as web:
+        codes = [web.post("/editor/sign-in", data={"email": "x"}).status_code for _ in range(20)]
+        # One at the rate and ten of burst (the sign-ins above spent one or two), then 429.
+        assert set(codes) == {403, 429}
+        assert codes.index(429) >= 8 and codes.count(403) <= 12
+        assert web.get("/editor/sign-in").status_code == 200  # the form is not limited
