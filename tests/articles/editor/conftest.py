@@ -14,9 +14,11 @@ import httpx
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from services.articles.app import create_app
 from services.articles.editor import users
+from services.articles.models import User
 from services.articles.settings import ArticlesSettings
 from shared.db import Database
 
@@ -61,6 +63,15 @@ def add_user(
             now=datetime.now(UTC),
         )  # fmt: skip
     db.dispose()
+
+
+def is_disabled(settings: ArticlesSettings, email: str) -> bool:
+    db = Database(settings.articles_database_url)
+    with db.transaction() as session:
+        user = session.scalars(select(User).where(User.email == email)).one()
+        disabled = user.disabled_at is not None
+    db.dispose()
+    return disabled
 
 
 def csrf_from(html: str) -> str:

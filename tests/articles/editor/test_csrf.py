@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
-from services.articles.models import User
 from services.articles.settings import ArticlesSettings
-from shared.db import Database
-from tests.articles.editor.conftest import add_user, page_token, sign_in
-
-
-def _disabled(settings: ArticlesSettings, email: str) -> bool:
-    db = Database(settings.articles_database_url)
-    with db.transaction() as session:
-        user = session.scalars(select(User).where(User.email == email)).one()
-        disabled = user.disabled_at is not None
-    db.dispose()
-    return disabled
+from tests.articles.editor.conftest import add_user, is_disabled, page_token, sign_in
 
 
 def _admin_and_target(settings: ArticlesSettings, client: TestClient) -> None:
@@ -36,7 +24,7 @@ def test_a_post_without_the_token_is_refused_and_changes_nothing(
         assert refused.status_code == 403
         assert refused.headers["content-type"].startswith("text/html")
         assert "Request refused" in refused.text
-    assert not _disabled(settings, "bo@example.org")
+    assert not is_disabled(settings, "bo@example.org")
     refusals = [r for r in caplog.records if "without a valid CSRF token" in r.getMessage()]
     assert len(refusals) == 2
     # Sign-out is a POST too: without the token the session survives.
@@ -53,7 +41,7 @@ def test_the_form_token_or_the_htmx_header_lets_it_through(
         "/editor/admin/users/disable", data={"email": "bo@example.org", "csrf_token": token}
     )
     assert done.status_code == 303
-    assert _disabled(settings, "bo@example.org")
+    assert is_disabled(settings, "bo@example.org")
     out = client.post("/editor/sign-out", headers={"X-CSRF-Token": token})
     assert out.status_code == 303
     assert client.get("/editor/").status_code == 303
@@ -71,14 +59,14 @@ def test_a_request_from_another_origin_is_refused_even_with_the_token(
             headers={"Origin": origin},
         )
         assert refused.status_code == 403
-    assert not _disabled(settings, "bo@example.org")
+    assert not is_disabled(settings, "bo@example.org")
     same = client.post(
         "/editor/admin/users/disable",
         data={"email": "bo@example.org", "csrf_token": token},
         headers={"Origin": "http://testserver"},
     )
     assert same.status_code == 303
-    assert _disabled(settings, "bo@example.org")
+    assert is_disabled(settings, "bo@example.org")
 
 
 def test_a_token_belongs_to_its_session(settings: ArticlesSettings, client: TestClient) -> None:
@@ -89,4 +77,4 @@ def test_a_token_belongs_to_its_session(settings: ArticlesSettings, client: Test
         "/editor/admin/users/disable", data={"email": "bo@example.org", "csrf_token": old_token}
     )
     assert refused.status_code == 403
-    assert not _disabled(settings, "bo@example.org")
+    assert not is_disabled(settings, "bo@example.org")

@@ -6,6 +6,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from services.articles.editor import passwords
+from tests.articles.editor.conftest import CountingHasher
 
 
 def test_a_password_is_stored_as_an_argon2id_hash_that_verifies() -> None:
@@ -35,6 +36,18 @@ def test_passwords_too_short_or_too_long_are_refused(password: str) -> None:
 
 
 def test_a_huge_password_is_not_hashed_and_an_unknown_user_never_matches() -> None:
-    stored = passwords.hash_password("a long enough password")
-    assert passwords.verify(stored, "x" * 1_000_000) == (False, None)
-    assert passwords.verify(None, "a long enough password") == (False, None)
+    hasher = CountingHasher()
+    stored = hasher.hash("a long enough password")
+    assert passwords.verify(stored, "x" * 1_000_000, hasher) == (False, None)
+    assert hasher.verified == 0
+    assert passwords.verify(None, "a long enough password", hasher) == (False, None)
+    assert hasher.verified == 1  # against the dummy hash, as long as a real check
+
+
+def test_an_unknown_user_and_a_wrong_password_each_cost_one_real_check() -> None:
+    hasher = CountingHasher()
+    stored = hasher.hash("a long enough password")
+    passwords.verify(None, "a long enough password", hasher)
+    assert hasher.verified == 1
+    passwords.verify(stored, "the wrong password", hasher)
+    assert hasher.verified == 2

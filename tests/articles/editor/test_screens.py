@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from services.articles.editor.routes import PER_PAGE
 from services.articles.schemas import MAX_RESULTS
 from services.articles.settings import ArticlesSettings
-from tests.articles.editor.conftest import add_user, sign_in
+from tests.articles.editor.conftest import add_user, is_disabled, page_token, sign_in
 from tests.helpers import auth, create_article, make_token
 
 _TITLES = re.compile(r'<a href="/editor/articles/\d+">([^<]*)</a>')
@@ -38,6 +38,23 @@ def test_the_admin_screen_is_403_for_editors_and_reviewers(
     assert refused.headers["content-type"].startswith("text/html")
     assert "needs the admin role" in refused.text
     assert 'href="/editor/admin/users"' not in client.get("/editor/").text
+
+
+@pytest.mark.parametrize("role", ["editor", "reviewer"])
+def test_editors_and_reviewers_cannot_disable_users_even_with_a_valid_token(
+    settings: ArticlesSettings, client: TestClient, role: str
+) -> None:
+    add_user(settings, role=role)
+    add_user(settings, "bo@example.org", role="editor", name="Bo")
+    sign_in(client)
+    token = page_token(client)
+    refused = client.post(
+        "/editor/admin/users/disable", data={"email": "bo@example.org", "csrf_token": token}
+    )
+    assert refused.status_code == 403
+    assert "needs the admin role" in refused.text
+    assert not is_disabled(settings, "bo@example.org")
+    assert sign_in(client, "bo@example.org").status_code == 303  # Bo can still sign in
 
 
 def test_an_admin_sees_the_users(settings: ArticlesSettings, client: TestClient) -> None:
@@ -166,6 +183,8 @@ def test_static_files_have_hashed_names_and_a_long_cache(
     assert "htmx 2.0.4" in js.text[:200] and "0BSD" in js.text[:400]
     assert client.get(style).status_code == 200
     assert client.get("/editor/static/htmx-2.0.4.min.js").status_code == 404  # unhashed
+    # Files are looked up by name in a table, never on disk: this guards a future change
+    # to a file-system-backed static route, where ``..%2F`` would reach the source.
     assert client.get("/editor/static/..%2Fapp.py").status_code == 404
 
 

@@ -87,6 +87,27 @@ def test_wrong_password_unknown_email_and_disabled_user_get_the_same_answer(
         assert csrf_out(other.text).replace(typed, "ann@example.org") == csrf_out(wrong.text)
 
 
+def test_unknown_email_disabled_user_and_wrong_password_each_do_one_real_check(
+    settings: ArticlesSettings, client: TestClient
+) -> None:
+    """The same argon2 work for every failure: the time taken tells nothing."""
+    add_user(settings)
+    add_user(settings, "gone@example.org", name="Gone")
+    db = Database(settings.articles_database_url)
+    with db.transaction() as session:
+        users.disable_user(session, email="gone@example.org", now=datetime.now(UTC))
+    db.dispose()
+    hasher = counting_hasher(client)
+    for email, password in (
+        ("nobody@example.org", PASSWORD),
+        ("gone@example.org", PASSWORD),
+        ("ann@example.org", "not the right password"),
+    ):
+        before = hasher.verified
+        assert sign_in(client, email=email, password=password).status_code == 400
+        assert hasher.verified == before + 1, email
+
+
 def csrf_out(html: str) -> str:
     return html.replace(csrf_from(html), "TOKEN")
 
