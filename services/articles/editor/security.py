@@ -18,7 +18,8 @@ check covers, and there is no session to steal before sign-in anyway.
 from __future__ import annotations
 
 import hmac
-from urllib.parse import urlsplit
+import posixpath
+from urllib.parse import unquote, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -52,14 +53,21 @@ def same_origin(origin: str | None, host: str | None) -> bool:
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after sign-in: a path of the editor, never another site. ``//evil``,
-    ``/\\evil`` and ``https://evil`` are all other sites to a browser."""
-    if not target or not target.startswith(PREFIX):
-        return HOME
-    if any(c in target for c in "\\\r\n\t") or target.startswith("//"):
+    """Where to go after sign-in: a path of the editor, never another site nor another part
+    of this one. ``//evil``, ``/\\evil`` and ``https://evil`` are all other sites to a
+    browser; ``/editorial`` is not the editor; ``/editor/../api`` (``..`` percent-encoded
+    too: a browser decodes it) leaves it. The path is judged as the browser will resolve it:
+    unquoted, then normalised; any ``..`` segment is refused outright."""
+    if not target or any(c in target for c in "\\\r\n\t") or target.startswith("//"):
         return HOME
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
+        return HOME
+    path = unquote(parts.path)
+    if ".." in path.split("/") or any(c in path for c in "\\\r\n\t"):
+        return HOME
+    normal = posixpath.normpath(path)
+    if normal != PREFIX and not normal.startswith(PREFIX + "/"):
         return HOME
     return target
 
