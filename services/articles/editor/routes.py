@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Annotated, Any, get_args
-from urllib.parse import urlencode
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import ValidationError
 
 from services.articles import listing, repository, service
 from services.articles.deps import ClockDep, SessionDep
-from services.articles.editor import pages, users
+from services.articles.editor import lists, pages, users
 from services.articles.editor.deps import Admin, Staff
 from services.articles.errors import ArticleNotFound, PageTooDeep
-from services.articles.schemas import ArticleQuery
+from services.articles.fields import MAX_ID
 from services.articles.snapshots import article_path
-from shared.contracts import ArticleStatus
 
 screens_router = APIRouter(prefix="/editor", include_in_schema=False)
-# What the list can filter on: every status an article can be seen in (deleted ones are gone).
-STATUSES = [s for s in get_args(ArticleStatus) if s != "deleted"]
-PER_PAGE = 20
-MAX_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 YEAR = "public, max-age=31536000, immutable"
-
-
-def _page_link(status: str, q: str, page: int) -> str:
-    params = {k: v for k, v in (("status", status), ("q", q)) if v}
-    if page > 1:
-        params["page"] = str(page)
-    return "/editor/" + (f"?{urlencode(params)}" if params else "")
 
 
 @screens_router.get("")
@@ -47,15 +33,13 @@ def articles(
     common: dict[str, Any] = {
         "user": signed.user,
         "csrf_token": signed.csrf_token,
-        "statuses": STATUSES,
+        "statuses": listing.EDITOR_STATUSES,
     }
     form: dict[str, Any] = {"status_filter": status, "q": q}
     try:
-        query = ArticleQuery.model_validate(
-            {"status": status or None, "q": q or None, "page": page, "per_page": PER_PAGE}
-        )
+        query = lists.parse_query(status=status, q=q, page=page)
         rows, total = listing.find_articles(session, query=query, public=False)
-    except ValidationError:
+    except ValueError:
         return pages.render(
             "articles.html", 422, **common, **form, rows=[], total=0, pages=[],
             error="Those filters are not valid: pick a status from the list, keep the "
@@ -64,13 +48,12 @@ def articles(
     except PageTooDeep:
         return pages.error_page(404, "No such page", "This list has no page that far.", **common)
     categories = repository.categories_by_id(session)
-    last = max(1, -(-total // PER_PAGE))
+    paging = lists.paging(total=total, page=query.page, status=status, q=q)
     return pages.render(
         "articles.html", **common, **form, total=total, error="",
         rows=[(a, categories[a.category_id].name) for a in rows],
-        page=query.page, last=last,
-        prev_link=_page_link(status, q, query.page - 1) if query.page > 1 else "",
-        next_link=_page_link(status, q, query.page + 1) if query.page < last else "",
+        page=paging.page, last=paging.last,
+        prev_link=paging.prev_link, next_link=paging.next_link,
     )  # fmt: skip
 
 
@@ -110,18 +93,12 @@ def disable_user(
     email: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     """Disable a user (their sessions end at once); an admin cannot lock themself out."""
-    error = ""
-    if users.normalise_email(email) == signed.user.email:
-        error = "You cannot disable your own account."
-    else:
-        try:
-            users.disable_user(session, email=email, now=clock())
-        except users.UserError as exc:
-            error = str(exc)
-    if error:
+    try:
+        users.disable_user(session, email=email, now=clock(), actor=signed.user)
+    except users.UserError as exc:
         return pages.render(
             "users.html", 400, user=signed.user, csrf_token=signed.csrf_token,
-            users=users.list_users(session), error=error,
+            users=users.list_users(session), error=str(exc),
         )  # fmt: skip
     return RedirectResponse("/editor/admin/users", status_code=303)
 

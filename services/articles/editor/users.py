@@ -87,9 +87,18 @@ def _find(session: Session, email: str) -> User:
     return user
 
 
-def disable_user(session: Session, *, email: str, now: datetime) -> User:
-    """Disable a user and end their sessions at once (a session also checks the user)."""
+class CannotDisableSelf(UserError):
+    def __init__(self) -> None:
+        super().__init__("You cannot disable your own account.")
+
+
+def disable_user(session: Session, *, email: str, now: datetime, actor: User | None = None) -> User:
+    """Disable a user and end their sessions at once (a session also checks the user).
+    ``actor``, the signed-in admin asking (None: an operator's command): nobody disables
+    themself, or the last admin could lock everyone out of the users screen."""
     user = _find(session, email)
+    if actor is not None and user.id == actor.id:
+        raise CannotDisableSelf()
     if user.disabled_at is None:
         user.disabled_at = now
     repo.delete_user_sessions(session, user.id)

@@ -8,7 +8,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from services.articles.editor.routes import PER_PAGE
+from services.articles.editor.lists import PER_PAGE
 from services.articles.schemas import MAX_RESULTS
 from services.articles.settings import ArticlesSettings
 from tests.articles.editor.conftest import add_user, is_disabled, page_token, sign_in
@@ -118,6 +118,35 @@ def test_bad_filters_re_render_the_list_with_422_and_a_far_page_is_404(
         assert 'id="status"' in response.text and "not valid" in response.text
     too_far = MAX_RESULTS // PER_PAGE + 1  # a valid page number past the results served
     assert client.get(f"/editor/?page={too_far}").status_code == 404
+
+
+def test_deleted_articles_are_never_listed_and_cannot_be_asked_for(
+    settings: ArticlesSettings, client: TestClient, token: str
+) -> None:
+    gone = create_article(client, token, title="A deleted piece")
+    assert client.delete(f"/api/v1/articles/{gone['id']}", headers=auth(token)).status_code == 204
+    create_article(client, token, title="A draft")
+    add_user(settings)
+    sign_in(client)
+    listed = client.get("/editor/")
+    assert titles(listed.text) == ["A draft"]
+    assert 'value="deleted"' not in listed.text  # not offered in the status filter
+    asked = client.get("/editor/?status=deleted")
+    assert asked.status_code == 422
+    assert "A deleted piece" not in asked.text and "not valid" in asked.text
+
+
+def test_an_admin_cannot_disable_themself(settings: ArticlesSettings, client: TestClient) -> None:
+    add_user(settings, "root@example.org", role="admin", name="Root")
+    sign_in(client, "root@example.org")
+    token = page_token(client, "/editor/admin/users")
+    refused = client.post(
+        "/editor/admin/users/disable", data={"email": " ROOT@example.org", "csrf_token": token}
+    )
+    assert refused.status_code == 400
+    assert "cannot disable your own account" in refused.text
+    assert not is_disabled(settings, "root@example.org")
+    assert client.get("/editor/admin/users").status_code == 200  # still signed in
 
 
 def test_titles_are_escaped_on_the_list_and_the_article_page(
