@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from services.articles.editor import pages
 from services.articles.editor.auth_routes import auth_router
 from services.articles.editor.deps import CsrfRejected, Forbidden, SignInRequired
+from services.articles.editor.error_pages import HtmlErrors
 from services.articles.editor.routes import screens_router
 from services.articles.editor.security import EditorHeaders
 from services.articles.editor.signin import SignInGuard
@@ -45,6 +46,8 @@ def install(app: FastAPI, settings: ArticlesSettings) -> None:
         ),
         client_address=ClientAddress(settings.trusted_proxies),
     )
+    # Added last, so outermost: EditorHeaders puts the policy on the error pages too.
+    app.add_middleware(HtmlErrors)
     app.add_middleware(EditorHeaders)
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(Forbidden, _forbidden)

@@ -1,7 +1,8 @@
 """The editor's request dependencies: who is signed in, what their role allows, CSRF.
 
 Failures are exceptions that ``install`` (editor/app.py) turns into pages: a browser gets
-a redirect to sign in, or a 403 page, never problem+json.
+a redirect to sign in, or a 403 page. Errors raised by the API's machinery (405, 413, 422)
+are problem+json at first; error_pages.HtmlErrors makes them pages under /editor.
 """
 
 from __future__ import annotations

@@ -222,3 +222,32 @@ def test_an_unknown_editor_address_is_a_404_page(client: TestClient) -> None:
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("text/html")
     assert "content-security-policy" in missing.headers
+
+
+def test_errors_made_by_the_api_machinery_are_html_pages_under_the_editor(
+    client: TestClient,
+) -> None:
+    form = client.get("/editor/sign-in")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token
+    answers = {
+        "HEAD": (client.head("/editor/"), 405),
+        "POST": (client.post("/editor/"), 405),
+        "too large": (client.post("/editor/sign-in", content=b"x" * 5_000_000,
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"}),
+                      413),
+        "a file for the email": (client.post("/editor/sign-in",
+                                             data={"csrf_token": token[1], "password": "p"},
+                                             files={"email": ("a.txt", b"ann")}), 422),
+    }  # fmt: skip
+    for name, (response, status) in answers.items():
+        assert response.status_code == status, name
+        assert response.headers["content-type"].startswith("text/html"), name
+        assert "content-security-policy" in response.headers, name
+        if name != "HEAD":
+            assert "<html" in response.text.lower() and '"status"' not in response.text, name
+    assert "GET" in answers["POST"][0].headers["allow"]
+    # The API keeps problem+json for the same errors.
+    api = client.post("/api/v1/content/articles")
+    assert api.status_code == 405
+    assert api.headers["content-type"].startswith("application/problem+json")
