@@ -16,6 +16,7 @@ from rich.console import Console
 
 from services.articles import commands as articles_commands
 from services.articles import metrics as articles_metrics
+from services.articles.editor import commands as editor_commands
 from services.articles.settings import get_settings as articles_settings
 from services.cli_errors import main as run_cli
 from services.render import commands as render_commands
@@ -43,6 +44,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(articles_commands.token_app, name="token")
+app.add_typer(editor_commands.user_app, name="user")
 app.add_typer(views_commands.views_app, name="views")
 app.command("render")(render_commands.render)
 console = Console(highlight=False, soft_wrap=True)

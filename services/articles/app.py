@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.articles import errors, metrics, outbox
 from services.articles.deps import Clock, utcnow
+from services.articles.editor.app import install as install_editor
 from services.articles.media import errors as media_errors
 from services.articles.media.routes import media_router
 from services.articles.people_routes import people_router
@@ -153,4 +154,5 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
     app.include_router(media_router)
     app.include_router(people_router)
     app.include_router(review_router)
+    install_editor(app, settings)
     return app

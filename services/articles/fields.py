@@ -11,6 +11,9 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, Stri
 
 from shared.contracts import DOI_PATTERN, REFERENCE_KEY_PATTERN, SLUG_PATTERN
 
+# The largest id of any table: id columns are 32-bit integers on PostgreSQL.
+MAX_ID = 2**31 - 1
+
 # Characters XML 1.0 cannot carry (C0 controls but tab, newline and carriage return; lone
 # surrogates; U+FFFE/U+FFFF). One of them in a title would make the Atom feed invalid XML
 # for every reader; NUL also cannot be stored in PostgreSQL text. Refused everywhere, so

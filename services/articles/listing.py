@@ -8,6 +8,13 @@ from services.articles import repository, search
 from services.articles.errors import PageTooDeep
 from services.articles.models import Article
 from services.articles.schemas import MAX_RESULTS, ArticleQuery, PublicArticleQuery
+from shared.contracts import ArticleStatus
+
+# What editors see when they ask for no status, and the only statuses the editor app offers:
+# every one but deleted (a deleted article is gone; only its slug stays reserved).
+EDITOR_STATUSES: tuple[ArticleStatus, ...] = (
+    "draft", "scheduled", "published", "unpublished", "archived"
+)  # fmt: skip
 
 
 def find_articles(
@@ -27,7 +34,7 @@ def find_articles(
     elif isinstance(query, ArticleQuery) and query.status is not None:
         filters.statuses = [query.status]
     else:
-        filters.statuses = ["draft", "scheduled", "published", "unpublished", "archived"]
+        filters.statuses = list(EDITOR_STATUSES)
     if query.category is not None:
         category = repository.get_category_by_slug(session, query.category)
         # An unknown category is an empty list, not an error: readers follow old links.

@@ -233,3 +233,35 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # The person a reviewer token acts as: reviews are recorded in their name.
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+
+
+class User(Base):
+    """A person who signs in to the editor. The email is stored lower-cased (users.py does
+    it, once), so the plain unique constraint makes it unique whatever the case typed."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), default=None)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class EditorSession(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie's random id is stored: a copy of
+    the table does not let anyone sign in."""
+
+    __tablename__ = "sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_secret: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    idle_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    absolute_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

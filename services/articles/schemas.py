@@ -18,6 +18,7 @@ from pydantic import (
 
 from services.articles.category_schemas import CategoryOut
 from services.articles.fields import (
+    MAX_ID,
     Day,
     JsonBool,
     JsonInt,
@@ -95,7 +96,7 @@ class ArticleFields(Strict):
     hero_media_id: JsonInt | None = Field(
         default=None,
         ge=1,
-        le=2**31 - 1,
+        le=MAX_ID,
         description="The hero image: an id from the media library (POST /api/v1/media).",
     )
     reviewed_by: Name | None = None

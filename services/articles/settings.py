@@ -41,6 +41,39 @@ class ArticlesSettings(BaseServiceSettings):
         description="Largest image decoded (width x height); larger ones (decompression "
         "bombs included) are refused with 422 before their pixels are decoded.",
     )
+    # The editor (services/articles/editor): how long a signed-in browser stays signed in.
+    editor_idle_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="An editor session unused this many minutes ends (sign in again).",
+    )
+    editor_absolute_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24 * 30,
+        description="An editor session ends this many hours after sign-in, however used.",
+    )
+    editor_sign_in_failures: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Failed editor sign-ins allowed per client address, and per email from "
+        "one address, in HEALTHHUB_EDITOR_SIGN_IN_WINDOW_MINUTES (per API process); then 429.",
+    )
+    editor_sign_in_email_failures: int = Field(
+        default=100,
+        ge=1,
+        le=100_000,
+        description="Failed editor sign-ins allowed per email from all addresses together in "
+        "the window (per API process); high, so nobody can lock an editor out. Then 429.",
+    )
+    editor_sign_in_window_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=24 * 60,
+        description="The window, minutes, in which failed editor sign-ins are counted.",
+    )
 
     @model_validator(mode="after")
     def _defaults(self) -> ArticlesSettings:

@@ -57,8 +57,14 @@ def authenticate(session: Session, secret: str) -> ApiToken | None:
     return row
 
 
+def role_grants(role: str, needed: Needed) -> bool:
+    """Whether ``role`` may do what ``needed`` names: the one rule for API tokens and for
+    people signed in to the editor."""
+    return needed in ROLE_GRANTS.get(role, frozenset())
+
+
 def has_role(token: ApiToken, needed: Needed) -> bool:
-    return needed in ROLE_GRANTS.get(token.role, frozenset())
+    return role_grants(token.role, needed)
 
 
 def revoke(session: Session, *, token_id: int, now: datetime) -> bool:

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from services.articles import search
 from services.articles.commands import MIGRATIONS
-from services.articles.models import Article
+from services.articles.models import Article, Base
 from services.articles.settings import ArticlesSettings
 from shared.contracts import SLUG_RE
 from shared.db import Database, migrate
@@ -175,3 +178,47 @@ def test_0003_slugs_of_long_and_alike_names_are_valid_and_unique(empty_url: str)
     assert slugs["Bo Chan 2"] not in {"bo-chan", "bo-chan-2"}
     assert slugs["Ünïcode Name"] == "unicode-name"
     assert slugs["!!!"] == "person"
+
+
+def test_0006_users_and_sessions_match_the_models_and_go_down_cleanly(empty_url: str) -> None:
+    migrate(empty_url, MIGRATIONS, "0005_citations_categories")
+    migrate(empty_url, MIGRATIONS)
+    db = Database(empty_url)
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    db.dispose()
+    # Only what the migration made: the users and sessions tables as the models declare them.
+    assert [d for d in diff if "users" in repr(d) or "sessions" in repr(d)] == []
+    db = Database(empty_url)
+    now = "2026-01-01 00:00:00+00:00"
+    insert_user = text(
+        "INSERT INTO users (id, email, display_name, role, password_hash, created_at)"
+        " VALUES (:id, :email, 'A', 'editor', 'x', :now)"
+    )
+    with db.engine.begin() as conn:
+        conn.execute(insert_user, {"id": 1, "email": "ann@example.org", "now": now})
+        conn.execute(
+            text(
+                "INSERT INTO sessions (id_hash, user_id, csrf_secret, created_at, last_seen_at,"
+                " idle_expires_at, absolute_expires_at) VALUES ('h', 1, 'c', :now, :now, :now,"
+                " :now)"
+            ),
+            {"now": now},
+        )
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(insert_user, {"id": 2, "email": "ann@example.org", "now": now})
+    with db.engine.begin() as conn:  # a user's sessions go with the user
+        conn.execute(text("DELETE FROM users WHERE id = 1"))
+        assert conn.execute(text("SELECT count(*) FROM sessions")).scalar() == 0
+    db.dispose()
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", empty_url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    command.downgrade(cfg, "0005_citations_categories")
+    db = Database(empty_url)
+    with db.engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+    db.dispose()
+    assert not {"users", "sessions"} & tables
+    assert "articles" in tables

@@ -1,0 +1,129 @@
+"""People's accounts in the editor: create, list, disable, set a password, authenticate."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from sqlalchemy.orm import Session
+
+from services.articles import people, tokens
+from services.articles.editor import passwords
+from services.articles.editor import repository as repo
+from services.articles.models import User
+
+
+class UserError(Exception):
+    """A request about users that cannot be done; the message says why."""
+
+
+class EmailTaken(UserError):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"There is already a user with email {email}.")
+
+
+class UserNotFound(UserError):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"No user with email {email}.")
+
+
+class InvalidUser(UserError):
+    """An email, name or role that is not acceptable."""
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare without case (the local part is case-sensitive in theory, never in
+    practice): stored and looked up lower-cased, so one unique constraint covers it."""
+    return email.strip().lower()
+
+
+def _check(email: str, name: str, role: str) -> None:
+    local, at, domain = email.partition("@")
+    if not at or not local or "." not in domain or len(email) > 254 or " " in email:
+        raise InvalidUser(f"{email!r} is not an email address.")
+    if not name.strip() or len(name) > 200:
+        raise InvalidUser("A display name is needed (at most 200 characters).")
+    if role not in tokens.ROLE_GRANTS:
+        raise InvalidUser(f"Unknown role {role!r}; one of {', '.join(tokens.ROLE_GRANTS)}.")
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    password: str,
+    now: datetime,
+    person: str | None = None,
+) -> User:
+    email = normalise_email(email)
+    _check(email, name, role)
+    if repo.get_user_by_email(session, email) is not None:
+        raise EmailTaken(email)
+    person_id = people.resolve(session, [person])[0].id if person else None
+    user = User(
+        email=email,
+        display_name=name.strip(),
+        role=role,
+        person_id=person_id,
+        password_hash=passwords.hash_password(password),
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def list_users(session: Session) -> Sequence[User]:
+    return repo.list_users(session)
+
+
+def _find(session: Session, email: str) -> User:
+    user = repo.get_user_by_email(session, normalise_email(email))
+    if user is None:
+        raise UserNotFound(email)
+    return user
+
+
+class CannotDisableSelf(UserError):
+    def __init__(self) -> None:
+        super().__init__("You cannot disable your own account.")
+
+
+def disable_user(session: Session, *, email: str, now: datetime, actor: User | None = None) -> User:
+    """Disable a user and end their sessions at once (a session also checks the user).
+    ``actor``, the signed-in admin asking (None: an operator's command): nobody disables
+    themself, or the last admin could lock everyone out of the users screen."""
+    user = _find(session, email)
+    if actor is not None and user.id == actor.id:
+        raise CannotDisableSelf()
+    if user.disabled_at is None:
+        user.disabled_at = now
+    repo.delete_user_sessions(session, user.id)
+    return user
+
+
+def set_password(session: Session, *, email: str, password: str) -> User:
+    """A new password ends every session of the user (a stolen cookie dies with it)."""
+    user = _find(session, email)
+    user.password_hash = passwords.hash_password(password)
+    repo.delete_user_sessions(session, user.id)
+    return user
+
+
+def authenticate(
+    session: Session, *, email: str, password: str, hasher: PasswordHasher = passwords.HASHER
+) -> User | None:
+    """The user these credentials name, or None; the same work whether the email is
+    unknown, the user disabled or the password wrong."""
+    user = repo.get_user_by_email(session, normalise_email(email))
+    usable = user is not None and user.disabled_at is None
+    stored = user.password_hash if user and usable else None
+    ok, new_hash = passwords.verify(stored, password, hasher)
+    if not ok or user is None:
+        return None
+    if new_hash is not None:
+        user.password_hash = new_hash
+    return user
