@@ -55,7 +55,6 @@ def sign_in_form(request: Request, settings: SettingsDep, next: str = "") -> Res
 @auth_router.post("/sign-in")
 def sign_in(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     clock: ClockDep,
     email: FormText = "",
@@ -76,7 +75,7 @@ def sign_in(
     guard: signin.SignInGuard = request.app.state.editor_sign_in
     peer = request.client.host if request.client else None
     outcome = signin.attempt(
-        session, guard=guard,
+        request.app.state.db, guard=guard,
         address=guard.client_address.resolve(peer, request.headers.get("x-forwarded-for")),
         email=email, password=password, old_secret=request.cookies.get(sessions.COOKIE, ""),
         now=clock(), policy=policy(settings),

@@ -5,6 +5,11 @@ at once per process. The slot is taken without waiting: when all are busy the an
 with Retry-After at once, rather than a queue of requests holding threads (and memory) that
 a burst of guesses could grow without bound. A sign-in refused that way never verified a
 password, so its throttle reservation is taken back.
+
+The password is checked outside any transaction: on SQLite a write transaction holds the
+database's write lock, and an argon2 check inside one would make every publish wait for it.
+The stored hash is read first; the session is written after, in a short transaction that
+checks the user was not disabled, nor the password changed, meanwhile.
 """
 
 from __future__ import annotations
@@ -16,11 +21,11 @@ from datetime import datetime
 from typing import Literal
 
 from argon2 import PasswordHasher
-from sqlalchemy.orm import Session
 
 from services.articles.editor import passwords, sessions, users
 from services.articles.editor.throttle import Attempt, SignInThrottle
 from shared.clients import ClientAddress
+from shared.db import Database
 
 log = logging.getLogger("healthhub.articles.editor")
 VERIFY_SLOTS = 4
@@ -47,7 +52,7 @@ class Outcome:
 
 
 def attempt(
-    session: Session,
+    db: Database,
     *,
     guard: SignInGuard,
     address: str,
@@ -67,12 +72,22 @@ def attempt(
         log.warning("editor: sign-in refused, %s password checks running", VERIFY_SLOTS)
         return Outcome("busy", retry_after=BUSY_RETRY_SECONDS)
     try:
-        user = users.authenticate(session, email=email, password=password, hasher=guard.hasher)
+        with db.reading() as session:
+            found = users.credentials(session, email=email)
+        ok, new_hash = passwords.verify(
+            found.password_hash if found else None, password, guard.hasher
+        )
     finally:
         guard.slots.release()
-    if user is None:
+    if not ok or found is None:
         return Outcome("refused")  # the reservation stands as the failure
-    guard.throttle.succeeded(tried, now)
-    # A new id on every sign-in: any id the browser held before (planted or not) ends here.
-    sessions.end(session, secret=old_secret)
-    return Outcome("signed_in", secret=sessions.start(session, user=user, now=now, policy=policy))
+    with db.transaction() as session:
+        user = users.confirm(session, found, new_hash)
+        if user is None:
+            return Outcome("refused")
+        guard.throttle.succeeded(tried, now)
+        # A new id on every sign-in: any id the browser held before (planted or not) ends
+        # here.
+        sessions.end(session, secret=old_secret)
+        secret = sessions.start(session, user=user, now=now, policy=policy)
+    return Outcome("signed_in", secret=secret)

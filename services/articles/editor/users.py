@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from services.articles import people, tokens
@@ -113,16 +113,28 @@ def set_password(session: Session, *, email: str, password: str) -> User:
     return user
 
 
-def authenticate(
-    session: Session, *, email: str, password: str, hasher: PasswordHasher = passwords.HASHER
-) -> User | None:
-    """The user these credentials name, or None; the same work whether the email is
-    unknown, the user disabled or the password wrong."""
+@dataclass(frozen=True)
+class Credentials:
+    """What a sign-in checks a password against, read before the check (see signin.py)."""
+
+    user_id: int
+    password_hash: str
+
+
+def credentials(session: Session, *, email: str) -> Credentials | None:
+    """The stored hash of an enabled user with this email; None when there is none (the
+    caller does the same password work either way)."""
     user = repo.get_user_by_email(session, normalise_email(email))
-    usable = user is not None and user.disabled_at is None
-    stored = user.password_hash if user and usable else None
-    ok, new_hash = passwords.verify(stored, password, hasher)
-    if not ok or user is None:
+    if user is None or user.disabled_at is not None:
+        return None
+    return Credentials(user.id, user.password_hash)
+
+
+def confirm(session: Session, found: Credentials, new_hash: str | None) -> User | None:
+    """The user, once more, after the password matched ``found``: None if they were disabled
+    or their password changed meanwhile. ``new_hash``: a rehash to store (newer parameters)."""
+    user = session.get(User, found.user_id)
+    if user is None or user.disabled_at is not None or user.password_hash != found.password_hash:
         return None
     if new_hash is not None:
         user.password_hash = new_hash
