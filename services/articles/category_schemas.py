@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.articles.fields import JsonBool, JsonInt, Name, NoNul, Printable, SlugIn
+from services.articles.fields import JsonBool, Name, NoNul, Printable, ReviewMonths, SlugIn
 
 
 class Strict(BaseModel):
@@ -21,8 +21,8 @@ class CategoryCreate(Strict):
     requires_review: JsonBool = Field(
         default=False, description="Publishing needs a medical reviewer's approval."
     )
-    review_interval_months: JsonInt = Field(
-        default=12, ge=1, le=120, description="An article is due for review this long after."
+    review_interval_months: ReviewMonths = Field(
+        default=12, description="An article is due for review this long after."
     )
 
     model_config = ConfigDict(
@@ -49,8 +49,8 @@ class CategoryUpdate(Strict):
     requires_review: JsonBool | None = Field(
         default=None, description="Publishing needs a medical reviewer's approval."
     )
-    review_interval_months: JsonInt | None = Field(
-        default=None, ge=1, le=120, description="An article is due for review this long after."
+    review_interval_months: ReviewMonths | None = Field(
+        default=None, description="An article is due for review this long after."
     )
 
     model_config = ConfigDict(

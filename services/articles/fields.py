@@ -84,15 +84,22 @@ Markdown = Annotated[str, NoNul, Printable]
 
 
 def _json_integer(value: object) -> object:
-    """A JSON integer only: pydantic alone reads true as 1 and "5" as 5, which the schema
-    (type: integer) does not allow, so a client sending them is told, not guessed at."""
+    """A JSON number only: pydantic alone reads true as 1 and "5" as 5, which the schema
+    (type: integer) does not allow, so a client sending them is told, not guessed at (2.0
+    is an integer to JSON Schema, and stays accepted)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("must be a JSON integer")
     return value
 
 
-# Request-body numbers and flags, as the JSON types the OpenAPI document states.
-JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+# Request-body integers and flags, as the JSON types the OpenAPI document states. The bounds
+# sit inside the type, before the validator: given to Field() beside a validator, pydantic
+# would write them into the schema as its own "ge"/"le" (not "minimum"/"maximum"), which
+# clients and schemathesis do not read.
+_JsonNumber = BeforeValidator(_json_integer)
+Version = Annotated[int, Field(ge=1), _JsonNumber]
+MediaId = Annotated[int, Field(ge=1, le=MAX_ID), _JsonNumber]
+ReviewMonths = Annotated[int, Field(ge=1, le=120), _JsonNumber]
 JsonBool = Annotated[bool, Field(strict=True)]
 UtcTime = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_utc)]
 Day = Annotated[date, BeforeValidator(_iso_day)]

@@ -14,7 +14,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from services.articles.fields import JsonInt, Name, NoNul, Printable, SlugIn
+from services.articles.fields import MediaId, Name, NoNul, Printable, SlugIn, Version
 from services.articles.schemas import JsonDict, Strict
 
 Credentials = Annotated[
@@ -47,10 +47,8 @@ RetiredPhotoUrl = Annotated[
     ),
 ]
 PhotoMediaId = Annotated[
-    JsonInt | None,
+    MediaId | None,
     Field(
-        ge=1,
-        le=2**31 - 1,
         description="The photo: an id from the media library (POST /api/v1/media); null "
         "removes it. An id the library does not have is a 422.",
     ),
@@ -118,8 +116,8 @@ RecordOutcome = Literal["approved", "changes_requested", "withdrawn", "typo_only
 
 
 class _ReviewOf(Strict):
-    version: JsonInt | None = Field(
-        default=None, ge=1, description="The version reviewed (or send it as If-Match)."
+    version: Version | None = Field(
+        default=None, description="The version reviewed (or send it as If-Match)."
     )
 
 

@@ -18,11 +18,10 @@ from pydantic import (
 
 from services.articles.category_schemas import CategoryOut
 from services.articles.fields import (
-    MAX_ID,
     Day,
     JsonBool,
-    JsonInt,
     Markdown,
+    MediaId,
     Name,
     NoNul,
     NotBlank,
@@ -32,6 +31,7 @@ from services.articles.fields import (
     Tag,
     Title,
     UtcTime,
+    Version,
 )
 from services.articles.media.schemas import PUBLIC_IMAGE_EXAMPLE, PublicImage
 from services.articles.reference_schemas import ReferenceIn, ReferenceOut, unique_keys
@@ -93,10 +93,8 @@ class ArticleFields(Strict):
     hero_image_alt: Annotated[str, StringConstraints(max_length=500), NoNul, Printable] | None = (
         Field(default=None, description="Alt text of the hero; default: the image's own.")
     )
-    hero_media_id: JsonInt | None = Field(
+    hero_media_id: MediaId | None = Field(
         default=None,
-        ge=1,
-        le=MAX_ID,
         description="The hero image: an id from the media library (POST /api/v1/media).",
     )
     reviewed_by: Name | None = None
@@ -134,8 +132,8 @@ class ArticleUpdate(ArticleFields):
     title: Title | None = None
     slug: SlugIn | None = None
     category: SlugIn | None = None
-    version: JsonInt | None = Field(
-        default=None, ge=1, description="The version being edited (or send it as If-Match)."
+    version: Version | None = Field(
+        default=None, description="The version being edited (or send it as If-Match)."
     )
     typo_only: JsonBool = Field(
         default=False,
@@ -151,7 +149,7 @@ class ArticleUpdate(ArticleFields):
 
 
 class PublishRequest(Strict):
-    version: JsonInt | None = Field(default=None, ge=1)
+    version: Version | None = None
     at: UtcTime | None = Field(
         default=None,
         description="Publish at this time (with a UTC offset) instead of now. A time in the "
@@ -180,7 +178,7 @@ class PublishRequest(Strict):
 
 
 class VersionRequest(Strict):
-    version: JsonInt | None = Field(default=None, ge=1, description="Or send it as If-Match.")
+    version: Version | None = Field(default=None, description="Or send it as If-Match.")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 4}]})
 

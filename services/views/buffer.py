@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from redis.exceptions import ResponseError
+
 LIVE_KEY = "hh:views:live"
 BUFFER_KEY = "hh:views:buf"
 BATCH_PREFIX = "hh:views:batch:"
@@ -35,6 +37,9 @@ OTHER = "(other)"
 DIMS_TTL_SECONDS = 2 * 24 * 3600
 
 COUNTED, UNKNOWN, DUPLICATE, RATE_LIMITED, CAPPED = 1, 0, 2, 3, 4
+# A view the script failed on (not counted), and views after it it did not judge; the
+# script's answer then ends with the error's text (see outcomes_of).
+FAILED, NOT_RUN = -1, -2
 
 # One call records a batch of views (those that arrived while the previous round trip was in
 # flight), each by exactly the rules it would meet alone, in arrival order, and returns one
@@ -55,12 +60,19 @@ RECORD_VIEWS_LUA = f"""
 local window, reader_limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local address_limit, per_address = tonumber(ARGV[3]), tonumber(ARGV[4])
 local dims_ttl, minute, day = tonumber(ARGV[5]), ARGV[6], ARGV[7]
-local accepted = 0
+-- accepted: views counted so far; counting: the view being judged has been counted (its
+-- buffer field written), so an error in its dimensions still answers it as counted.
+local accepted, counting, rates_expire = 0, false, true
 
 local rates = '{RATE_PREFIX}' .. minute
 
 local function limited(field, limit)
-  return redis.call('HINCRBY', rates, field, 1) > limit
+  local n = redis.call('HINCRBY', rates, field, 1)
+  if rates_expire then  -- with the hash's first write of the call: never a hash left forever
+    redis.call('EXPIRE', rates, 60)
+    rates_expire = false
+  end
+  return n > limit
 end
 
 local function view(article, reader, address, first, n)
@@ -80,6 +92,7 @@ local function view(article, reader, address, first, n)
   end
   local field = article .. ':' .. day
   redis.call('HINCRBY', '{BUFFER_KEY}', field, 1)
+  accepted, counting = accepted + 1, true
   local dims = '{DIMS_PREFIX}' .. field
   for i = first, first + 3 * n - 1, 3 do
     local dim, value, cap = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
@@ -102,18 +115,32 @@ local function view(article, reader, address, first, n)
     end
     redis.call('HINCRBY', '{BUFFER_KEY}', field .. ':' .. dim .. ':' .. value, 1)
   end
-  accepted = accepted + 1
   return 1
 end
 
+-- A script that fails keeps what it wrote, so an error (a key of the wrong type, a bug)
+-- must not turn views already counted into errors: each view's outcome stands, the view
+-- that failed is FAILED (or COUNTED, if it was), the views after it NOT_RUN, and the error
+-- text comes last. The accepted counter is always brought up to what was counted.
 local outcomes, i = {{}}, 8
-while i <= #ARGV do
-  local n = tonumber(ARGV[i + 3])
-  outcomes[#outcomes + 1] = view(ARGV[i], ARGV[i + 1], ARGV[i + 2], i + 4, n)
-  i = i + 4 + 3 * n
-end
-if #outcomes > 0 then redis.call('EXPIRE', rates, 60) end
+local ok, err = pcall(function()
+  while i <= #ARGV do
+    local n = tonumber(ARGV[i + 3])
+    counting = false
+    outcomes[#outcomes + 1] = view(ARGV[i], ARGV[i + 1], ARGV[i + 2], i + 4, n)
+    i = i + 4 + 3 * n
+  end
+end)
 if accepted > 0 then redis.call('INCRBY', '{ACCEPTED_KEY}', accepted) end
+if not ok then
+  outcomes[#outcomes + 1] = counting and 1 or {FAILED}
+  i = i + 4 + 3 * tonumber(ARGV[i + 3])
+  while i <= #ARGV do
+    outcomes[#outcomes + 1] = {NOT_RUN}
+    i = i + 4 + 3 * tonumber(ARGV[i + 3])
+  end
+  outcomes[#outcomes + 1] = type(err) == 'table' and tostring(err.err) or tostring(err)
+end
 return outcomes
 """
 
@@ -158,6 +185,17 @@ def record_call(
     for view in views:
         args += view
     return args
+
+
+def outcomes_of(answer: list[object], views: int) -> list[int | Exception]:
+    """Each view's outcome from a RECORD_VIEWS_LUA answer for ``views`` views: the code, or,
+    for a view the script failed on or did not judge, the error (as Redis' ResponseError)."""
+    if len(answer) == views:
+        return [int(code) for code in answer]  # type: ignore[call-overload]
+    text = answer[views]
+    error = ResponseError(text.decode() if isinstance(text, bytes) else str(text))
+    codes = [int(code) for code in answer[:views]]  # type: ignore[call-overload]
+    return [error if code in (FAILED, NOT_RUN) else code for code in codes]
 
 
 def buffer_field(article_id: int, day: date) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -155,11 +156,15 @@ class ViewRecorder:
             self._senders.discard(asyncio.current_task())
 
     async def _send_while_pending(self) -> None:
-        while self._pending:
+        while True:
+            # A beacon whose request went away while it waited is not sent: nobody would be
+            # told it counted.
+            self._pending = [p for p in self._pending if not p[1].done()]
+            if not self._pending:
+                return
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             try:
                 results = await self._run(batch)
-                self.breaker.succeeded()
             except Exception as exc:  # Redis down: every beacon of the batch gets the error
                 results = [exc] * len(batch)
                 if isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError):
@@ -172,6 +177,17 @@ class ViewRecorder:
                     self.breaker.answered()
                 else:  # a bug: no news of Redis, but the probe (if this was it) is over
                     self.breaker.released()
+            except BaseException:  # cancelled (shutting down): no answer is coming
+                self.breaker.released()
+                for _, future in batch + self._pending:
+                    future.cancel()
+                self._pending = []
+                raise
+            else:
+                if any(isinstance(r, _SILENCE) for r in results):
+                    self.breaker.failed()  # a retry (after NOSCRIPT) met a silent Redis
+                else:
+                    self.breaker.succeeded()
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():  # the request went away meanwhile
                     continue
@@ -181,27 +197,37 @@ class ViewRecorder:
                     future.set_result(int(result))
 
     async def _run(self, batch: list[Pending]) -> list[Any]:
-        """One outcome (or the error its call met) per pending view, in order."""
-        groups: dict[tuple[int, date], list[int]] = {}
-        for i, ((minute, day, _), _) in enumerate(batch):
-            groups.setdefault((minute, day), []).append(i)
+        """One outcome (or the error it met) per pending view, in order. Consecutive views
+        of the same minute and day go in one call, so views are judged in arrival order."""
+        groups = [
+            (key, [i for i, _ in run])
+            for key, run in itertools.groupby(enumerate(batch), key=lambda p: p[1][0][:2])
+        ]
         calls = [
             buffer.record_call(
                 views=(batch[i][0][2] for i in members), day=day, minute=minute, limits=self.limits
             )
-            for (minute, day), members in groups.items()
+            for (minute, day), members in groups
         ]
         answers = await self._call(calls)
         if any(isinstance(answer, NoScriptError) for answer in answers):
             # Redis restarted (or its script cache was flushed): load the script, and run
             # again only the calls that did not run (a refused script ran no part of itself).
-            await self.r.script_load(buffer.RECORD_VIEWS_LUA)
             again = [i for i, answer in enumerate(answers) if isinstance(answer, NoScriptError)]
-            for i, answer in zip(again, await self._call([calls[i] for i in again]), strict=True):
+            try:
+                await self.r.script_load(buffer.RECORD_VIEWS_LUA)
+                retried = await self._call([calls[i] for i in again])
+            except _SILENCE as exc:  # only those calls failed; the others' views counted
+                retried = [exc] * len(again)
+            for i, answer in zip(again, retried, strict=True):
                 answers[i] = answer
         results: list[Any] = [None] * len(batch)
-        for members, answer in zip(groups.values(), answers, strict=True):
-            outcomes = [answer] * len(members) if isinstance(answer, Exception) else answer
+        for (_, members), answer in zip(groups, answers, strict=True):
+            outcomes = (
+                [answer] * len(members)
+                if isinstance(answer, Exception)
+                else buffer.outcomes_of(answer, len(members))
+            )
             for i, outcome in zip(members, outcomes, strict=True):
                 results[i] = outcome
         return results
@@ -219,6 +245,10 @@ class ViewRecorder:
             pipe.evalsha(self.sha, 0, *args)
         answers: list[Any] = await pipe.execute(raise_on_error=False)
         return answers
+
+
+# Errors that say nothing came back from Redis (as opposed to an error it answered).
+_SILENCE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 def _full_as_oom(exc: BaseException) -> BaseException:

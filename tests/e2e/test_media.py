@@ -157,7 +157,11 @@ def test_in_a_real_browser_images_load_small_and_their_boxes_are_reserved(
         # measured: they already have the images' shapes (without the attributes they would
         # be a few pixels high until the bytes came, and the text below would jump).
         held: list[Any] = []
-        waiting = context.new_page()
+        # A context of its own: a page of the first one may take the images from the
+        # renderer's memory cache, which no route sees (CI once waited for requests that
+        # never came).
+        fresh = chromium.new_context(user_agent=READER_UA, viewport={"width": 390, "height": 844})
+        waiting = fresh.new_page()
         waiting.route("**/media/**", lambda route: held.append(route))
         waiting.goto(stack.pages + path, wait_until="domcontentloaded")
         wait_for("the image requests", lambda: held)
@@ -168,5 +172,6 @@ def test_in_a_real_browser_images_load_small_and_their_boxes_are_reserved(
             assert abs(box["height"] - box["width"] * h / w) < 1.5, (selector, box)
         for route in held:
             route.abort()
+        fresh.close()
     finally:
         context.close()

@@ -4,12 +4,14 @@ a lost script cache is reloaded, and a Redis outage is a 503, never a 500 (real 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pytest
 import redis.asyncio as aioredis
+from redis.exceptions import ResponseError
 
 from services.views import buffer, service
 from services.views.pixel import PIXEL
@@ -227,9 +229,9 @@ def test_a_batch_straddling_a_minute_or_a_day_is_one_call_per_group_each_view_it
     outcomes, sizes = asyncio.run(run())
     C, D = service.Outcome.COUNTED, service.Outcome.DUPLICATE
     assert outcomes == [C, C, C, D, C]
-    # All five are pending before the first sender runs: one batch, three groups (T0: a and
-    # c; T0 + 1 min: b and a; T0 + 1 day: a), so three script calls in one pipeline.
-    assert sorted(sizes) == [1, 2, 2]
+    # All five are pending before the first sender runs: one batch, and a call for each run
+    # of consecutive views of one minute and day (here every view starts a new run).
+    assert sizes == [1, 1, 1, 1, 1]
     r = redis_of(settings)
     raw = {k.decode(): int(v) for k, v in r.hgetall(buffer.BUFFER_KEY).items()}  # type: ignore[union-attr]
     r.close()
@@ -280,3 +282,94 @@ def test_beacons_recorded_one_after_another_each_get_their_answer(
             await r.aclose()
 
     assert asyncio.run(one_by_one()) == [service.Outcome.COUNTED] * 20
+
+
+def test_views_of_one_batch_are_judged_in_arrival_order_across_minutes(
+    settings: ViewsSettings,
+) -> None:
+    """Reader a's view at T0 + 1 min arrived before their view at T0: it is the one counted
+    (grouping by minute, not by consecutive run, would count the later one instead)."""
+    later = T0 + timedelta(minutes=1)
+    calls = [(1, "u", T0), (1, "a", later), (1, "a", T0)]
+
+    async def run() -> list[service.Outcome]:
+        r = aioredis.Redis.from_url(settings.views_redis_url)
+        recorder = service.ViewRecorder(r, limits=limits(1000))
+        try:
+            return list(
+                await asyncio.gather(
+                    *(
+                        recorder.record(article_id=a, reader=w, address=w, now=t)
+                        for a, w, t in calls
+                    )
+                )
+            )
+        finally:
+            await r.aclose()
+
+    C, D = service.Outcome.COUNTED, service.Outcome.DUPLICATE
+    assert asyncio.run(run()) == [C, C, D]
+
+
+def test_an_error_in_the_middle_of_a_batch_keeps_the_views_before_it_counted(
+    settings: ViewsSettings,
+) -> None:
+    """A script that fails keeps what it wrote: the view before the failure stays counted
+    (and is answered counted), the failing one and those after it are errors, and the
+    accepted counter matches the buffer exactly. The minute's rate hash still expires."""
+    r = redis_of(settings)
+    r.hset(f"{buffer.ADDRESS_READERS_PREFIX}b:1", "wrong", "type")  # GET on it fails
+    r.close()
+
+    async def run() -> list[object]:
+        client = aioredis.Redis.from_url(settings.views_redis_url)
+        recorder = service.ViewRecorder(client, limits=limits(1000))
+        try:
+            return list(
+                await asyncio.gather(
+                    *(
+                        recorder.record(article_id=1, reader=w, address=w, now=T0)
+                        for w in ("a", "b", "c")
+                    ),
+                    return_exceptions=True,
+                )
+            )
+        finally:
+            await client.aclose()
+
+    first, failed, not_run = asyncio.run(run())
+    assert first is service.Outcome.COUNTED
+    assert isinstance(failed, ResponseError) and "WRONGTYPE" in str(failed)
+    assert isinstance(not_run, ResponseError)
+    r = redis_of(settings)
+    counted = int(r.hget(buffer.BUFFER_KEY, f"1:{T0.date()}") or 0)
+    ttl = int(r.ttl(f"{buffer.RATE_PREFIX}{int(T0.timestamp()) // 60}"))
+    r.close()
+    assert counted == accepted(settings) == 1
+    assert 0 < ttl <= 60
+
+
+def test_a_beacon_whose_request_went_away_before_its_batch_left_is_not_counted(
+    settings: ViewsSettings,
+) -> None:
+    async def run() -> tuple[service.Outcome, bool]:
+        client = aioredis.Redis.from_url(settings.views_redis_url)
+        recorder = service.ViewRecorder(client, limits=limits(1000))
+        try:
+            kept = asyncio.create_task(
+                recorder.record(article_id=1, reader="a", address="a", now=T0)
+            )
+            gone = asyncio.create_task(
+                recorder.record(article_id=1, reader="b", address="b", now=T0)
+            )
+            await asyncio.sleep(0)  # both queued; the sender has not run yet
+            gone.cancel()
+            outcome = await kept
+            with contextlib.suppress(asyncio.CancelledError):
+                await gone
+            return outcome, gone.cancelled()
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(run()) == (service.Outcome.COUNTED, True)
+    assert accepted(settings) == 1
