@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from redis.exceptions import ResponseError
 
@@ -187,14 +188,14 @@ def record_call(
     return args
 
 
-def outcomes_of(answer: list[object], views: int) -> list[int | Exception]:
+def outcomes_of(answer: list[Any], views: int) -> list[int | Exception]:
     """Each view's outcome from a RECORD_VIEWS_LUA answer for ``views`` views: the code, or,
     for a view the script failed on or did not judge, the error (as Redis' ResponseError)."""
     if len(answer) == views:
-        return [int(code) for code in answer]  # type: ignore[call-overload]
+        return [int(code) for code in answer]
     text = answer[views]
     error = ResponseError(text.decode() if isinstance(text, bytes) else str(text))
-    codes = [int(code) for code in answer[:views]]  # type: ignore[call-overload]
+    codes = [int(code) for code in answer[:views]]
     return [error if code in (FAILED, NOT_RUN) else code for code in codes]
 
 

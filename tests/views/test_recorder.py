@@ -8,6 +8,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -39,22 +40,36 @@ def settings(views_settings: ViewsSettings) -> ViewsSettings:
     return views_settings
 
 
+View = tuple[int, str, datetime]  # article, reader (and address), time
+
+
+async def record_views(
+    settings: ViewsSettings,
+    views: list[View],
+    *,
+    rate: int = 1000,
+    recorder_class: type[service.ViewRecorder] = service.ViewRecorder,
+    return_exceptions: bool = False,
+) -> tuple[list[Any], service.ViewRecorder]:
+    """Record ``views`` concurrently (so they batch) on a fresh recorder: their outcomes,
+    and the recorder."""
+    r = aioredis.Redis.from_url(settings.views_redis_url)
+    recorder = recorder_class(r, limits=limits(rate))
+    try:
+        outcomes = await asyncio.gather(
+            *(recorder.record(article_id=a, reader=w, address=w, now=t) for a, w, t in views),
+            return_exceptions=return_exceptions,
+        )
+        return list(outcomes), recorder
+    finally:
+        await r.aclose()
+
+
 async def record_all(
     settings: ViewsSettings, calls: list[tuple[int, str]], *, rate: int = 1000
 ) -> list[service.Outcome]:
-    r = aioredis.Redis.from_url(settings.views_redis_url)
-    recorder = service.ViewRecorder(r, limits=limits(rate))
-    try:
-        return list(
-            await asyncio.gather(
-                *(
-                    recorder.record(article_id=a, reader=who, address=who, now=T0)
-                    for a, who in calls
-                )
-            )
-        )
-    finally:
-        await r.aclose()
+    outcomes, _ = await record_views(settings, [(a, who, T0) for a, who in calls], rate=rate)
+    return outcomes
 
 
 def test_concurrent_beacons_each_get_their_own_outcome(settings: ViewsSettings) -> None:
@@ -210,23 +225,12 @@ def views_in(args: list[str | int]) -> int:
 def test_a_batch_straddling_a_minute_or_a_day_is_one_call_per_group_each_view_its_outcome(
     settings: ViewsSettings,
 ) -> None:
-    """Views of one batch are grouped by minute and day (the rate keys and buffer fields
-    depend on them), one script call per group, and each view keeps its own outcome."""
+    """Views of one batch go in one script call per run of consecutive views of a minute
+    and day (the rate keys and buffer fields depend on them); each keeps its own outcome."""
     minute, day = T0 + timedelta(minutes=1), T0 + timedelta(days=1)
     calls = [(1, "a", T0), (1, "b", minute), (2, "a", day), (1, "a", minute), (2, "c", T0)]
-
-    async def run() -> tuple[list[service.Outcome], list[int]]:
-        r = aioredis.Redis.from_url(settings.views_redis_url)
-        recorder = CountingCalls(r, limits=limits(1000))
-        try:
-            outcomes = await asyncio.gather(
-                *(recorder.record(article_id=a, reader=w, address=w, now=t) for a, w, t in calls)
-            )
-            return list(outcomes), recorder.calls
-        finally:
-            await r.aclose()
-
-    outcomes, sizes = asyncio.run(run())
+    outcomes, recorder = asyncio.run(record_views(settings, calls, recorder_class=CountingCalls))
+    sizes = recorder.calls  # type: ignore[attr-defined]
     C, D = service.Outcome.COUNTED, service.Outcome.DUPLICATE
     assert outcomes == [C, C, C, D, C]
     # All five are pending before the first sender runs: one batch, and a call for each run
@@ -243,19 +247,9 @@ def test_a_large_burst_is_split_into_calls_of_at_most_max_batch_views(
     settings: ViewsSettings,
 ) -> None:
     readers = [f"reader-{i}" for i in range(2 * service.MAX_BATCH + 50)]
-
-    async def run() -> tuple[list[service.Outcome], list[int]]:
-        r = aioredis.Redis.from_url(settings.views_redis_url)
-        recorder = CountingCalls(r, limits=limits(1000))
-        try:
-            outcomes = await asyncio.gather(
-                *(recorder.record(article_id=1, reader=w, address=w, now=T0) for w in readers)
-            )
-            return list(outcomes), recorder.calls
-        finally:
-            await r.aclose()
-
-    outcomes, sizes = asyncio.run(run())
+    views = [(1, w, T0) for w in readers]
+    outcomes, recorder = asyncio.run(record_views(settings, views, recorder_class=CountingCalls))
+    sizes = recorder.calls  # type: ignore[attr-defined]
     assert outcomes == [service.Outcome.COUNTED] * len(readers)
     assert max(sizes) == service.MAX_BATCH and sum(sizes) == len(readers)
     assert accepted(settings) == len(readers)
@@ -291,24 +285,9 @@ def test_views_of_one_batch_are_judged_in_arrival_order_across_minutes(
     (grouping by minute, not by consecutive run, would count the later one instead)."""
     later = T0 + timedelta(minutes=1)
     calls = [(1, "u", T0), (1, "a", later), (1, "a", T0)]
-
-    async def run() -> list[service.Outcome]:
-        r = aioredis.Redis.from_url(settings.views_redis_url)
-        recorder = service.ViewRecorder(r, limits=limits(1000))
-        try:
-            return list(
-                await asyncio.gather(
-                    *(
-                        recorder.record(article_id=a, reader=w, address=w, now=t)
-                        for a, w, t in calls
-                    )
-                )
-            )
-        finally:
-            await r.aclose()
-
+    outcomes, _ = asyncio.run(record_views(settings, calls))
     C, D = service.Outcome.COUNTED, service.Outcome.DUPLICATE
-    assert asyncio.run(run()) == [C, C, D]
+    assert outcomes == [C, C, D]
 
 
 def test_an_error_in_the_middle_of_a_batch_keeps_the_views_before_it_counted(
@@ -321,23 +300,8 @@ def test_an_error_in_the_middle_of_a_batch_keeps_the_views_before_it_counted(
     r.hset(f"{buffer.ADDRESS_READERS_PREFIX}b:1", "wrong", "type")  # GET on it fails
     r.close()
 
-    async def run() -> list[object]:
-        client = aioredis.Redis.from_url(settings.views_redis_url)
-        recorder = service.ViewRecorder(client, limits=limits(1000))
-        try:
-            return list(
-                await asyncio.gather(
-                    *(
-                        recorder.record(article_id=1, reader=w, address=w, now=T0)
-                        for w in ("a", "b", "c")
-                    ),
-                    return_exceptions=True,
-                )
-            )
-        finally:
-            await client.aclose()
-
-    first, failed, not_run = asyncio.run(run())
+    views = [(1, w, T0) for w in ("a", "b", "c")]
+    (first, failed, not_run), _ = asyncio.run(record_views(settings, views, return_exceptions=True))
     assert first is service.Outcome.COUNTED
     assert isinstance(failed, ResponseError) and "WRONGTYPE" in str(failed)
     assert isinstance(not_run, ResponseError)

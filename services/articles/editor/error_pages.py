@@ -17,7 +17,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.articles.editor import pages
-from services.articles.editor.security import PREFIX
+from services.articles.editor.security import under_editor
 from shared.problems import PROBLEM_JSON
 
 _REPLACED = {"content-type", "content-length"}
@@ -36,8 +36,7 @@ class HtmlErrors:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] != "http" or not (path == PREFIX or path.startswith(PREFIX + "/")):
+        if not under_editor(scope):
             await self.app(scope, receive, send)
             return
         start: Message | None = None

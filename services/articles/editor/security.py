@@ -72,6 +72,12 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def under_editor(scope: Scope) -> bool:
+    """An HTTP request for /editor or below (what the editor's middlewares act on)."""
+    path: str = scope.get("path", "")
+    return scope["type"] == "http" and (path == PREFIX or path.startswith(PREFIX + "/"))
+
+
 class EditorHeaders:
     """ASGI middleware: every answer under /editor (pages, errors, redirects) carries the
     policy; pages are never cached (static files set their own Cache-Control)."""
@@ -80,8 +86,7 @@ class EditorHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] != "http" or not (path == PREFIX or path.startswith(PREFIX + "/")):
+        if not under_editor(scope):
             await self.app(scope, receive, send)
             return
 
