@@ -43,14 +43,14 @@ def _apply_batch(
     raw: dict[bytes, bytes] = r.hgetall(key)  # type: ignore[assignment]
     per_article: dict[int, int] = defaultdict(int)
     per_day: dict[tuple[int, date], int] = defaultdict(int)
-    per_dim: dict[tuple[int, date, str, str], int] = {}
+    per_dim: dict[tuple[int, date, str, str], int] = defaultdict(int)
     for f, v in raw.items():
-        article_id, day, dim, value = buffer.parse_field(f.decode())
-        if dim is not None and value is not None:
-            per_dim[(article_id, day, dim, value)] = int(v)
-            continue
-        per_article[article_id] += int(v)
-        per_day[(article_id, day)] += int(v)
+        parsed, n = buffer.parse_field(f.decode()), int(v)
+        for dim, value in parsed.dimensions:
+            per_dim[(parsed.article_id, parsed.day, dim, value)] += n
+        if parsed.views:
+            per_article[parsed.article_id] += n
+            per_day[(parsed.article_id, parsed.day)] += n
     with db.transaction() as session:
         if repository.batch_applied(session, batch_id):
             log.info("batch %s was applied before; deleting its key", batch_id)

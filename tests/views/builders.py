@@ -106,3 +106,16 @@ def beacon(client: TestClient, article_id: int | str, *, ua: str = BROWSER, **he
     sent = {"User-Agent": ua, **{k.replace("_", "-"): v for k, v in headers.items()}}
     status: int = client.post(f"/api/v1/views/{article_id}", headers=sent).status_code
     return status
+
+
+def buffered_views(r: redis.Redis) -> dict[str, int]:
+    """The views the buffer holds per ``article:day``, whatever the dimensions of their
+    count fields (``1:2026-03-10;referrer=direct;device=desktop`` counts for ``1:2026-03-10``)."""
+    raw: dict[bytes, bytes] = r.hgetall(buffer.BUFFER_KEY)  # type: ignore[assignment]
+    views: dict[str, int] = {}
+    for key, value in raw.items():
+        parsed = buffer.parse_field(key.decode())
+        if parsed.views:
+            name = f"{parsed.article_id}:{parsed.day.isoformat()}"
+            views[name] = views.get(name, 0) + int(value)
+    return views

@@ -17,6 +17,7 @@ from tests.views.builders import (
     Clock,
     accepted,
     beacon,
+    buffered_views,
     flush,
     learn,
     snapshot,
@@ -40,8 +41,7 @@ def buffered(settings: ViewsSettings) -> dict[str, int]:
     """The buffered view counts (``article:day``), without the dimension fields."""
     r: redis.Redis = views_redis(settings)
     try:
-        raw: dict[bytes, bytes] = r.hgetall(buffer.BUFFER_KEY)  # type: ignore[assignment]
-        return {k.decode(): int(v) for k, v in raw.items() if k.count(b":") == 1}
+        return buffered_views(r)
     finally:
         r.close()
 

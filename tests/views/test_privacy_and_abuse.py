@@ -11,7 +11,16 @@ import pytest
 from services.views import buffer, readers
 from services.views.settings import ViewsSettings
 from tests.helpers import assert_problem
-from tests.views.builders import BROWSER, Clock, accepted, beacon, learn, snapshot, views_client
+from tests.views.builders import (
+    BROWSER,
+    Clock,
+    accepted,
+    beacon,
+    buffered_views,
+    learn,
+    snapshot,
+    views_client,
+)
 from tests.views.builders import views_redis as redis_of
 
 
@@ -39,8 +48,7 @@ def test_the_same_reader_is_a_new_reader_after_the_salt_rotates_at_midnight(
     r = redis_of(settings)
     salts = {k.decode(): r.get(k) for k in r.scan_iter(match=buffer.SALT_PREFIX + "*")}
     ttls = [r.ttl(k) for k in salts]
-    raw: dict[bytes, bytes] = r.hgetall(buffer.BUFFER_KEY)  # type: ignore[assignment]
-    buf = {k.decode(): int(v) for k, v in raw.items() if k.count(b":") == 1}
+    buf = buffered_views(r)
     r.close()
     assert sorted(salts) == [buffer.salt_key(date(2026, 3, 10)), buffer.salt_key(date(2026, 3, 11))]
     assert len(set(salts.values())) == 2  # a fresh random salt each day

@@ -19,7 +19,16 @@ from services.views.pixel import PIXEL
 from services.views.settings import ViewsSettings
 from tests.helpers import assert_problem
 from tests.resources import free_port
-from tests.views.builders import BROWSER, T0, Clock, accepted, learn, snapshot, views_client
+from tests.views.builders import (
+    BROWSER,
+    T0,
+    Clock,
+    accepted,
+    buffered_views,
+    learn,
+    snapshot,
+    views_client,
+)
 from tests.views.builders import views_redis as redis_of
 
 
@@ -153,9 +162,9 @@ def test_views_of_two_days_go_to_two_day_buckets(settings: ViewsSettings) -> Non
 
     asyncio.run(two_days())
     r = redis_of(settings)
-    raw: dict[bytes, bytes] = r.hgetall(buffer.BUFFER_KEY)  # type: ignore[assignment]
+    buf = buffered_views(r)
     r.close()
-    assert {k.decode(): int(v) for k, v in raw.items() if k.count(b":") == 1} == {
+    assert buf == {
         "1:2026-03-10": 1,
         "1:2026-03-11": 1,
     }
@@ -218,7 +227,7 @@ class CountingCalls(service.ViewRecorder):
 def views_in(args: list[str | int]) -> int:
     n, i = 0, 7
     while i < len(args):
-        n, i = n + 1, i + 4 + 3 * int(args[i + 3])
+        n, i = n + 1, i + 5 + 3 * int(args[i + 4])
     return n
 
 
@@ -237,7 +246,7 @@ def test_a_batch_straddling_a_minute_or_a_day_is_one_call_per_group_each_view_it
     # of consecutive views of one minute and day (here every view starts a new run).
     assert sizes == [1, 1, 1, 1, 1]
     r = redis_of(settings)
-    raw = {k.decode(): int(v) for k, v in r.hgetall(buffer.BUFFER_KEY).items()}  # type: ignore[union-attr]
+    raw = buffered_views(r)
     r.close()
     assert raw[f"1:{T0.date()}"] == 2 and raw[f"2:{T0.date()}"] == 1
     assert raw[f"2:{day.date()}"] == 1
@@ -308,9 +317,46 @@ def test_an_error_in_the_middle_of_a_batch_keeps_the_views_before_it_counted(
     r = redis_of(settings)
     counted = int(r.hget(buffer.BUFFER_KEY, f"1:{T0.date()}") or 0)
     ttl = int(r.ttl(f"{buffer.RATE_PREFIX}{int(T0.timestamp()) // 60}"))
+    # The failed view leaves no mark: b was marked seen before its readers key failed, and
+    # that mark is taken back, so b's next beacon is a view, not a duplicate.
+    marks = [r.exists(f"{buffer.SEEN_PREFIX}{w}:1") for w in ("a", "b", "c")]
     r.close()
     assert counted == accepted(settings) == 1
     assert 0 < ttl <= 60
+    assert marks == [1, 0, 0]
+
+
+def test_a_view_refused_by_the_readers_cap_does_not_mark_its_reader(
+    settings: ViewsSettings,
+) -> None:
+    """Readers a and b share an address whose cap is one reader: b is CAPPED and, not
+    being counted, not marked seen either (the one SET NX that tests for a duplicate also
+    marks, so the cap must take the mark back)."""
+
+    async def run() -> list[service.Outcome]:
+        client = aioredis.Redis.from_url(settings.views_redis_url)
+        capped = buffer.Limits(
+            window_seconds=1800, reader_per_minute=100, address_per_minute=100,
+            readers_per_address=1,
+        )  # fmt: skip
+        recorder = service.ViewRecorder(client, limits=capped)
+        try:
+            return [
+                await recorder.record(article_id=1, reader=w, address="shared", now=T0)
+                for w in ("a", "b", "b")
+            ]
+        finally:
+            await client.aclose()
+
+    outcomes = asyncio.run(run())
+    r = redis_of(settings)
+    marked = [r.exists(f"{buffer.SEEN_PREFIX}{w}:1") for w in ("a", "b")]
+    readers = int(r.get(f"{buffer.ADDRESS_READERS_PREFIX}shared:1") or 0)
+    r.close()
+    C, CAP = service.Outcome.COUNTED, service.Outcome.CAPPED
+    assert outcomes == [C, CAP, CAP]  # capped again, not a "duplicate" of a view never counted
+    assert marked == [1, 0]
+    assert readers == 1
 
 
 def test_a_beacon_whose_request_went_away_before_its_batch_left_is_not_counted(
