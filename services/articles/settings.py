@@ -92,7 +92,7 @@ class ArticlesSettings(BaseServiceSettings):
         gt=0,
         le=10,
         description="How long an editor page waits for the views API before showing "
-        "\"numbers unavailable\".",
+        '"numbers unavailable".',
     )
 
     @model_validator(mode="after")
