@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from services.articles import people_repository as people_repo
@@ -31,6 +29,7 @@ from shared.db import Database
 from tests.articles.editor.conftest import Clock, add_user, sign_in
 from tests.helpers import auth, create_article, make_token
 from tests.resources import free_port
+from tests.serving import serve
 from tests.views.builders import BROWSER, flush, learn, snapshot
 from tests.views.builders import Clock as ViewsClock
 from tests.views.ua_corpus import READERS
@@ -54,25 +53,6 @@ class ViewsApi:
             timeout=5,
         )
         assert answer.json() == {"status": "counted"}, answer.text
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """``app`` served by uvicorn in a thread on a free port, until the block ends."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture
