@@ -119,7 +119,8 @@ def review_due_list(
     signed: Staff, session: SessionDep, clock: ClockDep, within_days: str = "0"
 ) -> Response:
     """GET /api/v1/review-due as a page: most overdue first, then the most read."""
-    within = reviewing.number(within_days) if within_days not in ("", "0") else 0
+    digits = 0 < len(within_days) <= 4 and within_days.isascii() and within_days.isdigit()
+    within = int(within_days) if digits else (0 if within_days == "" else None)
     if within is None or within > MAX_WITHIN_DAYS:
         return pages.error_page(
             422, "Not a number of days",
