@@ -126,7 +126,8 @@ def decide(
             {"outcome": outcome, "note": note, "version": expected}
         )
     except ValidationError as exc:
-        if outcome == "changes_requested" and any(e["loc"][-1] == "note" for e in exc.errors()):
+        blank = ("missing", "too_short", "string_too_short", "string_pattern_mismatch")
+        if any(e["loc"][-1:] == ("note",) and e["type"] in blank for e in exc.errors()):
             raise NoteRequired() from None
         raise BadForm("The review form was not filled in as it should be (note at most "
                       "4,000 characters, no control characters).") from None  # fmt: skip
