@@ -131,7 +131,10 @@ def test_approving_through_the_screens_changes_the_state_as_the_api_does(desk: D
     assert submitted.headers["location"] == f"/editor/articles/{article['id']}"
     assert desk.get(article["id"])["status"] == "in_review"
     assert desk.get(article["id"])["version"] == 2
-    assert "Submit version" not in desk.writer.get(f"/editor/articles/{article['id']}").text
+    waiting = desk.writer.get(f"/editor/articles/{article['id']}").text
+    assert "Submit version" not in waiting and "Waiting for a medical reviewer" in waiting
+    for_reviewer = desk.reviewer.get(f"/editor/articles/{article['id']}").text
+    assert f'<a href="/editor/review/{article["id"]}">Review this article</a>' in for_reviewer
 
     approved = desk.decide(article["id"], "approved", version=2)
     assert approved.status_code == 303
