@@ -113,6 +113,9 @@ def test_the_queue_lists_only_articles_submitted_for_review(desk: Desk) -> None:
     for article in (waiting, approved):
         assert desk.submit(article["id"], 1).status_code == 303
     assert desk.decide(approved["id"], "approved").status_code == 303
+    again = desk.decide(approved["id"], "approved")  # approved is not in review any more
+    assert again.status_code == 409
+    assert "Not possible now" in again.text and "cannot be reviewed" in again.text
     queue = desk.reviewer.get("/editor/review")
     assert queue.status_code == 200
     assert _REVIEW_LINKS.findall(queue.text) == [(str(waiting["id"]), "Waiting for a reviewer")]
