@@ -173,3 +173,28 @@ def upsert_views(
     if recent is not None:
         row.recent = recent
     row.updated_at = now
+
+
+def views_of(session: Session, article_id: int) -> ArticleViews | None:
+    """The article's totals as the views service last reported them (None: never)."""
+    return session.get(ArticleViews, article_id)
+
+
+class MostRead(NamedTuple):
+    id: int
+    title: str
+    status: str
+    recent_views: int  # the last 7 days
+    total_views: int
+
+
+def most_read(session: Session, *, limit: int) -> list[MostRead]:
+    """The articles read most in the last 7 days, by the read model (deleted ones left out)."""
+    stmt = (
+        select(Article.id, Article.title, Article.status, ArticleViews.recent, ArticleViews.total)
+        .join(Article, Article.id == ArticleViews.article_id)
+        .where(ArticleViews.recent > 0, Article.status != "deleted")
+        .order_by(ArticleViews.recent.desc(), ArticleViews.total.desc(), Article.id)
+        .limit(limit)
+    )
+    return [MostRead(*row) for row in session.execute(stmt)]

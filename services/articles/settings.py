@@ -75,11 +75,32 @@ class ArticlesSettings(BaseServiceSettings):
         description="The window, minutes, in which failed editor sign-ins are counted.",
     )
 
+    # The editor's numbers (30-day chart, referrers, devices) come from the views API over
+    # HTTP: the articles service never reads the views database.
+    views_api_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="Base URL of the views API as the articles API reaches it (internal; the "
+        "editor reads an article's daily views and breakdown there); empty = no such numbers.",
+    )
+    views_api_token: str = Field(
+        default="",
+        description="Bearer token the editor sends to the views API: one whose SHA-256 digest "
+        "is in the views service's HEALTHHUB_EDITOR_TOKEN_HASHES (empty: public numbers only).",
+    )
+    views_api_timeout_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        description="How long an editor page waits for the views API before showing "
+        '"numbers unavailable".',
+    )
+
     @model_validator(mode="after")
     def _defaults(self) -> ArticlesSettings:
         self.articles_database_url = normalise_database_url(
             self.articles_database_url or self.default_sqlite_url("articles")
         )
+        self.views_api_url = self.views_api_url.strip().rstrip("/")
         if self.environment == "production":
             require_database_password(
                 "HEALTHHUB_ARTICLES_DATABASE_URL",

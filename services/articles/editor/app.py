@@ -12,6 +12,8 @@ from services.articles.editor import pages
 from services.articles.editor.auth_routes import auth_router
 from services.articles.editor.deps import CsrfRejected, Forbidden, SignInRequired
 from services.articles.editor.error_pages import HtmlErrors
+from services.articles.editor.numbers_routes import numbers_screens
+from services.articles.editor.review_routes import review_screens
 from services.articles.editor.routes import screens_router
 from services.articles.editor.security import EditorHeaders
 from services.articles.editor.signin import SignInGuard
@@ -53,4 +55,6 @@ def install(app: FastAPI, settings: ArticlesSettings) -> None:
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(CsrfRejected, _csrf)
     app.include_router(auth_router)
+    app.include_router(review_screens)
+    app.include_router(numbers_screens)
     app.include_router(screens_router)

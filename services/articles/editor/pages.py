@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.responses import HTMLResponse
 
-from services.articles import tokens
+from services.articles import review, tokens
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -58,6 +58,8 @@ def environment() -> Environment:
     # What a user's role allows, by the API's own rule (tokens.ROLE_GRANTS), e.g. whether
     # the navigation shows the admin screens.
     env.globals["grants"] = lambda user, needed: tokens.role_grants(user.role, needed)
+    # Whether an article may be submitted for review, by the rule itself (review.SUBMITTABLE).
+    env.globals["submittable"] = lambda article: article.status in review.SUBMITTABLE
     return env
 
 
