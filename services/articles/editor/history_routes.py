@@ -72,6 +72,7 @@ def diff_page(
         "diff.html", **_common(signed, article, revisions), first=first, second=second,
         fields=history.compare(first.data, second.data),
         chosen=(first.version, second.version),
+        restorable=sorted({first.version, second.version} - {article.version}),
     )  # fmt: skip
 
 
