@@ -294,6 +294,12 @@ def test_wrong_status_and_stale_version_are_409_pages_that_change_nothing(
     )
     assert again.status_code == 409 and "now at version 2" in again.text
     assert api_article(client, token, article["id"])["status"] == "archived"
+    client.post(f"/api/v1/articles/{article['id']}/publish", headers=auth(token))
+    live = f"/editor/articles/{article['id']}/schedule?at=2027-01-01T09:00&tz=UTC"
+    assert "unpublish it first" in client.get(live).text
+    refused = confirm(client, live)
+    assert refused.status_code == 409 and "cannot be scheduled" in refused.text
+    assert api_article(client, token, article["id"])["status"] == "published"
 
 
 def test_posts_without_csrf_are_refused_and_change_nothing(
