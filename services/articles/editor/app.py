@@ -12,6 +12,9 @@ from services.articles.editor import pages
 from services.articles.editor.auth_routes import auth_router
 from services.articles.editor.deps import CsrfRejected, Forbidden, SignInRequired
 from services.articles.editor.error_pages import HtmlErrors
+from services.articles.editor.history_routes import history_router
+from services.articles.editor.lifecycle import FormRefused
+from services.articles.editor.lifecycle_routes import lifecycle_router
 from services.articles.editor.numbers_routes import numbers_screens
 from services.articles.editor.review_routes import review_screens
 from services.articles.editor.routes import screens_router
@@ -38,6 +41,11 @@ async def _csrf(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, FormRefused)
+    return pages.error_page(exc.status, exc.title, str(exc))
+
+
 def install(app: FastAPI, settings: ArticlesSettings) -> None:
     # Built once: every sign-in of this process shares the counts and the verify slots.
     app.state.editor_sign_in = SignInGuard(
@@ -54,7 +62,10 @@ def install(app: FastAPI, settings: ArticlesSettings) -> None:
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(CsrfRejected, _csrf)
+    app.add_exception_handler(FormRefused, _refused)
     app.include_router(auth_router)
     app.include_router(review_screens)
     app.include_router(numbers_screens)
+    app.include_router(lifecycle_router)
+    app.include_router(history_router)
     app.include_router(screens_router)
