@@ -23,7 +23,7 @@ SCREENS = (
     "/editor/admin/tokens",
     "/editor/admin/tokens/1/revoke",
 )
-ACTIONS = (
+ACTIONS: tuple[tuple[str, dict[str, str]], ...] = (
     ("/editor/admin/people/new", {"name": "Eve"}),
     ("/editor/admin/people/anyone/edit", {"name": "Eve", "slug": "eve"}),
     ("/editor/admin/categories/new", {"name": "X", "slug": "x", "review_interval_months": "6"}),
