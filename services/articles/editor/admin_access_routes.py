@@ -156,7 +156,10 @@ def confirm_revoke(signed: Admin, session: SessionDep, token_id: str) -> Respons
 
 
 @access_router.post("/tokens/{token_id}/revoke")
-def revoke_token(signed: Admin, session: SessionDep, clock: ClockDep, token_id: str) -> Response:
+def revoke_token(
+    signed: Admin, session: SessionDep, clock: ClockDep, _: forms.FormFields, token_id: str
+) -> Response:
+    """Only the CSRF token is posted; reading the form through FormFields closes any file."""
     number = forms.parse_id(token_id)
     if number is None or not tokens.revoke(session, token_id=number, now=clock()):
         return _no_token(signed)

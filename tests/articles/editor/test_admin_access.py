@@ -246,3 +246,34 @@ def test_an_admin_changes_another_users_role_but_not_their_own(
             client.post("/editor/admin/users/role", data={**data, "csrf_token": csrf}), status
         )
     assert client.get("/editor/admin/people").status_code == 200  # still an admin
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_from_every_admin_screen(
+    client: TestClient,
+) -> None:
+    for path in SCREENS:
+        response = client.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/editor/sign-in?next=")
+
+
+def test_odd_bodies_get_a_4xx_page_never_a_500(
+    settings: ArticlesSettings, client: TestClient, token: str
+) -> None:
+    csrf = sign_in_admin(settings, client)
+    header = {"X-CSRF-Token": csrf}
+    answers = [
+        client.post("/editor/admin/people/new", json={"name": "Eve"}, headers=header),
+        client.post("/editor/admin/tokens", content=b"\xff\xfe=\x00", headers={
+            **header, "Content-Type": "application/x-www-form-urlencoded"}),
+        client.post("/editor/admin/categories/new", files={"name": ("a.txt", b"x")},
+                    data={"slug": "x", "review_interval_months": "1"}, headers=header),
+        client.post("/editor/admin/people/new", data={"name": "x" * 100_000}, headers=header),
+        client.post("/editor/admin/users", data={"email": "a@b.c" * 1000, "name": "A",
+                    "role": "editor", "password": "p" * 10_000}, headers=header),
+    ]  # fmt: skip
+    for response in answers:
+        assert 400 <= response.status_code < 500, response.text
+        assert response.headers["content-type"].startswith("text/html")
+    assert len(api_get(client, token, "/api/v1/tokens")) == 1
+    assert api_get(client, token, "/api/v1/people") == []
