@@ -180,7 +180,7 @@ def _category(form: Form) -> tuple[dict[str, object], Errors]:
     data: dict[str, object] = {
         "name": form.get("name", ""),
         "slug": form.get("slug", "").strip(),
-        "description": form.get("description", "").strip(),
+        "description": form.get("description", ""),
         "parent": optional(form.get("parent", "")),
         "requires_review": checkbox(form, "requires_review"),
         "review_interval_months": months if months is not None else 12,

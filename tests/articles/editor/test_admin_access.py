@@ -277,3 +277,19 @@ def test_odd_bodies_get_a_4xx_page_never_a_500(
         assert response.headers["content-type"].startswith("text/html")
     assert len(api_get(client, token, "/api/v1/tokens")) == 1
     assert api_get(client, token, "/api/v1/people") == []
+
+
+def test_token_names_are_escaped_on_every_token_page(
+    settings: ArticlesSettings, client: TestClient, token: str
+) -> None:
+    csrf = sign_in_admin(settings, client)
+    xss = '"><script>alert(1)</script>'
+    made = client.post(
+        "/editor/admin/tokens", data={"name": xss, "role": "admin", "csrf_token": csrf}
+    )
+    pages = [assert_html(made, 201)]
+    [row] = [t for t in api_get(client, token, "/api/v1/tokens") if t["name"] == xss]
+    pages.append(assert_html(client.get("/editor/admin/tokens"), 200))
+    pages.append(assert_html(client.get(f"/editor/admin/tokens/{row['id']}/revoke"), 200))
+    for html in pages:
+        assert "<script>alert(1)" not in html and "&#34;&gt;&lt;script&gt;alert(1)" in html
