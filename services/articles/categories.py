@@ -29,7 +29,6 @@ from services.articles.errors import (
     CategoryNotFound,
     CategorySlugTaken,
     CategoryUnknown,
-    SlugTaken,
 )
 from services.articles.models import Category, CategoryRedirect
 
@@ -112,7 +111,7 @@ def create_category(
     review_interval_months: int = 12,
 ) -> Category:
     if repository.get_category_by_slug(session, slug) is not None:
-        raise SlugTaken(slug)
+        raise CategorySlugTaken(slug)  # a 409 like SlugTaken, whose message names articles
     parent_id = None
     if parent:
         parent_row = repository.get_category_by_slug(session, parent)

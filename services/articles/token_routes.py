@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from services.articles import people, presenters, repository, tokens
+from services.articles import presenters, repository, tokens
 from services.articles.deps import Admin, ClockDep, SessionDep
 from services.articles.errors import TokenNotFound
 from services.articles.openapi import EDITOR, problems
@@ -34,10 +34,7 @@ def list_tokens(session: SessionDep, _: Admin) -> list[TokenOut]:
 )
 def create_token(data: TokenCreate, session: SessionDep, _: Admin, clock: ClockDep) -> TokenCreated:
     """The secret is in this answer and nowhere else: only its SHA-256 is stored."""
-    person_id = people.resolve(session, [data.person])[0].id if data.person else None
-    row, secret = tokens.create_token(
-        session, name=data.name, role=data.role, now=clock(), person_id=person_id
-    )
+    row, secret = tokens.create_from(session, data=data, now=clock())
     return TokenCreated(**presenters.token_out(row, session).model_dump(), token=secret)
 
 

@@ -9,8 +9,10 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from services.articles import repository
+from services.articles import people, repository
+from services.articles.errors import TokenNotFound
 from services.articles.models import ApiToken
+from services.articles.token_schemas import TokenCreate
 
 Role = Literal["editor", "reviewer", "admin"]
 # What a dependency may ask for: a role, or "staff" (anyone with a token may read drafts).
@@ -47,6 +49,20 @@ def create_token(
     session.add(row)
     session.flush()
     return row, secret
+
+
+def create_from(session: Session, *, data: TokenCreate, now: datetime) -> tuple[ApiToken, str]:
+    """A token as the API and the editor ask for one: ``data.person`` names (by slug) the
+    person it acts as; PersonNotFound if nobody has that slug."""
+    person_id = people.resolve(session, [data.person])[0].id if data.person else None
+    return create_token(session, name=data.name, role=data.role, now=now, person_id=person_id)
+
+
+def get(session: Session, *, token_id: int) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None:
+        raise TokenNotFound(token_id)
+    return row
 
 
 def authenticate(session: Session, secret: str) -> ApiToken | None:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from services.articles.editor import pages
+from services.articles.editor.admin_routes import admin_router
 from services.articles.editor.auth_routes import auth_router
 from services.articles.editor.deps import CsrfRejected, Forbidden, SignInRequired
 from services.articles.editor.error_pages import HtmlErrors
@@ -68,4 +69,5 @@ def install(app: FastAPI, settings: ArticlesSettings) -> None:
     app.include_router(numbers_screens)
     app.include_router(lifecycle_router)
     app.include_router(history_router)
+    app.include_router(admin_router)
     app.include_router(screens_router)

@@ -1,17 +1,18 @@
-"""The editor's screens: the articles list, an article (read-only), users (admin), static."""
+"""The editor's screens: the articles list, an article (read-only), static files. The admin
+screens are in admin_routes.py."""
 
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from services.articles import listing, repository, service
-from services.articles.deps import ClockDep, SessionDep
-from services.articles.editor import lists, pages, users
-from services.articles.editor.deps import Admin, Staff
+from services.articles.deps import SessionDep
+from services.articles.editor import lists, pages
+from services.articles.editor.deps import Staff
 from services.articles.errors import ArticleNotFound, PageTooDeep
 from services.articles.fields import MAX_ID
 from services.articles.snapshots import article_path
@@ -77,30 +78,6 @@ def article(signed: Staff, session: SessionDep, article_id: str) -> Response:
     assert category is not None  # a foreign key: every article has its category
     url = article_path(category.slug, found.slug) if found.status == "published" else ""
     return pages.render("article.html", **common, article=found, category=category, url=url)
-
-
-@screens_router.get("/admin/users")
-def users_screen(signed: Admin, session: SessionDep) -> Response:
-    return pages.render(
-        "users.html", user=signed.user, csrf_token=signed.csrf_token,
-        users=users.list_users(session), error="",
-    )  # fmt: skip
-
-
-@screens_router.post("/admin/users/disable")
-def disable_user(
-    request: Request, signed: Admin, session: SessionDep, clock: ClockDep,
-    email: Annotated[str, Form()] = "",
-) -> Response:  # fmt: skip
-    """Disable a user (their sessions end at once); an admin cannot lock themself out."""
-    try:
-        users.disable_user(session, email=email, now=clock(), actor=signed.user)
-    except users.UserError as exc:
-        return pages.render(
-            "users.html", 400, user=signed.user, csrf_token=signed.csrf_token,
-            users=users.list_users(session), error=str(exc),
-        )  # fmt: skip
-    return RedirectResponse("/editor/admin/users", status_code=303)
 
 
 @screens_router.get("/static/{name}")

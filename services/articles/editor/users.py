@@ -29,7 +29,11 @@ class UserNotFound(UserError):
 
 
 class InvalidUser(UserError):
-    """An email, name or role that is not acceptable."""
+    """An email, name or role that is not acceptable; ``field`` names which (for a form)."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
@@ -41,11 +45,15 @@ def normalise_email(email: str) -> str:
 def _check(email: str, name: str, role: str) -> None:
     local, at, domain = email.partition("@")
     if not at or not local or "." not in domain or len(email) > 254 or " " in email:
-        raise InvalidUser(f"{email!r} is not an email address.")
+        raise InvalidUser(f"{email!r} is not an email address.", "email")
     if not name.strip() or len(name) > 200:
-        raise InvalidUser("A display name is needed (at most 200 characters).")
+        raise InvalidUser("A display name is needed (at most 200 characters).", "name")
+    _check_role(role)
+
+
+def _check_role(role: str) -> None:
     if role not in tokens.ROLE_GRANTS:
-        raise InvalidUser(f"Unknown role {role!r}; one of {', '.join(tokens.ROLE_GRANTS)}.")
+        raise InvalidUser(f"Unknown role {role!r}; one of {', '.join(tokens.ROLE_GRANTS)}.", "role")
 
 
 def create_user(
@@ -102,6 +110,23 @@ def disable_user(session: Session, *, email: str, now: datetime, actor: User | N
     if user.disabled_at is None:
         user.disabled_at = now
     repo.delete_user_sessions(session, user.id)
+    return user
+
+
+class CannotChangeOwnRole(UserError):
+    def __init__(self) -> None:
+        super().__init__("You cannot change your own role; ask another admin.")
+
+
+def change_role(session: Session, *, email: str, role: str, actor: User | None = None) -> User:
+    """Give a user another role; it applies to their next request (a session reads the user
+    every time). As with disabling, an admin cannot change their own role: the last admin
+    could otherwise demote themself and leave nobody to manage users."""
+    _check_role(role)
+    user = _find(session, email)
+    if actor is not None and user.id == actor.id:
+        raise CannotChangeOwnRole()
+    user.role = role
     return user
 
 
