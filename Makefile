@@ -26,7 +26,7 @@ define pip_install
 	  || { echo "Installing failed; the end of $(PIP_LOG):" >&2; tail -n 25 $(PIP_LOG) >&2; exit 1; }
 endef
 
-.PHONY: venv up test lint format bench bench-large reliability-doc clean
+.PHONY: venv up test lint format bench bench-large reliability-doc screenshots clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (python3.11, python3.12 ...)." >&2; exit 1; }
@@ -70,6 +70,10 @@ bench: $(DEV_STAMP)
 ## make bench-large: render at scale with 100,000 articles (about 40 min); writes bench/results-large.md
 bench-large: $(DEV_STAMP)
 	$(BIN)/python -m bench.large
+
+## make screenshots: the editor's screens as PNGs in docs/images (taken by its browser test)
+screenshots: $(DEV_STAMP)
+	HEALTHHUB_SCREENSHOTS=docs/images $(BIN)/pytest -n 0 -p no:cacheprovider tests/e2e/test_editor_accessibility.py
 
 ## make reliability-doc: run the fault drills, record their figures, remake docs/reliability.md's table
 DRILLS := tests/reliability/test_redis_crash.py tests/reliability/test_redis_frozen.py \

@@ -29,6 +29,7 @@ from bench import (
     beacons,
     bot_matcher,
     conditions,
+    editor_screens,
     first_run,
     pages,
     publish_to_live,
@@ -73,6 +74,9 @@ def run_suite(quick: bool) -> dict[str, Any]:
         "views Redis memory", lambda: views_memory.measure(quick), errors
     )
     results["memory"] = {role: round(mb, 1) for role, mb in memory.peaks.items()}
+    results["editor_screens"] = run_row(
+        "editor screens", lambda: editor_screens.measure(quick), errors
+    )
     # Last: `make up` from a fresh clone of this commit (bench.first_run), on free ports.
     results["first_run"] = run_row(
         "first run", lambda: first_run.measure(first_run.ROOT, None, timeout=600), errors

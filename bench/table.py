@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bench import rows, scale_rows
+from bench import editor_rows, rows, scale_rows
 from bench.rows import Row
 
 Builder = tuple[Callable[[Any], list[Row]], Callable[[Any], list[str]]]
@@ -17,6 +17,7 @@ BUILDERS: dict[str, Builder] = {
     "publish_to_live": (scale_rows.publish_rows, scale_rows.publish_notes),
     "render_vs_hugo": (scale_rows.build_rows, scale_rows.build_notes),
     "memory": (rows.memory_rows, rows.memory_notes),
+    "editor_screens": (editor_rows.editor_rows, editor_rows.editor_notes),
     "first_run": (rows.first_run_rows, rows.first_run_notes),
 }
 

@@ -21,6 +21,7 @@ from services.articles.editor import users
 from services.articles.models import User
 from services.articles.settings import ArticlesSettings
 from shared.db import Database
+from tests import conftest as root_conftest
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -35,6 +36,18 @@ class Clock:
 
     def advance(self, **kwargs: float) -> None:
         self.now += timedelta(**kwargs)
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """SQLite only, for most editor tests: the screens are a layer over the API's own
+    functions, whose tests run on both databases. A module whose screens query the database
+    for themselves (lists and search, review due, the numbers' read model) runs on both: it
+    imports ``both_backends`` from here as ``backend``."""
+    return str(request.param)
+
+
+both_backends = root_conftest.backend
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.articles.editor import lists
+from tests.articles.editor.conftest import both_backends as backend  # noqa: F401 - both databases
 
 
 def test_an_empty_list_has_one_page_and_no_links() -> None:

@@ -27,6 +27,7 @@ from services.views.auth import token_digest
 from services.views.settings import ViewsSettings
 from shared.db import Database
 from tests.articles.editor.conftest import Clock, add_user, sign_in
+from tests.articles.editor.conftest import both_backends as backend  # noqa: F401 - both databases
 from tests.helpers import auth, create_article, make_token
 from tests.resources import free_port
 from tests.serving import serve

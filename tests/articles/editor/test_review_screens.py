@@ -26,6 +26,7 @@ from tests.articles.editor.conftest import (
     page_token,
     sign_in,
 )
+from tests.articles.editor.conftest import both_backends as backend  # noqa: F401 - both databases
 from tests.helpers import auth, create_article, make_token
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
