@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from services.articles.editor import pages
 from services.articles.editor.auth_routes import auth_router
 from services.articles.editor.deps import CsrfRejected, Forbidden, SignInRequired
+from services.articles.editor.edit_routes import edit_router
 from services.articles.editor.error_pages import HtmlErrors
 from services.articles.editor.routes import screens_router
 from services.articles.editor.security import EditorHeaders
@@ -53,4 +54,5 @@ def install(app: FastAPI, settings: ArticlesSettings) -> None:
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(CsrfRejected, _csrf)
     app.include_router(auth_router)
+    app.include_router(edit_router)
     app.include_router(screens_router)
