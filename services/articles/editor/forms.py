@@ -71,13 +71,19 @@ LABELS: dict[str, str] = {
 }
 
 
+def _plain(value: object) -> str:
+    """Text as typed: a browser sends a textarea's lines ending CR LF, and Markdown stored
+    with them would differ from the same text sent through the API. An uploaded file is
+    not text."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else ""
+
+
 def _text(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value if isinstance(value, str) else ""  # an uploaded file is not text
+    return _plain(form.get(name))
 
 
 def _texts(form: FormData, name: str) -> list[str]:
-    return [v if isinstance(v, str) else "" for v in form.getlist(name)]
+    return [_plain(v) for v in form.getlist(name)]
 
 
 def read_form(form: FormData) -> Draft:

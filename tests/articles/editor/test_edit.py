@@ -414,3 +414,13 @@ def test_a_preview_of_a_form_that_cannot_be_saved_says_why(client: TestClient, e
     response = client.post("/editor/articles/new/preview", data=form(editor, category=""))
     assert response.status_code == 200
     assert "The preview shows once the form can be saved" in response.text
+
+
+def test_a_browsers_crlf_line_endings_are_stored_as_the_api_would_store_them(
+    client: TestClient, editor: str, token: str
+) -> None:
+    created = client.post(
+        "/editor/articles/new", data=form(editor, body="## One\r\n\r\nTwo.\r\n", authors="A\r\nB")
+    )
+    article = read(client, token, saved_id(created))
+    assert (article["body"], article["authors"]) == ("## One\n\nTwo.\n", ["A", "B"])
