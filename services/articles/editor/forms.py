@@ -46,6 +46,8 @@ class Draft:
     reviewed_by: str = ""
     last_reviewed: str = ""
     references: tuple[tuple[str, ...], ...] = field(default=())
+    # An old external hero (retired: the API takes only null for it, which drops it).
+    drop_hero_image_url: bool = False
 
     def reference_rows(self) -> list[dict[str, str]]:
         """The filled references and a few blank rows, for the template."""
@@ -107,6 +109,7 @@ def read_form(form: FormData) -> Draft:
         reviewed_by=_text(form, "reviewed_by"),
         last_reviewed=_text(form, "last_reviewed"),
         references=tuple(r for r in references if any(r)),
+        drop_hero_image_url=form.get("drop_hero_image_url") == "on",
     )
 
 
@@ -256,6 +259,8 @@ def for_update(draft: Draft, saved: Draft, *, version: int, typo_only: bool) -> 
             sent[name] = []
     if "author_slugs" in sent and not sent["author_slugs"] and data["authors"]:
         del sent["author_slugs"]  # names replace the people: authors carries them
+    if draft.drop_hero_image_url:
+        sent["hero_image_url"] = None
     try:
         return ArticleUpdate.model_validate({**sent, "version": version, "typo_only": typo_only})
     except ValidationError as exc:

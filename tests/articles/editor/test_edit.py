@@ -424,3 +424,44 @@ def test_a_browsers_crlf_line_endings_are_stored_as_the_api_would_store_them(
     )
     article = read(client, token, saved_id(created))
     assert (article["body"], article["authors"]) == ("## One\n\nTwo.\n", ["A", "B"])
+
+
+def test_an_old_external_hero_is_shown_and_can_be_dropped(
+    settings: ArticlesSettings, client: TestClient, editor: str, token: str
+) -> None:
+    article = create_article(client, token)
+    db = Database(settings.articles_database_url)
+    with db.transaction() as session:
+        row = session.get(Article, article["id"])
+        assert row is not None
+        row.hero_image_url = 'https://old.example/"><script>x</script>.jpg'
+    db.dispose()
+    url = f"/editor/articles/{article['id']}/edit"
+    page = client.get(url)
+    assert (
+        "<code>https://old.example/&#34;&gt;&lt;script&gt;x&lt;/script&gt;.jpg</code>" in page.text
+    )
+    fields = form(editor, title=article["title"], version="1", summary=article["summary"],
+                  body=article["body"], tags="osteoporosis, autoimmune")  # fmt: skip
+    kept = client.post(url, data=fields)
+    assert saved_id(kept) == article["id"]
+    assert read(client, token, article["id"])["hero_image_url"] is not None  # untouched
+    dropped = client.post(url, data={**fields, "version": "2", "drop_hero_image_url": "on"})
+    assert saved_id(dropped) == article["id"]
+    assert read(client, token, article["id"])["hero_image_url"] is None
+
+
+def test_more_references_than_the_api_takes_is_a_form_error(
+    client: TestClient, editor: str
+) -> None:
+    rows = 101
+    refused = client.post(
+        "/editor/articles/new",
+        data=form(
+            editor, ref_title=[f"T{i}" for i in range(rows)], ref_publisher=["P"] * rows,
+            ref_url=["https://example.org/"] * rows, ref_accessed=["2026-01-01"] * rows,
+            ref_doi=[""] * rows, ref_key=[""] * rows,
+        ),
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert 'id="err-references"' in refused.text
