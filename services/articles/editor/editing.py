@@ -24,7 +24,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from services.articles import errors, outbox, presenters, preview, service
 from services.articles.editor import forms
 from services.articles.editor.forms import Draft, FormErrors
-from services.articles.media import errors as media_errors
 from services.articles.models import Article, User
 from services.articles.schemas import ArticleOut
 from services.articles.settings import ArticlesSettings
@@ -32,7 +31,8 @@ from services.articles.snapshots import build_snapshot
 from shared.contracts import ArticleSnapshot
 
 T = TypeVar("T")
-# Which input a refusal of the service is about; any other refusal is shown above the form.
+# Which input a refusal of the service is about; any other refusal is shown above the form
+# (UnknownMedia too: the image it names may be the hero or one in the body).
 FIELD_OF: dict[type[Exception], str] = {
     errors.CategoryNotFound: "category",
     errors.SlugTaken: "slug",
@@ -42,7 +42,6 @@ FIELD_OF: dict[type[Exception], str] = {
     errors.PersonNotFound: "author_slugs",
     errors.LegacyReviewField: "reviewed_by",
     errors.NotATypo: "typo_only",
-    media_errors.UnknownMedia: "hero_media_id",
 }
 # Errors that are not about the form: the routes answer them (404 page, conflict view).
 PASSED_ON = (errors.ArticleNotFound, errors.StaleVersion)

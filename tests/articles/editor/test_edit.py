@@ -204,6 +204,9 @@ def test_errors_come_back_next_to_their_fields_with_the_input_kept(
     cited = client.post("/editor/articles/new", data=form(editor, body="See [^x]."))
     assert cited.status_code == 422
     assert 'id="err-body"' in cited.text and "[^x]" in cited.text
+    image = client.post("/editor/articles/new", data=form(editor, body="![x](media:999)"))
+    assert image.status_code == 422
+    assert 'id="err-form"' in image.text and "No media 999 in the library" in image.text
     assert count(settings, Article) == 0
 
 
