@@ -59,13 +59,15 @@ def _form_page(
     conflict: Conflict | None = None,
     saved: str = "",
 ) -> Response:
-    key = f"{article.id if article else 'new'}:{version}"
+    # Kept per user: two editors sharing a browser never see each other's unsaved text.
+    owner = f"{signed.user.id}:{article.id if article else 'new'}"
     base = f"/editor/articles/{article.id}" if article else "/editor/articles/new"
     return pages.render(
         "edit.html", status, user=signed.user, csrf_token=signed.csrf_token,
         article=article, draft=draft, version=version, errors=errors or {},
         typo_only=typo_only, conflict=conflict, labels=forms.LABELS,
-        saved=saved if saved in ("1", "new") else "", autosave_key=key,
+        saved=saved if saved in ("1", "new") else "", autosave_owner=owner,
+        autosave_key=f"{owner}:{version}",
         action=f"{base}/edit" if article else base, preview_url=f"{base}/preview",
         **_choices(session),
     )  # fmt: skip
@@ -136,9 +138,14 @@ def save_article(
             session, article_id=number, draft=draft, version=version, typo_only=typo_only,
             theirs=theirs, user=signed.user, now=clock(), max_body_bytes=settings.max_body_bytes,
         )  # fmt: skip
+    except ArticleNotFound:  # deleted by someone else since the check above
+        return _not_found(signed)
     except StaleVersion:
         assert version is not None
-        merge = editing.conflict(session, article_id=number, draft=draft, base_version=version)
+        try:
+            merge = editing.conflict(session, article_id=number, draft=draft, base_version=version)
+        except ArticleNotFound:
+            return _not_found(signed)
         return _form_page(
             session, signed, article=merge.article, draft=draft, version=merge.article.version,
             status=409, typo_only=typo_only, conflict=merge,

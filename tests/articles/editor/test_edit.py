@@ -158,7 +158,7 @@ def test_an_edit_saves_the_changed_fields_at_the_version_it_was_loaded_at(
     assert page.status_code == 200
     assert 'value="Old &lt;b&gt;title&lt;/b&gt;"' in page.text
     assert 'name="version" value="1"' in page.text
-    assert f'data-autosave-key="{article["id"]}:1"' in page.text
+    assert f'data-autosave-key="1:{article["id"]}:1"' in page.text
     fields = form(editor, title="New title", category="health", version="1",
                   summary=article["summary"], body=article["body"], tags="osteoporosis, autoimmune")  # fmt: skip
     saved = client.post(f"/editor/articles/{article['id']}/edit", data=fields)

@@ -1,6 +1,6 @@
 // Local autosave of the edit form (a static file: the editor's CSP allows no inline script).
 // While the user types, the form's fields are kept in localStorage under the article's id and
-// the version the form was loaded at; on load, a kept copy that differs from the form is
+// the version the form was loaded at (and the user's id); on load, a kept copy that differs from the form is
 // offered back ("Restore unsaved changes" / "Discard"). A successful save clears the
 // article's copies (the server's redirect says so with ?saved=...).
 (function () {
@@ -61,7 +61,7 @@
     var saved = form.dataset.saved;
     if (saved) {
       clearArticle(form.dataset.article);
-      if (saved === "new") clearArticle("new");
+      if (saved === "new") clearArticle(form.dataset.new);
     }
     var loaded = JSON.stringify(fieldsOf(form));
     var kept = localStorage.getItem(key);
