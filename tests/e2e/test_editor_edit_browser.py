@@ -231,6 +231,9 @@ def test_unsaved_changes_survive_a_reload_and_a_save_clears_them(site: Site) -> 
         page.get_by_role("button", name="Restore unsaved changes").click()
         body = page.get_by_label("Body (Markdown)")
         assert body.input_value() == "Typed, then the tab was reloaded.\n"
+        body.evaluate("el => el.setSelectionRange(0, 5)")
+        page.get_by_role("toolbar").get_by_role("button", name="Bold").click()
+        assert body.input_value() == "**Typed**, then the tab was reloaded.\n"
         page.get_by_role("button", name="Save", exact=True).click()
         page.wait_for_url("**/edit?saved=1")
         assert page.evaluate("Object.keys(localStorage).length") == 0
@@ -239,5 +242,5 @@ def test_unsaved_changes_survive_a_reload_and_a_save_clears_them(site: Site) -> 
     finally:
         ann.close()
     saved = site.api("GET", f"/api/v1/articles/{article['id']}").json()
-    assert saved["body"] == "Typed, then the tab was reloaded.\n"
+    assert saved["body"] == "**Typed**, then the tab was reloaded.\n"
     assert ann.errors == [], "\n".join(ann.errors)

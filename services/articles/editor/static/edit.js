@@ -100,6 +100,24 @@
     form.addEventListener("change", keep);
   }
 
+  // The Markdown toolbar: each button puts its marks around the selection in the body.
+  function toolbar() {
+    var body = document.getElementById("body");
+    if (!body) return;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-md-before]"), function (b) {
+      b.addEventListener("click", function () {
+        var start = body.selectionStart, end = body.selectionEnd, text = body.value;
+        var before = b.dataset.mdBefore, after = b.dataset.mdAfter;
+        body.value = text.slice(0, start) + before + text.slice(start, end) + after + text.slice(end);
+        body.focus();
+        body.setSelectionRange(start + before.length, end + before.length);
+        body.dispatchEvent(new Event("input", { bubbles: true }));  // autosave and preview
+      });
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", toolbar);
+  else toolbar();
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
