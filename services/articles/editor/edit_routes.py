@@ -28,6 +28,7 @@ Writer = Annotated[sessions.SignedIn, Depends(require("editor"))]
 # The hero image picker lists the newest images of the library.
 MEDIA_CHOICES = 200
 NOT_FOUND = ("No such article", "There is no article with this id.")
+DAY = "public, max-age=86400, immutable"
 
 
 async def _posted(request: Request) -> FormData:
@@ -199,3 +200,12 @@ def preview_article(
     if number is None:
         return _not_found(signed)
     return _preview(signed, session, request, number, forms.read_form(form), clock, settings)
+
+
+@edit_router.get("/preview-styles/{name}")
+def preview_stylesheet(settings: SettingsDep, name: str) -> Response:
+    """The preview's CSS (see preview_styles.py); no session: the sandboxed frame has none."""
+    css = editing.preview_stylesheet(settings, name)
+    if css is None:
+        return Response("Not found", status_code=404, media_type="text/plain")
+    return Response(css, media_type="text/css; charset=utf-8", headers={"Cache-Control": DAY})

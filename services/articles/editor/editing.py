@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.articles import errors, outbox, presenters, preview, service
-from services.articles.editor import forms
+from services.articles.editor import forms, preview_styles
 from services.articles.editor.forms import Draft, FormErrors
 from services.articles.models import Article, User
 from services.articles.schemas import ArticleOut
@@ -200,6 +200,16 @@ def render(settings: ArticlesSettings, celery_app: Celery, snapshot: ArticleSnap
     timeout = preview.PREVIEW_TIMEOUT_SECONDS
     try:
         with redis.Redis.from_url(settings.broker_url, socket_timeout=timeout + 5) as client:
-            return preview.request_preview(celery_app, client, snapshot, timeout=timeout)
+            html = preview.request_preview(celery_app, client, snapshot, timeout=timeout)
+            return preview_styles.link_styles(client, html)
     except redis.RedisError as exc:
         raise preview.PreviewUnavailable(str(exc)) from exc
+
+
+def preview_stylesheet(settings: ArticlesSettings, name: str) -> bytes | None:
+    """A stylesheet link_styles kept (None when unknown, or when Redis does not answer)."""
+    try:
+        with redis.Redis.from_url(settings.broker_url, socket_timeout=5) as client:
+            return preview_styles.stylesheet(client, name)
+    except redis.RedisError:
+        return None

@@ -468,3 +468,12 @@ def test_more_references_than_the_api_takes_is_a_form_error(
     )  # fmt: skip
     assert refused.status_code == 422
     assert 'id="err-references"' in refused.text
+
+
+@pytest.mark.parametrize(
+    "name", ["abc", "0" * 64, "0" * 64 + ".css", "..%2F..%2Fsecret.css", "A" * 64 + ".css"]
+)
+def test_an_unknown_preview_stylesheet_is_404(client: TestClient, name: str) -> None:
+    response = client.get(f"/editor/preview-styles/{name}")
+    assert response.status_code == 404
+    assert "text/css" not in response.headers["content-type"]

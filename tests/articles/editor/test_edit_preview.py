@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -37,7 +38,7 @@ def test_the_preview_shows_the_unsaved_form_in_a_sandboxed_frame(
     for response in (edited, new):
         assert response.status_code == 200, response.text
         assert (
-            '<iframe class="preview-frame" title="Preview of the article page" sandbox srcdoc="'
+            '<iframe class="preview-frame" title="Preview of the article page" sandbox="allow-same-origin" srcdoc="'
             in response.text
         )
         start = response.text.index('srcdoc="') + len('srcdoc="')
@@ -45,6 +46,14 @@ def test_the_preview_shows_the_unsaved_form_in_a_sandboxed_frame(
         assert "<h1>Unsaved &lt;b&gt;title&lt;/b&gt;</h1>" in page
         assert 'id="typed-heading"' in page or "Typed heading</h2>" in page
         assert "<script>alert(1)" not in page
+        assert "<style" not in page, page[:3000]
+        link = re.search(
+            r'<link rel="stylesheet" href="(/editor/preview-styles/[0-9a-f]{64}\.css)">', page
+        )
+        assert link, page[:3000]
+        css = client.get(link[1])
+        assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+        assert "font:17px/1.6" in css.text
     assert (
         "<script" not in edited.text.split("srcdoc=")[1].split('"')[0]
     )  # escaped in the attribute
