@@ -190,6 +190,8 @@ def test_errors_come_back_next_to_their_fields_with_the_input_kept(
     html = refused.text
     assert 'id="title" name="title" value="   "' in html
     assert 'aria-invalid="true" aria-describedby="err-title"' in html
+    assert 'aria-invalid="true" aria-describedby="slug-hint err-slug"' in html
+    assert not re.search(r"<[^>]*aria-describedby=[^>]*aria-describedby=", html)  # one each
     assert 'id="err-slug"' in html and 'id="err-last_reviewed"' in html
     assert 'id="err-hero_media_id"' in html and 'id="err-references-0"' in html
     assert ">Kept text [^missing]</textarea>" in html
