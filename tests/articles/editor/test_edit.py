@@ -4,6 +4,8 @@ errors next to the fields, conflicts merged without losing text, escaping, roles
 from __future__ import annotations
 
 import re
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +18,7 @@ from services.articles.models import Article, OutboxMessage, Revision
 from services.articles.people_schemas import PersonCreate
 from services.articles.settings import ArticlesSettings
 from shared.db import Database
-from tests.articles.editor.conftest import add_user, page_token, sign_in
+from tests.articles.editor.conftest import add_user, client_at, page_token, sign_in
 from tests.helpers import auth, create_article, make_token
 from tests.images import jpeg
 
@@ -479,3 +481,28 @@ def test_an_unknown_preview_stylesheet_is_404(client: TestClient, name: str) -> 
     response = client.get(f"/editor/preview-styles/{name}")
     assert response.status_code == 404
     assert "text/css" not in response.headers["content-type"]
+
+
+def test_a_preview_waiting_for_a_render_worker_holds_no_writer_back(
+    settings: ArticlesSettings, client: TestClient, editor: str, token: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """On SQLite a request's transaction holds the write lock: the preview ends it before it
+    waits, so an edit saved meanwhile does not wait for the preview's timeout."""
+    monkeypatch.setattr(preview, "PREVIEW_TIMEOUT_SECONDS", 3)
+    article = create_article(client, token)
+    other = client_at(client, "10.0.0.2")
+    waiting = threading.Thread(
+        target=lambda: client.post(f"/editor/articles/{article['id']}/preview", data=form(editor))
+    )
+    waiting.start()
+    time.sleep(0.5)  # the preview is now waiting on the reply list
+    started = time.monotonic()
+    edited = other.patch(
+        f"/api/v1/articles/{article['id']}", json={"title": "Meanwhile", "version": 1},
+        headers=auth(token),
+    )  # fmt: skip
+    took = time.monotonic() - started
+    waiting.join()
+    assert edited.status_code == 200, edited.text
+    assert took < 1.5, f"the edit waited {took:.1f} s behind the preview"
