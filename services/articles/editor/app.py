@@ -12,6 +12,7 @@ from services.articles.editor import pages
 from services.articles.editor.admin_routes import admin_router
 from services.articles.editor.auth_routes import auth_router
 from services.articles.editor.deps import CsrfRejected, Forbidden, SignInRequired
+from services.articles.editor.edit_routes import edit_router
 from services.articles.editor.error_pages import HtmlErrors
 from services.articles.editor.history_routes import history_router
 from services.articles.editor.lifecycle import FormRefused
@@ -70,4 +71,5 @@ def install(app: FastAPI, settings: ArticlesSettings) -> None:
     app.include_router(lifecycle_router)
     app.include_router(history_router)
     app.include_router(admin_router)
+    app.include_router(edit_router)
     app.include_router(screens_router)

@@ -1,4 +1,4 @@
-"""The editor's screens: the articles list, an article (read-only), static files. The admin
+"""The editor's screens: the articles list, an article (its facts, with links to edit it and act on it), static files. The admin
 screens are in admin_routes.py."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def articles(
 
 @screens_router.get("/articles/{article_id}")
 def article(signed: Staff, session: SessionDep, article_id: str) -> Response:
-    """The article's facts, read-only. Any id that names no article, ``abc`` included, is
+    """The article's facts, with its actions. Any id that names no article, ``abc`` included, is
     the same 404 page (a browser gets a page, not the API's problem+json)."""
     common: dict[str, Any] = {"user": signed.user, "csrf_token": signed.csrf_token}
     found = None
