@@ -1,5 +1,5 @@
-"""The editor's screens: the articles list, an article (its facts, with links to edit it and act on it), static files. The admin
-screens are in admin_routes.py."""
+"""The editor's screens: the articles list, an article (its facts, with links to edit it
+and act on it), static files. The admin screens are in admin_routes.py."""
 
 from __future__ import annotations
 
