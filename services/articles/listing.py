@@ -13,7 +13,7 @@ from shared.contracts import ArticleStatus
 # What editors see when they ask for no status, and the only statuses the editor app offers:
 # every one but deleted (a deleted article is gone; only its slug stays reserved).
 EDITOR_STATUSES: tuple[ArticleStatus, ...] = (
-    "draft", "scheduled", "published", "unpublished", "archived"
+    "draft", "in_review", "approved", "scheduled", "published", "unpublished", "archived"
 )  # fmt: skip
 
 
@@ -34,7 +34,10 @@ def find_articles(
     elif isinstance(query, ArticleQuery) and query.status is not None:
         filters.statuses = [query.status]
     else:
-        filters.statuses = list(EDITOR_STATUSES)
+        # Every status but deleted, said as "not deleted": the same rows, and a condition
+        # no index serves, so the database walks the sort's index and stops at the page
+        # (an IN over five statuses made it read and sort every article first).
+        filters.extra = [*filters.extra, Article.status != "deleted"]
     if query.category is not None:
         category = repository.get_category_by_slug(session, query.category)
         # An unknown category is an empty list, not an error: readers follow old links.

@@ -68,7 +68,10 @@ class Article(Base):
 
     # The public list: published articles, newest first, read straight off this index
     # (on PostgreSQL migration 0002 makes it `published_at DESC NULLS LAST`).
-    __table_args__ = (Index("ix_articles_status_published_at", "status", "published_at"),)
+    __table_args__ = (
+        Index("ix_articles_status_published_at", "status", "published_at"),
+        Index("ix_articles_status_updated_at", "status", "updated_at"),
+    )
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 

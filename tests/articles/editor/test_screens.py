@@ -106,6 +106,27 @@ def test_the_list_filters_by_status_searches_and_pages(
     assert titles(client.get("/editor/?q=kidney&status=draft").text) == []
 
 
+def test_articles_in_review_are_listed_and_can_be_filtered(
+    settings: ArticlesSettings, client: TestClient, token: str
+) -> None:
+    """Every status but deleted is listed: an article handed to the reviewers is not lost
+    from the list while it waits (in_review), nor once approved."""
+    waiting = create_article(client, token, title="Waiting for a reviewer")
+    submitted = client.post(f"/api/v1/articles/{waiting['id']}/submit", headers=auth(token))
+    assert submitted.status_code == 200, submitted.text
+    create_article(client, token, title="A plain draft")
+    add_user(settings)
+    sign_in(client)
+    assert sorted(titles(client.get("/editor/").text)) == [
+        "A plain draft",
+        "Waiting for a reviewer",
+    ]
+    in_review = client.get("/editor/?status=in_review")
+    assert in_review.status_code == 200
+    assert titles(in_review.text) == ["Waiting for a reviewer"]
+    assert 'value="approved"' in in_review.text  # offered in the status filter
+
+
 def test_bad_filters_re_render_the_list_with_422_and_a_far_page_is_404(
     settings: ArticlesSettings, client: TestClient
 ) -> None:
