@@ -80,6 +80,8 @@ def screens(article_id: int) -> dict[str, str]:
         "articles, published, page 50": "/editor/?status=published&page=50",
         "articles, search 'kidney'": "/editor/?q=kidney",
         "article": a,
+        "new article form": "/editor/articles/new",
+        "edit form": f"{a}/edit",
         "history": f"{a}/history",
         "diff of two revisions": f"{a}/history/diff?from=1&to=3",
         "publish confirmation": f"{a}/publish",

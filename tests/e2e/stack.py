@@ -48,6 +48,15 @@ class Stack:
         )  # fmt: skip
         return out.stdout.strip()
 
+    def user(self, email: str, role: str, password: str) -> None:
+        """An editor account, made as an operator would (`healthhub user create`)."""
+        subprocess.run(
+            [sys.executable, "-m", "services.cli", "user", "create", "--email", email,
+             "--name", email.split("@")[0], "--role", role, "--password-stdin"],
+            env=self.env, input=password + "\n", capture_output=True, text=True, timeout=60,
+            check=True,
+        )  # fmt: skip
+
     def token(self, role: str = "editor") -> str:
         return self.cli("token", "create", "--name", "e2e", "--role", role)
 

@@ -107,6 +107,63 @@ def test_the_sample_article_in_a_real_browser(stack: Stack, chromium: Any) -> No
         context.close()
 
 
+def test_an_editor_writes_publishes_and_readers_see_the_page(stack: Stack, chromium: Any) -> None:
+    """The editor's whole path in a browser: sign in, write a draft (with the preview
+    rendered while typing), publish it after the confirmation, and the public site serves
+    the page; a POST without the CSRF token is refused; sign out."""
+    stack.cli("seed")
+    stack.user("writer@example.org", "editor", "a long enough password")
+    title = "Walking again after a hip fracture"
+    context = chromium.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(f"{stack.articles}/editor/sign-in")
+        page.get_by_label("Email").fill("writer@example.org")
+        page.get_by_label("Password").fill("a long enough password")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{stack.articles}/editor/")
+        page.get_by_role("link", name="New article").click()
+        page.get_by_label("Title").fill(title)
+        page.get_by_label("Category").select_option(label="Health")
+        page.get_by_label("Summary").fill("Why moving early helps, and how to start safely.")
+        page.get_by_label("Body (Markdown)").fill("## Why moving early matters\n\nMost people ...")
+        preview = page.frame_locator("iframe")
+        preview.get_by_role("heading", name="Why moving early matters").wait_for(timeout=20_000)
+        page.get_by_role("button", name="Create the draft").click()
+        page.wait_for_url("**/edit?saved=new")
+        article_page = page.url.split("/edit")[0]
+        page.goto(article_page)
+        page.get_by_role("link", name="Publish", exact=True).click()
+        page.get_by_role("button", name="Publish now").click()
+        page.wait_for_url(article_page)
+        path = page.locator("dd code").inner_text()
+        assert path.startswith("/health/"), path
+        wait_for(
+            "the published page on the public site",
+            lambda: httpx.get(stack.pages + path, timeout=5).status_code == 200,
+            timeout=20,
+        )
+        reader = context.new_page()
+        reader.goto(stack.pages + path, wait_until="load")
+        assert reader.locator("h1").inner_text() == title
+
+        # Signed in, a POST with the session's cookie but without its CSRF token is refused
+        # and changes nothing; signed out, the same POST is sent to sign in.
+        unpublish = f"{article_page}/unpublish"
+        refused = page.request.post(unpublish, form={"version": "3"}, max_redirects=0)
+        assert refused.status == 403, refused.status
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url("**/editor/sign-in**")
+        after = page.request.post(unpublish, form={"version": "3"}, max_redirects=0)
+        assert after.status == 303 and "/editor/sign-in" in after.headers["location"]
+        assert httpx.get(stack.pages + path, timeout=5).status_code == 200  # still live
+        assert errors == []
+    finally:
+        context.close()
+
+
 def test_two_loads_with_javascript_and_one_without_count_as_the_definition_says(
     stack: Stack, chromium: Any
 ) -> None:

@@ -81,6 +81,8 @@ def screens(article_id: int) -> dict[str, str]:
     return {
         "articles": "/editor/",
         "article": a,
+        "new": "/editor/articles/new",
+        "edit": f"{a}/edit",
         "history": f"{a}/history",
         "diff": f"{a}/history/diff?from=1&to=2",
         "publish": f"{a}/publish",

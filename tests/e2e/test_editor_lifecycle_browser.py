@@ -165,6 +165,9 @@ def test_scheduling_in_the_browsers_zone_stores_utc(page: Any, api: Api) -> None
     article = api.create("Hay fever", "Pollen.\n")
     page.goto(f"{api.base}/editor/articles/{article['id']}")
     page.get_by_role("link", name="Schedule").click()
+    # timezone.js fills the zone once it has run (a deferred script): wait for it, on a
+    # busy machine the first read can come before.
+    page.wait_for_function("() => document.querySelector('input[name=tz]').value !== 'UTC'")
     assert page.locator("input[name=tz]").input_value() == "America/New_York"
     assert "America/New_York" in page.get_by_text("Publish at").inner_text()
     page.get_by_label("Publish at").fill("2027-03-14T09:00")  # EDT from 02:00 that day

@@ -53,8 +53,8 @@ def article_with_payloads() -> dict[str, Any]:
     }
 
 
-def test_no_injected_script_runs_in_a_real_browser(stack: Stack, chromium: Any) -> None:  # noqa: F811
-    stack.cli("seed")
+def publish_probe(stack: Stack) -> dict[str, Any]:
+    """The corpus in every field of one article, published through the API."""
     token = stack.token()
     headers = {"Authorization": f"Bearer {token}"}
     created = httpx.post(
@@ -70,13 +70,36 @@ def test_no_injected_script_runs_in_a_real_browser(stack: Stack, chromium: Any) 
             f"{stack.articles}/api/v1/articles", json=body, headers=headers, timeout=10
         )
     assert created.status_code == 201, created.text
-    article = created.json()
+    article: dict[str, Any] = created.json()
     assert (
         httpx.post(
             f"{stack.articles}/api/v1/articles/{article['id']}/publish", headers=headers, timeout=10
         ).status_code
         == 200
     )
+    return article
+
+
+FINDINGS = """() => {
+    const bad = [];
+    for (const el of document.querySelectorAll('*')) {
+        for (const attr of el.attributes) {
+            const v = attr.value.trim().toLowerCase();
+            if (attr.name.startsWith('on')) bad.push(el.tagName + ' ' + attr.name);
+            if (['href', 'src', 'action', 'formaction', 'srcdoc'].includes(attr.name)
+                && (v.startsWith('javascript:') || attr.name === 'srcdoc')) bad.push(el.tagName + ' ' + attr.name);
+        }
+    }
+    for (const s of document.querySelectorAll('script')) {
+        if (s.type !== 'application/ld+json' && s.textContent.includes('__xss')) bad.push('script');
+    }
+    return bad;
+}"""
+
+
+def test_no_injected_script_runs_in_a_real_browser(stack: Stack, chromium: Any) -> None:  # noqa: F811
+    stack.cli("seed")
+    article = publish_probe(stack)
     url = f"{stack.pages}{article['path']}"
     wait_for("the probe page", lambda: httpx.get(url, timeout=5).status_code == 200)
 
@@ -93,27 +116,46 @@ def test_no_injected_script_runs_in_a_real_browser(stack: Stack, chromium: Any) 
     page.wait_for_timeout(500)
     assert page.evaluate("window.__xss") is None, "an injected script ran"
     assert dialogs == []
-    findings = page.evaluate(
-        """() => {
-            const bad = [];
-            for (const el of document.querySelectorAll('*')) {
-                for (const attr of el.attributes) {
-                    const v = attr.value.trim().toLowerCase();
-                    if (attr.name.startsWith('on')) bad.push(el.tagName + ' ' + attr.name);
-                    if (['href', 'src', 'action', 'formaction', 'srcdoc'].includes(attr.name)
-                        && (v.startsWith('javascript:') || attr.name === 'srcdoc')) bad.push(el.tagName + ' ' + attr.name);
-                }
-            }
-            for (const s of document.querySelectorAll('script')) {
-                if (s.type !== 'application/ld+json' && s.textContent.includes('__xss')) bad.push('script');
-            }
-            return bad;
-        }"""
-    )
+    findings = page.evaluate(FINDINGS)
     assert findings == []
     # The text is still there, shown as text: editors see what they typed, readers are safe.
     assert "XSS probe" in page.inner_text("h1")
     context.close()
+
+
+def test_no_injected_script_runs_on_any_editor_screen(stack: Stack, chromium: Any) -> None:  # noqa: F811
+    """The same corpus, as editors meet it: the list, the search, the article with its
+    actions, the edit form (every field filled with it), the history and the review screen.
+    Under the editor's CSP and its escaping, nothing runs and no handler is planted."""
+    article = publish_probe(stack)
+    stack.user("xss-editor@example.org", "editor", "a long enough password")
+    context = chromium.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Any) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    try:
+        page.goto(f"{stack.articles}/editor/sign-in")
+        page.get_by_label("Email").fill("xss-editor@example.org")
+        page.get_by_label("Password").fill("a long enough password")
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{stack.articles}/editor/")
+        a = f"/editor/articles/{article['id']}"
+        for path in ("/editor/", "/editor/?q=probe", a, f"{a}/edit", f"{a}/history",
+                     f"/editor/review/{article['id']}"):  # fmt: skip
+            response = page.goto(stack.articles + path, wait_until="load")
+            assert response is not None and response.status == 200, path
+            page.wait_for_timeout(200)
+            assert page.evaluate("window.__xss") is None, f"an injected script ran on {path}"
+            assert page.evaluate(FINDINGS) == [], path
+            assert "XSS probe" in page.content(), path  # shown, as text
+        assert dialogs == []
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("field", ["hero_image_url"])

@@ -18,7 +18,7 @@ from services.articles import people_repository as people_repo
 from services.articles import presenters, repository, tokens
 from services.articles.deps import ClockDep, SessionDep
 from services.articles.editor import admin_forms as forms
-from services.articles.editor import pages, passwords, users
+from services.articles.editor import ids, pages, passwords, users
 from services.articles.editor.deps import Admin
 from services.articles.editor.sessions import SignedIn
 from services.articles.errors import PersonNotFound, TokenNotFound
@@ -144,7 +144,7 @@ def create_token(
 @access_router.get("/tokens/{token_id}/revoke")
 def confirm_revoke(signed: Admin, session: SessionDep, token_id: str) -> Response:
     """A page that asks first: revoking cannot be undone."""
-    number = forms.parse_id(token_id)
+    number = ids.parse_id(token_id)
     try:
         row = tokens.get(session, token_id=number) if number is not None else None
     except TokenNotFound:
@@ -160,7 +160,7 @@ def revoke_token(
     signed: Admin, session: SessionDep, clock: ClockDep, _: forms.FormFields, token_id: str
 ) -> Response:
     """Only the CSRF token is posted; reading the form through FormFields closes any file."""
-    number = forms.parse_id(token_id)
+    number = ids.parse_id(token_id)
     if number is None or not tokens.revoke(session, token_id=number, now=clock()):
         return _no_token(signed)
     return RedirectResponse(TOKENS, status_code=303)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from services.articles import outbox
 from services.articles.category_schemas import CategoryCreate, CategoryUpdate
-from services.articles.fields import MAX_ID
 from services.articles.people_schemas import PersonCreate, PersonUpdate
 from services.articles.token_schemas import TokenCreate
 from shared.contracts import SLUG_PATTERN
@@ -108,15 +107,6 @@ def whole_number(form: Form, name: str, errors: Errors) -> int | None:
 def checkbox(form: Form, name: str) -> bool:
     """A ticked checkbox sends its field; an unticked one sends nothing."""
     return name in form
-
-
-def parse_id(text: str) -> int | None:
-    """A row id from a URL, or None for anything that cannot be one (``abc``, ``0``,
-    ``99999999999``, a thousand digits: int() refuses over 4,300 digits with an error)."""
-    if len(text) > 10 or not text.isascii() or not text.isdigit():
-        return None
-    number = int(text)
-    return number if 0 < number <= MAX_ID else None
 
 
 def is_slug(text: str) -> bool:

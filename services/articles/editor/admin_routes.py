@@ -19,7 +19,7 @@ from services.articles import categories, people, presenters, repository
 from services.articles import people_repository as people_repo
 from services.articles.deps import ClockDep, SessionDep
 from services.articles.editor import admin_forms as forms
-from services.articles.editor import pages
+from services.articles.editor import ids, pages, users
 from services.articles.editor.admin_access_routes import access_router, common
 from services.articles.editor.deps import Admin
 from services.articles.editor.sessions import SignedIn
@@ -135,7 +135,7 @@ def _person_form(
         heading="Edit person" if editing else "New person",
         submit="Save" if editing else "Create person",
         action=f"{PEOPLE}/{slug}/edit" if editing else f"{PEOPLE}/new",
-        photos=_photos(session, forms.parse_id(form.get("photo_media_id", ""))),
+        photos=_photos(session, ids.parse_id(form.get("photo_media_id", ""))),
     )  # fmt: skip
 
 
@@ -199,7 +199,7 @@ def update_category(
         with forms.as_form_errors(CATEGORY_ERRORS, conflicts=(CategorySlugTaken,)):
             categories.update_category(
                 session, slug=slug, data=forms.category_changes(form),
-                actor=signed.user.email, now=clock(),
+                actor=users.actor_of(signed.user), now=clock(),
             )  # fmt: skip
     except forms.FormInvalid as exc:
         forms.abandon(session)

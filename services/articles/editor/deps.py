@@ -114,3 +114,5 @@ def require(needed: tokens.Needed) -> Callable[..., Awaitable[sessions.SignedIn]
 
 Staff = Annotated[sessions.SignedIn, Depends(require("staff"))]
 Admin = Annotated[sessions.SignedIn, Depends(require("admin"))]
+Writer = Annotated[sessions.SignedIn, Depends(require("editor"))]  # writes and publishes
+Reviewer = Annotated[sessions.SignedIn, Depends(require("reviewer"))]  # approves

@@ -15,8 +15,8 @@ from starlette.datastructures import FormData
 
 from services.articles import people_repository, preview, repository, service
 from services.articles.deps import ClockDep, SessionDep, SettingsDep
-from services.articles.editor import editing, forms, pages, sessions
-from services.articles.editor.deps import require
+from services.articles.editor import editing, forms, ids, pages, sessions
+from services.articles.editor.deps import Writer
 from services.articles.editor.editing import Conflict
 from services.articles.editor.forms import Draft, FormErrors
 from services.articles.errors import ArticleNotFound, StaleVersion
@@ -24,7 +24,6 @@ from services.articles.media import service as media
 from services.articles.schemas import ArticleOut
 
 edit_router = APIRouter(prefix="/editor", include_in_schema=False)
-Writer = Annotated[sessions.SignedIn, Depends(require("editor"))]
 # The hero image picker lists the newest images of the library.
 MEDIA_CHOICES = 200
 NOT_FOUND = ("No such article", "There is no article with this id.")
@@ -102,7 +101,7 @@ def create_article(
 
 @edit_router.get("/articles/{article_id}/edit")
 def edit_article(signed: Writer, session: SessionDep, article_id: str, saved: str = "") -> Response:
-    number = forms.parse_id(article_id)
+    number = ids.parse_id(article_id)
     try:
         found = service.get(session, article_id=number) if number else None
     except ArticleNotFound:
@@ -121,7 +120,7 @@ def save_article(
     form: Posted, article_id: str,
 ) -> Response:  # fmt: skip
     """Save over the version the form was loaded at; a newer one shows the merge (409)."""
-    number = forms.parse_id(article_id)
+    number = ids.parse_id(article_id)
     try:
         current = service.get(session, article_id=number) if number else None
     except ArticleNotFound:
@@ -129,7 +128,7 @@ def save_article(
     if number is None or current is None:
         return _not_found(signed)
     draft = forms.read_form(form)
-    version = forms.parse_id(str(form.get("version", "")))
+    version = ids.parse_id(str(form.get("version", "")))
     typo_only = form.get("typo_only") == "on"
     theirs = [name for name in forms.LABELS if form.get(f"take_{name}") == "theirs"]
     try:
@@ -196,7 +195,7 @@ def preview_article(
     signed: Writer, session: SessionDep, request: Request, clock: ClockDep,
     settings: SettingsDep, form: Posted, article_id: str,
 ) -> Response:  # fmt: skip
-    number = forms.parse_id(article_id)
+    number = ids.parse_id(article_id)
     if number is None:
         return _not_found(signed)
     return _preview(signed, session, request, number, forms.read_form(form), clock, settings)

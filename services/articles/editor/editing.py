@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.articles import errors, outbox, presenters, preview, service
-from services.articles.editor import forms, preview_styles
+from services.articles.editor import forms, preview_styles, users
 from services.articles.editor.forms import Draft, FormErrors
 from services.articles.models import Article, User
 from services.articles.schemas import ArticleOut
@@ -46,11 +46,6 @@ FIELD_OF: dict[type[Exception], str] = {
 # Errors that are not about the form: the routes answer them (404 page, conflict view).
 PASSED_ON = (errors.ArticleNotFound, errors.StaleVersion)
 SAME_MOMENT = "Someone else saved this article at the same moment; save again."
-
-
-def actor_of(user: User) -> str:
-    """Who made a revision, as revisions record it (the API records a token's name)."""
-    return user.email[:120]
 
 
 def _refused(exc: Exception) -> FormErrors:
@@ -86,7 +81,7 @@ def create(
     return _guarded(
         session,
         lambda: service.create(
-            session, data=data, actor=actor_of(user), now=now, max_body_bytes=max_body_bytes
+            session, data=data, actor=users.actor_of(user), now=now, max_body_bytes=max_body_bytes
         ),
     )
 
@@ -112,7 +107,7 @@ def update(
     if current.version == version:
         draft = forms.take_theirs(draft, saved, theirs)
     data = forms.for_update(draft, saved, version=version, typo_only=typo_only)
-    actor = actor_of(user)
+    actor = users.actor_of(user)
 
     def save() -> Article:
         return service.update(
@@ -170,7 +165,7 @@ def preview_snapshot(
     try:
         if article_id is None:
             article = service.create(
-                session, data=forms.for_create(draft), actor=actor_of(user), now=now,
+                session, data=forms.for_create(draft), actor=users.actor_of(user), now=now,
                 max_body_bytes=max_body_bytes,
             )  # fmt: skip
         else:
@@ -179,7 +174,7 @@ def preview_snapshot(
             data = forms.for_update(draft, saved, version=current.version, typo_only=False)
             article = service.update(
                 session, article_id=article_id, data=data, expected_version=current.version,
-                actor=actor_of(user), now=now, max_body_bytes=max_body_bytes,
+                actor=users.actor_of(user), now=now, max_body_bytes=max_body_bytes,
             )  # fmt: skip
         return build_snapshot(session, article)
     except errors.ArticleNotFound:

@@ -19,7 +19,6 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from services.articles.fields import MAX_ID
 from services.articles.schemas import ArticleCreate, ArticleOut, ArticleUpdate
 
 REFERENCE_PARTS = ("title", "publisher", "url", "accessed", "doi", "key")
@@ -273,12 +272,3 @@ def take_theirs(draft: Draft, saved: Draft, names: list[str]) -> Draft:
     if "author_slugs" in chosen or "authors" in chosen:
         chosen["author_slugs"], chosen["authors"] = saved.author_slugs, saved.authors
     return replace(draft, **chosen)
-
-
-def parse_id(text: str) -> int | None:
-    """An id or version from a path or a form; None when it is not one (``abc``, 0, a
-    number past any id: int() of over 4,300 digits would even raise)."""
-    text = text.strip()
-    if len(text) <= _ID_DIGITS and text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
-        return int(text)
-    return None

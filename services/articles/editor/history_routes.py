@@ -15,9 +15,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.articles import service
 from services.articles.deps import ClockDep, SessionDep, SettingsDep
-from services.articles.editor import consequences, history, lifecycle, pages, sessions
+from services.articles.editor import consequences, history, ids, lifecycle, pages, sessions, users
+from services.articles.editor.deps import Writer
 from services.articles.editor.lifecycle import FormRefused
-from services.articles.editor.lifecycle_routes import EditorUser, actor_of, load
+from services.articles.editor.lifecycle_routes import load
 from services.articles.errors import RevisionNotFound
 from services.articles.models import Article, Revision
 
@@ -25,7 +26,7 @@ history_router = APIRouter(prefix="/editor/articles", include_in_schema=False)
 
 
 def _revision(session: SessionDep, article: Article, raw: str) -> Revision:
-    number = lifecycle.parse_id(raw.strip())
+    number = ids.parse_id(raw.strip())
     try:
         if number is None:
             raise RevisionNotFound(article.id, 0)
@@ -46,7 +47,7 @@ def _common(
 
 
 @history_router.get("/{article_id}/history")
-def history_page(article_id: str, signed: EditorUser, session: SessionDep) -> Response:
+def history_page(article_id: str, signed: Writer, session: SessionDep) -> Response:
     """Newest first: one revision per save, publish, unpublish or restore."""
     article, _ = load(session, article_id)
     revisions = service.list_revisions(session, article_id=article.id)
@@ -58,7 +59,7 @@ def history_page(article_id: str, signed: EditorUser, session: SessionDep) -> Re
 
 @history_router.get("/{article_id}/history/diff")
 def diff_page(
-    article_id: str, signed: EditorUser, session: SessionDep,
+    article_id: str, signed: Writer, session: SessionDep,
     old: Annotated[str, Query(alias="from")] = "", new: Annotated[str, Query(alias="to")] = "",
 ) -> Response:  # fmt: skip
     """The changes from one revision to another, in the order chosen (an older one may be
@@ -77,9 +78,7 @@ def diff_page(
 
 
 @history_router.get("/{article_id}/revisions/{version}/restore")
-def confirm_restore(
-    article_id: str, version: str, signed: EditorUser, session: SessionDep
-) -> Response:
+def confirm_restore(article_id: str, version: str, signed: Writer, session: SessionDep) -> Response:
     article, category = load(session, article_id)
     revision = _revision(session, article, version)
     shown = consequences.restore(
@@ -96,14 +95,14 @@ def confirm_restore(
 
 @history_router.post("/{article_id}/revisions/{version}/restore")
 def restore(
-    article_id: str, version: str, signed: EditorUser, session: SessionDep, clock: ClockDep,
+    article_id: str, version: str, signed: Writer, session: SessionDep, clock: ClockDep,
     settings: SettingsDep, expected: Annotated[str, Form(alias="version")] = "",
 ) -> Response:  # fmt: skip
     article, _ = load(session, article_id)
     revision = _revision(session, article, version)
     service.restore(
         session, article_id=article.id, revision_version=revision.version,
-        expected_version=lifecycle.parse_version(expected), actor=actor_of(signed.user),
+        expected_version=lifecycle.parse_version(expected), actor=users.actor_of(signed.user),
         now=clock(), max_body_bytes=settings.max_body_bytes,
     )  # fmt: skip
     return RedirectResponse(f"/editor/articles/{article.id}/history", status_code=303)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from services.articles.fields import MAX_ID
+from services.articles.editor.ids import parse_id
 from services.articles.schemas import PublishRequest
 
 _LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?", re.ASCII)
@@ -38,15 +38,6 @@ class FormRefused(Exception):
         super().__init__(message)
         self.status = status
         self.title = title
-
-
-def parse_id(raw: str) -> int | None:
-    """A positive 32-bit id from a URL segment or a form field, else None. The length is
-    checked first: int() refuses strings of over 4,300 digits with a ValueError."""
-    if not (0 < len(raw) <= 10 and raw.isascii() and raw.isdigit()):
-        return None
-    number = int(raw)
-    return number if 0 < number <= MAX_ID else None
 
 
 def parse_version(raw: str) -> int:

@@ -11,32 +11,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from services.articles import repository, review, service, tokens
 from services.articles.deps import ClockDep, SessionDep
-from services.articles.editor import consequences, lifecycle, pages, sessions
-from services.articles.editor.deps import Admin, require
+from services.articles.editor import consequences, ids, lifecycle, pages, sessions, users
+from services.articles.editor.deps import Admin, Writer
 from services.articles.editor.lifecycle import FormRefused
 from services.articles.errors import ArticleNotFound
 from services.articles.models import Article, Category, User
 
 lifecycle_router = APIRouter(prefix="/editor/articles", include_in_schema=False)
 # The API's Editor: editors and admins (tokens.ROLE_GRANTS); a reviewer gets a 403 page.
-EditorUser = Annotated[sessions.SignedIn, Depends(require("editor"))]
 FormText = Annotated[str, Form()]
-ACTOR_LENGTH = 120  # revisions.created_by
-
-
-def actor_of(user: User) -> str:
-    """Who a revision names as its author: the user's email (unique, lower-cased)."""
-    return user.email[:ACTOR_LENGTH]
 
 
 def load(session: SessionDep, raw_id: str) -> tuple[Article, Category]:
     """The article a URL names, or a 404 page for any id that names none."""
-    number = lifecycle.parse_id(raw_id)
+    number = ids.parse_id(raw_id)
     try:
         if number is None:
             raise ArticleNotFound(raw_id)
@@ -74,7 +67,7 @@ def _review_context(session: SessionDep, article: Article, user: User) -> dict[s
 
 
 @lifecycle_router.get("/{article_id}/publish")
-def confirm_publish(article_id: str, signed: EditorUser, session: SessionDep) -> Response:
+def confirm_publish(article_id: str, signed: Writer, session: SessionDep) -> Response:
     article, category = load(session, article_id)
     context = _review_context(session, article, signed.user)
     shown = consequences.publish(article, category, **context)
@@ -83,7 +76,7 @@ def confirm_publish(article_id: str, signed: EditorUser, session: SessionDep) ->
 
 @lifecycle_router.post("/{article_id}/publish")
 def publish(
-    article_id: str, signed: EditorUser, session: SessionDep, clock: ClockDep,
+    article_id: str, signed: Writer, session: SessionDep, clock: ClockDep,
     version: FormText = "", override_reason: FormText = "",
 ) -> Response:  # fmt: skip
     article, _ = load(session, article_id)
@@ -92,7 +85,7 @@ def publish(
     )
     service.publish(
         session, article_id=article.id, expected_version=request.version,
-        actor=actor_of(signed.user), now=clock(), role=signed.user.role,
+        actor=users.actor_of(signed.user), now=clock(), role=signed.user.role,
         override_reason=request.override_reason,
     )  # fmt: skip
     return _done(article)
@@ -100,7 +93,7 @@ def publish(
 
 @lifecycle_router.get("/{article_id}/schedule")
 def confirm_schedule(
-    article_id: str, signed: EditorUser, session: SessionDep, clock: ClockDep,
+    article_id: str, signed: Writer, session: SessionDep, clock: ClockDep,
     at: str | None = None, tz: str = "",
 ) -> Response:  # fmt: skip
     """Without ``at``: the form to pick a time. With it: the confirmation, or the form
@@ -125,7 +118,7 @@ def confirm_schedule(
 
 @lifecycle_router.post("/{article_id}/schedule")
 def schedule(
-    article_id: str, signed: EditorUser, session: SessionDep, clock: ClockDep,
+    article_id: str, signed: Writer, session: SessionDep, clock: ClockDep,
     version: FormText = "", at: FormText = "", tz: FormText = "", override_reason: FormText = "",
 ) -> Response:  # fmt: skip
     article, _ = load(session, article_id)
@@ -136,46 +129,46 @@ def schedule(
     assert request.at is not None
     service.schedule(
         session, article_id=article.id, expected_version=request.version, at=request.at,
-        actor=actor_of(signed.user), now=clock(), role=signed.user.role,
+        actor=users.actor_of(signed.user), now=clock(), role=signed.user.role,
         override_reason=request.override_reason,
     )  # fmt: skip
     return _done(article)
 
 
 @lifecycle_router.get("/{article_id}/unpublish")
-def confirm_unpublish(article_id: str, signed: EditorUser, session: SessionDep) -> Response:
+def confirm_unpublish(article_id: str, signed: Writer, session: SessionDep) -> Response:
     article, category = load(session, article_id)
     return _confirm(signed, article, consequences.unpublish(article, category))
 
 
 @lifecycle_router.post("/{article_id}/unpublish")
 def unpublish(
-    article_id: str, signed: EditorUser, session: SessionDep, clock: ClockDep,
+    article_id: str, signed: Writer, session: SessionDep, clock: ClockDep,
     version: FormText = "",
 ) -> Response:  # fmt: skip
     article, _ = load(session, article_id)
     service.unpublish(
         session, article_id=article.id, expected_version=lifecycle.parse_version(version),
-        actor=actor_of(signed.user), now=clock(),
+        actor=users.actor_of(signed.user), now=clock(),
     )  # fmt: skip
     return _done(article)
 
 
 @lifecycle_router.get("/{article_id}/archive")
-def confirm_archive(article_id: str, signed: EditorUser, session: SessionDep) -> Response:
+def confirm_archive(article_id: str, signed: Writer, session: SessionDep) -> Response:
     article, category = load(session, article_id)
     return _confirm(signed, article, consequences.archive(article, category))
 
 
 @lifecycle_router.post("/{article_id}/archive")
 def archive(
-    article_id: str, signed: EditorUser, session: SessionDep, clock: ClockDep,
+    article_id: str, signed: Writer, session: SessionDep, clock: ClockDep,
     version: FormText = "",
 ) -> Response:  # fmt: skip
     article, _ = load(session, article_id)
     service.archive(
         session, article_id=article.id, expected_version=lifecycle.parse_version(version),
-        actor=actor_of(signed.user), now=clock(),
+        actor=users.actor_of(signed.user), now=clock(),
     )  # fmt: skip
     return _done(article)
 
@@ -193,6 +186,6 @@ def delete(
     article, _ = load(session, article_id)
     service.delete(
         session, article_id=article.id, expected_version=lifecycle.parse_version(version),
-        actor=actor_of(signed.user), now=clock(),
+        actor=users.actor_of(signed.user), now=clock(),
     )  # fmt: skip
     return RedirectResponse("/editor/", status_code=303)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form
+from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -18,13 +18,11 @@ from services.articles import people_repository as people_repo
 from services.articles import repository, review, review_due, service
 from services.articles.deps import ClockDep, SessionDep
 from services.articles.editor import pages, reviewing, sessions
-from services.articles.editor.deps import Staff, require
+from services.articles.editor.deps import Reviewer, Staff, Writer
 from services.articles.errors import ArticlesError
 from services.articles.models import Article
 
 review_screens = APIRouter(prefix="/editor", include_in_schema=False)
-Reviewer = Annotated[sessions.SignedIn, Depends(require("reviewer"))]
-Writer = Annotated[sessions.SignedIn, Depends(require("editor"))]
 FormText = Annotated[str, Form()]
 DUE_LIMIT = 200
 MAX_WITHIN_DAYS = 3650

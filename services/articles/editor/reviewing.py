@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from services.articles import listing, service, workflow
 from services.articles import people_repository as people_repo
+from services.articles.editor import users
+from services.articles.editor.ids import parse_id
 from services.articles.errors import (
     ArticleNotFound,
     ArticlesError,
@@ -26,7 +28,6 @@ from services.articles.errors import (
     ReviewerIsAuthor,
     StaleVersion,
 )
-from services.articles.fields import MAX_ID
 from services.articles.models import Article, Person, User
 from services.articles.people_schemas import Approval, ChangesRequested, ReviewRequest
 from services.articles.schemas import ArticleQuery
@@ -56,29 +57,15 @@ class Refusal:
     message: str
 
 
-def number(raw: str) -> int | None:
-    """A positive id or version from a path or form field, or None for anything else
-    (``abc``, ``-1``, ``0``, 5,000 digits: int() refuses over 4,300 digits with a 500)."""
-    if not (0 < len(raw) <= 10 and raw.isascii() and raw.isdigit()):
-        return None
-    value = int(raw)
-    return value if 0 < value <= MAX_ID else None
-
-
 def find_article(session: Session, raw_id: str) -> Article | None:
     """The article a path names, or None (no such id, deleted, or not an id at all)."""
-    article_id = number(raw_id)
+    article_id = parse_id(raw_id)
     if article_id is None:
         return None
     try:
         return service.get(session, article_id=article_id)
     except ArticleNotFound:
         return None
-
-
-def actor_of(user: User) -> str:
-    """How a signed-in user is named in revisions and review records (a token: its name)."""
-    return f"{user.display_name} <{user.email}>"
 
 
 def queue(session: Session) -> tuple[list[Article], int]:
@@ -99,11 +86,15 @@ def person_of(session: Session, user: User) -> Person:
 
 def submit(session: Session, *, article_id: int, version: str, user: User, now: datetime) -> None:
     """The writer hands the article to the reviewers: POST /api/v1/articles/{id}/submit."""
-    expected = number(version)
+    expected = parse_id(version)
     if expected is None:
         raise BadForm("The form did not say which version you submit; reload the page.")
     workflow.submit(
-        session, article_id=article_id, expected_version=expected, actor=actor_of(user), now=now
+        session,
+        article_id=article_id,
+        expected_version=expected,
+        actor=users.actor_of(user),
+        now=now,
     )
 
 
@@ -118,7 +109,7 @@ def decide(
     now: datetime,
 ) -> None:
     """A reviewer's verdict on the version they read: POST /api/v1/articles/{id}/reviews."""
-    expected = number(version)
+    expected = parse_id(version)
     if expected is None:
         raise BadForm("The form did not say which version you reviewed; reload the page.")
     try:
@@ -138,7 +129,7 @@ def decide(
         outcome=request.outcome,
         note=request.note,
         person=person_of(session, user),
-        actor=actor_of(user),
+        actor=users.actor_of(user),
         now=now,
     )
 

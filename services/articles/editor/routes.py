@@ -11,10 +11,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.articles import listing, repository, service
 from services.articles.deps import SessionDep
-from services.articles.editor import lists, pages
+from services.articles.editor import ids, lists, pages
 from services.articles.editor.deps import Staff
 from services.articles.errors import ArticleNotFound, PageTooDeep
-from services.articles.fields import MAX_ID
 from services.articles.snapshots import article_path
 
 screens_router = APIRouter(prefix="/editor", include_in_schema=False)
@@ -64,10 +63,8 @@ def article(signed: Staff, session: SessionDep, article_id: str) -> Response:
     the same 404 page (a browser gets a page, not the API's problem+json)."""
     common: dict[str, Any] = {"user": signed.user, "csrf_token": signed.csrf_token}
     found = None
-    # Length first: int() refuses strings of over 4,300 digits (ValueError, a 500).
-    digits = len(article_id) <= 10 and article_id.isascii() and article_id.isdigit()
-    number = int(article_id) if digits else 0
-    if 0 < number <= MAX_ID:
+    number = ids.parse_id(article_id)
+    if number is not None:
         with suppress(ArticleNotFound):
             found = service.get(session, article_id=number)
     if found is None:

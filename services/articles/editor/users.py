@@ -84,6 +84,15 @@ def create_user(
     return user
 
 
+ACTOR_LENGTH = 120  # revisions.created_by, reviews' reviewer_name
+
+
+def actor_of(user: User) -> str:
+    """How a signed-in user is named as the one who did something, in revisions and review
+    records (a token is named by its name): their email, unique and lower-cased."""
+    return user.email[:ACTOR_LENGTH]
+
+
 def list_users(session: Session) -> Sequence[User]:
     return repo.list_users(session)
 
