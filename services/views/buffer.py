@@ -69,7 +69,8 @@ local dims_ttl, minute, day = tonumber(ARGV[5]), ARGV[6], ARGV[7]
 -- accepted: views counted so far; counting: the view being judged has been counted (its
 -- buffer field written), so an error in its dimensions still answers it as counted.
 -- undo_seen, undo_readers: what the view being judged wrote before it was counted, taken
--- back should it fail, so that a view that failed leaves nothing behind.
+-- back should it fail: a view that failed is not marked seen, nor counted against its
+-- address (its readers count goes back down).
 local accepted, counting, rates_expire = 0, false, true
 local undo_seen, undo_readers = nil, nil
 
@@ -183,6 +184,10 @@ def view_args(
     values are plain words: no ':', ';' or '=') go into its count field's suffix, the others
     as (dimension, value, cap) triples."""
     closed = "".join(f";{dim}={value}" for dim, value, cap in dimensions if cap == 0)
+    if closed.count(";") != closed.count("=") or ":" in closed:
+        # A closed value with a separator would make parse_field misread the count field
+        # (and the flusher drop its views): refuse it here, loudly, never in the flusher.
+        raise ValueError(f"a closed-set dimension value holds ':', ';' or '=': {closed!r}")
     open_ended = [d for d in dimensions if d[2] != 0]
     args: ViewArgs = [article_id, reader, address, closed, len(open_ended)]
     for dimension in open_ended:

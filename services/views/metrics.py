@@ -36,7 +36,7 @@ def producer(
         )
         yield GaugeMetricFamily(
             "healthhub_views_buffered_keys",
-            "Article-day entries waiting in the buffer",
+            "Fields waiting in the buffer (view counts and dimension counters)",
             value=float(r.hlen(buffer.BUFFER_KEY)),
         )
         with db_of().transaction() as session:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 
 from services.views import buffer
@@ -123,3 +124,12 @@ def test_parse_field_reads_every_layout() -> None:
     assert buffer.parse_field("7:2026-03-10:utm_source:x:y;z=1") == buffer.Field(
         7, day, False, (("utm_source", "x:y;z=1"),)
     )
+
+
+@pytest.mark.parametrize("value", ["a:b", "a;b", "a=b"])
+def test_a_closed_value_holding_a_separator_is_refused_before_it_reaches_redis(value: str) -> None:
+    with pytest.raises(ValueError, match="closed-set"):
+        buffer.view_args(article_id=1, reader="r", address="a", dimensions=(("device", value, 0),))
+    # The same value is fine as an open-ended one: its field keeps every character.
+    args = buffer.view_args(article_id=1, reader="r", address="a", dimensions=(("utm", value, 5),))
+    assert args[-3:] == ["utm", value, 5]

@@ -326,6 +326,55 @@ def test_an_error_in_the_middle_of_a_batch_keeps_the_views_before_it_counted(
     assert marks == [1, 0, 0]
 
 
+def test_a_view_whose_count_fails_takes_back_its_reader_marks(settings: ViewsSettings) -> None:
+    """The buffer is of the wrong type: the view is marked seen and counted against its
+    address, then its count fails. Both marks are taken back, so the reader's next beacon
+    is judged as new and the address's count of readers is as before."""
+    r = redis_of(settings)
+    r.set(buffer.BUFFER_KEY, "not a hash")
+    r.close()
+    (failed,), _ = asyncio.run(record_views(settings, [(1, "a", T0)], return_exceptions=True))
+    r = redis_of(settings)
+    seen = r.exists(f"{buffer.SEEN_PREFIX}a:1")
+    readers = int(r.get(f"{buffer.ADDRESS_READERS_PREFIX}a:1") or 0)
+    r.close()
+    assert isinstance(failed, ResponseError) and "WRONGTYPE" in str(failed)
+    assert (seen, readers) == (0, 0)
+    assert accepted(settings) == 0
+
+
+def test_a_view_counted_before_its_dimensions_fail_keeps_its_mark(settings: ViewsSettings) -> None:
+    """Counted, then its admitted-values hash is of the wrong type: the view is answered
+    counted and stays counted, and its reader stays marked (taking the mark back would let
+    the same reader be counted again within the window)."""
+    r = redis_of(settings)
+    r.set(buffer.dims_key(1, T0.date()), "not a hash")
+    r.close()
+
+    async def run() -> list[service.Outcome]:
+        client = aioredis.Redis.from_url(settings.views_redis_url)
+        recorder = service.ViewRecorder(client, limits=limits(1000))
+        dims = (("referrer", "search", 0), ("domain", "google.com", 5))
+        try:
+            return [
+                await recorder.record(
+                    article_id=1, reader="a", address="a", now=T0, dimensions=dims
+                )
+                for _ in range(2)
+            ]
+        finally:
+            await client.aclose()
+
+    first, again = asyncio.run(run())
+    r = redis_of(settings)
+    seen = r.exists(f"{buffer.SEEN_PREFIX}a:1")
+    views = buffered_views(r)
+    r.close()
+    assert (first, again) == (service.Outcome.COUNTED, service.Outcome.DUPLICATE)
+    assert seen == 1
+    assert views == {f"1:{T0.date()}": 1} and accepted(settings) == 1
+
+
 def test_a_view_refused_by_the_readers_cap_does_not_mark_its_reader(
     settings: ViewsSettings,
 ) -> None:
