@@ -128,7 +128,9 @@ def test_an_editor_writes_publishes_and_readers_see_the_page(stack: Stack, chrom
         page.get_by_role("link", name="New article").click()
         page.locator("#title").fill(title)  # the references have titles too
         page.get_by_label("Category").select_option(label="Health")
-        page.get_by_label("Summary", exact=True).fill("Why moving early helps, and how to start safely.")
+        page.get_by_label("Summary", exact=True).fill(
+            "Why moving early helps, and how to start safely."
+        )
         page.get_by_label("Body (Markdown)").fill("## Why moving early matters\n\nMost people ...")
         preview = page.frame_locator("iframe")
         preview.get_by_role("heading", name="Why moving early matters").wait_for(timeout=20_000)
