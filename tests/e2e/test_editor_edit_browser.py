@@ -245,6 +245,17 @@ def test_unsaved_changes_survive_a_reload_and_a_save_clears_them(site: Site) -> 
         assert page.evaluate("Object.keys(localStorage).length") == 0
         page.reload()
         assert page.get_by_role("button", name="Restore unsaved changes").is_hidden()
+        # Typed again, not saved, then signed out: the draft does not outlive the session
+        # (the next person at a shared computer would find it in the browser's storage).
+        page.get_by_label("Body (Markdown)").fill("Not for the next person.\n")
+        kept_again = "Object.keys(localStorage).some(k => localStorage.getItem(k).includes('next'))"
+        deadline = time.monotonic() + 10
+        while not page.evaluate(kept_again):
+            assert time.monotonic() < deadline, "the form was never kept in localStorage"
+            page.wait_for_timeout(100)
+        page.get_by_role("button", name="Sign out").click()
+        page.wait_for_url("**/editor/sign-in**")
+        assert page.evaluate("Object.keys(localStorage).length") == 0
     finally:
         ann.close()
     saved = site.api("GET", f"/api/v1/articles/{article['id']}").json()

@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -166,8 +167,12 @@ def test_scheduling_in_the_browsers_zone_stores_utc(page: Any, api: Api) -> None
     page.goto(f"{api.base}/editor/articles/{article['id']}")
     page.get_by_role("link", name="Schedule").click()
     # timezone.js fills the zone once it has run (a deferred script): wait for it, on a
-    # busy machine the first read can come before.
-    page.wait_for_function("() => document.querySelector('input[name=tz]').value !== 'UTC'")
+    # busy machine the first read can come before. Polled from here: wait_for_function
+    # evaluates a string in the page, which the editor's CSP refuses.
+    deadline = time.monotonic() + 10
+    while page.locator("input[name=tz]").input_value() == "UTC":
+        assert time.monotonic() < deadline, "timezone.js never filled the zone"
+        page.wait_for_timeout(100)
     assert page.locator("input[name=tz]").input_value() == "America/New_York"
     assert "America/New_York" in page.get_by_text("Publish at").inner_text()
     page.get_by_label("Publish at").fill("2027-03-14T09:00")  # EDT from 02:00 that day

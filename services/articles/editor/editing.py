@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import TypeVar
 
 import redis
@@ -201,10 +202,16 @@ def render(settings: ArticlesSettings, celery_app: Celery, snapshot: ArticleSnap
         raise preview.PreviewUnavailable(str(exc)) from exc
 
 
+@cache
+def _stylesheet_client(url: str) -> redis.Redis:
+    """One client (and connection pool) per process: the stylesheet route needs no sign-in,
+    so it must not open a connection to the broker's Redis per request."""
+    return redis.Redis.from_url(url, socket_timeout=5, max_connections=8)
+
+
 def preview_stylesheet(settings: ArticlesSettings, name: str) -> bytes | None:
     """A stylesheet link_styles kept (None when unknown, or when Redis does not answer)."""
     try:
-        with redis.Redis.from_url(settings.broker_url, socket_timeout=5) as client:
-            return preview_styles.stylesheet(client, name)
+        return preview_styles.stylesheet(_stylesheet_client(settings.broker_url), name)
     except redis.RedisError:
         return None

@@ -48,7 +48,10 @@ def same_origin(origin: str | None, host: str | None) -> bool:
     compared: behind the TLS-terminating gateway the app sees http for an https page."""
     if origin is None:
         return True
-    parts = urlsplit(origin)
+    try:
+        parts = urlsplit(origin)
+    except ValueError:  # "http://[::1" and the like: not an origin, so not ours
+        return False
     return bool(host) and parts.scheme in ("http", "https") and parts.netloc == host
 
 

@@ -52,7 +52,7 @@ def test_a_request_from_another_origin_is_refused_even_with_the_token(
 ) -> None:
     _admin_and_target(settings, client)
     token = page_token(client, "/editor/admin/users")
-    for origin in ("https://evil.example", "null"):
+    for origin in ("https://evil.example", "null", "http://[::1", "https://[v"):
         refused = client.post(
             "/editor/admin/users/disable",
             data={"email": "bo@example.org", "csrf_token": token},

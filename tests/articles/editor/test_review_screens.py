@@ -376,3 +376,27 @@ def test_review_due_lists_the_most_overdue_first_with_dates_and_views(
         answer = desk.writer.get(f"/editor/review-due?within_days={odd}")
         assert answer.status_code == 422, odd
         assert "whole number of days" in answer.text
+
+
+def test_users_with_the_longest_names_and_emails_submit_and_review(
+    settings: ArticlesSettings, client: TestClient
+) -> None:
+    """A revision and a review record name the user in at most 120 characters; PostgreSQL
+    refuses a longer value (SQLite would store it), so this runs on both."""
+    admin = make_token(settings, "admin", "admin")
+    assert client.post("/api/v1/people", json={"name": "Dr Bo Chan"}, headers=auth(admin))
+    long_local = "w" * 64
+    writer_email = f"{long_local}@{'d' * 60}.{'e' * 60}.{'f' * 60}.example.org"[:254]
+    reviewer_email = f"{'r' * 64}@{'g' * 60}.{'h' * 60}.{'i' * 60}.example.org"[:254]
+    add_user(settings, writer_email, name="N" * 200)
+    add_reviewer(settings, reviewer_email)
+    writer, reviewer = client_at(client, "10.0.0.1"), client_at(client, "10.0.0.2")
+    assert sign_in(writer, writer_email).status_code == 303
+    assert sign_in(reviewer, reviewer_email).status_code == 303
+    desk = Desk(client, writer, reviewer, admin, make_token(settings, "editor", "newsroom"))
+    article = desk.article(title="Kidney stones")
+    assert desk.submit(article["id"], 1).status_code == 303
+    assert desk.decide(article["id"], "approved", version=2).status_code == 303
+    [record] = desk.reviews(article["id"])
+    assert record["actor"] == reviewer_email[:120]
+    assert desk.get(article["id"])["status"] == "approved"

@@ -223,7 +223,8 @@ def test_static_files_have_hashed_names_and_a_long_cache(
     settings: ArticlesSettings, client: TestClient
 ) -> None:
     page = client.get("/editor/sign-in").text
-    [script] = re.findall(r'<script src="(/editor/static/[^"]+)"', page)
+    script, signout = re.findall(r'<script src="(/editor/static/[^"]+)"', page)
+    assert re.fullmatch(r"/editor/static/signout\.[0-9a-f]{10}\.js", signout)
     [style] = re.findall(r'<link rel="stylesheet" href="(/editor/static/[^"]+)"', page)
     assert re.fullmatch(r"/editor/static/htmx-2\.0\.4\.min\.[0-9a-f]{10}\.js", script)
     js = client.get(script)
