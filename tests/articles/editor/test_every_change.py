@@ -41,7 +41,7 @@ def change_routes(settings: ArticlesSettings) -> list[tuple[str, str, APIRoute]]
         (method, path, route)
         for path, route in api_routes(create_app(settings).routes)
         if path.startswith("/editor")
-        for method in sorted(route.methods - {"GET", "HEAD"})
+        for method in sorted((route.methods or set()) - {"GET", "HEAD"})
     ]
 
 
