@@ -9,6 +9,7 @@ page server: a real image of the width it claims, without the EXIF.
 from __future__ import annotations
 
 import io
+import time
 from typing import Any
 
 import httpx
@@ -164,7 +165,12 @@ def test_in_a_real_browser_images_load_small_and_their_boxes_are_reserved(
         waiting = fresh.new_page()
         waiting.route("**/media/**", lambda route: held.append(route))
         waiting.goto(stack.pages + path, wait_until="domcontentloaded")
-        wait_for("the image requests", lambda: held)
+        # Polled with Playwright's own wait: route handlers run only while Playwright has
+        # the thread (a time.sleep() loop, as wait_for does, never lets them run).
+        deadline = time.monotonic() + 20
+        while not held:
+            assert time.monotonic() < deadline, "the image requests never came"
+            waiting.wait_for_timeout(100)
         for selector, (w, h) in (("img.hero", (1600, 900)), (".body picture img", (1200, 700))):
             assert waiting.locator(selector).evaluate("img => !img.complete"), selector
             box = waiting.locator(selector).bounding_box()

@@ -42,7 +42,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 FUZZ = settings(
-    max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck)
 )
 
 
@@ -106,7 +106,7 @@ def test_views_api_never_answers_5xx(stack: Stack, admin_token: str) -> None:
 HERE = Path(__file__).parent
 SECTION = re.compile(r"^_{3,} (.+?) _{3,}$")
 FAILURE = re.compile(r"^- (ST\d+) ")
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 20
 
 
 def st_run(

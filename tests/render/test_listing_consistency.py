@@ -144,11 +144,15 @@ def pages(store: PageStore) -> dict[str, bytes]:
     return found
 
 
-@pytest.mark.parametrize("seed", [11, 12])
+# One random history per database, a different one on each (the same two histories on
+# both databases doubled this test's share of the suite).
+SEEDS = {"sqlite": 11, "postgresql": 12}
+
+
 def test_every_listing_and_page_matches_a_full_rebuild(
-    rt: RenderRuntime, tmp_path: Path, seed: int
+    rt: RenderRuntime, tmp_path: Path, backend: str
 ) -> None:
-    rng = random.Random(seed)
+    rng = random.Random(SEEDS[backend])
     history = random_events(rng)
     app = create_celery(rt.settings)
     with (
