@@ -23,27 +23,14 @@ from services.articles.editor import security, users
 from services.articles.settings import ArticlesSettings
 from services.supervisor import ProcessSpec, Supervisor
 from shared.db import Database, migrate
+from tests.e2e.browser import chromium
 from tests.e2e.gateway import nginx_binary, nginx_spec, write_nginx_config
 from tests.helpers import seed_categories
 from tests.resources import free_port
 
+__all__ = ["chromium"]  # the browser fixture, used by name
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery staple"
-CHROMIUM = os.environ.get("HEALTHHUB_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is needed")
-    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package chromium)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

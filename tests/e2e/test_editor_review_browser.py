@@ -4,7 +4,6 @@ editor's CSP (no inline script or style): the browser must report no violation."
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -22,27 +21,14 @@ from services.articles.editor import users
 from services.articles.people_schemas import PersonCreate
 from services.articles.settings import ArticlesSettings
 from shared.db import Database, migrate
+from tests.e2e.browser import chromium
 from tests.helpers import article_body, auth, seed_categories
 from tests.serving import serve
 
+__all__ = ["chromium"]  # the browser fixture, used by name
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery staple"
-CHROMIUM = os.environ.get("HEALTHHUB_CHROMIUM", "/usr/bin/chromium")
 NOTE = "Name the 2024 guideline you rely on."
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is needed")
-    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package chromium)")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
