@@ -28,9 +28,9 @@ from services.articles.worker import create_celery
 from shared.clients import ClientAddress
 from shared.db import Database
 from shared.health import add_health_routes
+from shared.http_metrics import install_observability
 from shared.limits import BodySizeLimit
 from shared.logs import configure_logging
-from shared.observability import install_observability
 from shared.openapi import install_problem_openapi
 from shared.problems import Problem, install_problem_handlers
 from shared.ratelimit import PublicRateLimit, RateLimiter
