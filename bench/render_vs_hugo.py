@@ -8,8 +8,9 @@ files). Then every page is rendered as `healthhub render --all` renders it (rebu
 all article pages with their related lists ranked, home, category and tag pages, feed,
 sitemap shards, static pages), with N worker processes (each its own SQLite connection,
 batches of 200 as the command sends): the **cold** build. The same run again over the built
-site is the **warm** re-render (a template change: related lists are stored by then). Each
-process (spawned, so it holds none of the bench's corpus) reports its own peak resident memory
+site is the **warm** re-render (a template change: related lists are stored by then). All of
+it runs in a child process of its own (bench/cold_build.py says why). Each render process
+(spawned, so it holds none of the bench's corpus) reports its own peak resident memory
 (VmHWM of /proc/self/status: not ru_maxrss, which Linux carries across the exec of a spawned
 child from the forked copy of its parent, so every process would report at least the bench's
 own peak, corpus included).
@@ -24,31 +25,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
-import resource
 import shutil
 import subprocess
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
-
-from bench.corpus import load_read_model, make_corpus
-from services.render import rebuild, repository, service
-from services.render.commands import MIGRATIONS
-from services.render.renderer import Site
-from services.render.store import PageStore
+from bench import cold_build
+from bench.corpus import make_corpus
 from shared.contracts import ArticleSnapshot
-from shared.db import Database, migrate
 
 HUGO_DIR = Path(__file__).parent / "hugo"
 CSS = Path(__file__).resolve().parents[1] / "services" / "render" / "templates" / "site.css"
-SITE = Site(name="HealthHub", url="https://health.example", views_url="")
-NOW = datetime(2026, 11, 25, tzinfo=UTC)
-BATCH = 200
 
 
 def ensure_hugo() -> str:
@@ -61,81 +49,6 @@ def ensure_hugo() -> str:
     if not found:
         raise SystemExit("hugo is still missing after apt-get install")
     return found
-
-
-def peak_rss_mb() -> float:
-    """This process's own peak resident set (VmHWM), in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
-
-
-_db: Database | None = None
-_store: PageStore | None = None
-
-
-def _render_batch(args: tuple[str, str, list[int], list[str]]) -> tuple[int, float]:
-    """One batch in a pool process, as a render worker runs it (one database connection and
-    one page store per process, for its lifetime); returns (files, peak RSS MB so far)."""
-    global _db, _store
-    url, pages, ids, keys = args
-    if _db is None or _store is None:
-        _db, _store = Database(url), PageStore(Path(pages))
-    # Retried when SQLite's write lock stays taken too long, as the Celery task is
-    # (autoretry on OperationalError); a retry redoes the batch, which is idempotent.
-    for attempt in range(20):
-        try:
-            written = rebuild.run_batch(_db, _store, SITE, ids, keys, now=NOW).written
-            return written, peak_rss_mb()
-        except OperationalError:
-            if attempt == 19:
-                raise
-            time.sleep(0.5)
-    raise AssertionError("unreachable")
-
-
-def _warm_up(_: int) -> None:
-    """Import what a render worker has imported, and hold the process long enough that
-    every pool process is started."""
-    import services.render.tasks  # noqa: F401
-
-    time.sleep(0.5)
-
-
-def ours(corpus: list[ArticleSnapshot], root: Path, workers: int) -> dict[str, float]:
-    """Seconds for the cold build of a freshly loaded read model into an empty page store
-    (ranks every related list) and for a warm re-render after it (lists stored)."""
-    if root.exists():
-        shutil.rmtree(root)
-    root.mkdir(parents=True)
-    url = f"sqlite:///{root / 'render.db'}"
-    migrate(url, MIGRATIONS)
-    db = Database(url)
-    with db.transaction() as session:
-        load_read_model(session, corpus, NOW)
-    with db.reading() as session:
-        ids = repository.live_ids(session)
-        keys = sorted(service.full_listing_keys(session))
-    db.dispose()
-    pages = str(root / "pages")
-    plan = rebuild.plan(ids, keys, job_id="0" * 32, batch_size=BATCH)
-    jobs = [(url, pages, list(b.article_ids), list(b.index_keys)) for b in plan]
-    figures: dict[str, float] = {}
-    for phase in ("cold", "warm"):
-        # Fresh processes for each phase: the cold build starts with nothing in memory.
-        # Spawned, not forked: a forked child would share (and count in its resident
-        # memory) the corpus this process holds. Started and their modules imported before
-        # the clock starts, as a render worker is running before `render --all` is typed.
-        spawn = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
-            list(pool.map(_warm_up, range(workers)))
-            start = time.perf_counter()
-            results = list(pool.map(_render_batch, jobs))
-            figures[phase] = time.perf_counter() - start
-        figures[f"{phase}_peak_rss_mb"] = max(rss for _, rss in results)
-    figures["files"] = sum(written for written, _ in results)
-    return figures
 
 
 def write_hugo_site(corpus: list[ArticleSnapshot], root: Path) -> None:
@@ -188,7 +101,7 @@ def run(
         base = Path(tmp)
         write_hugo_site(corpus, base / "hugo")
         for p in processes:
-            f = ours(corpus, base / f"ours{p}", p)
+            f = cold_build.in_own_process(n, base / f"ours{p}", p)
             figures[f"render_cold_{p}proc_s"] = round(f["cold"], 2)
             figures[f"render_warm_{p}proc_s"] = round(f["warm"], 2)
             figures[f"render_cold_{p}proc_peak_rss_mb"] = round(f["cold_peak_rss_mb"], 1)

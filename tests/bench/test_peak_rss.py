@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 
-from bench.render_vs_hugo import peak_rss_mb
+from bench.cold_build import peak_rss_mb
 
 
 def test_a_spawned_process_reports_its_own_peak_not_its_parents() -> None:
