@@ -15,7 +15,12 @@ published one at a time through the articles API, tagged like the corpus. For ea
 - **listings fresh**: until the home page, the category's landing page, the feed and the
   newest sitemap shard all show the new URL;
 - **pages written**: the render service's own counter of pages written (each also gets its
-  .gz copy), from the publish until the render work has settled.
+  .gz copy), from the publish until the render work has settled. The platform runs its
+  default related-refresh schedule: the other pages whose related list a new article enters
+  are re-rendered ``related_refresh_seconds`` (5 min) later, on their own clock, so they are
+  not the publish's work; how many there are is printed beside it (**related pages
+  entered**: the pages the schedule will re-render for that article, asked of the read model
+  once the publish has settled).
 
 ``--burst`` adds 50 publishes fired in 10 s (one every 200 ms, not waiting for each other):
 how long each page takes to go live. Nothing is asserted: the figures are printed.
@@ -40,10 +45,11 @@ import httpx
 import redis as redis_py
 
 from bench.corpus import TAGS, load_read_model, make_corpus, percentile
-from services.render import repository
+from services.render import related, repository
 from services.render.listing_pages import sitemap_shard
 from services.render.metrics import PAGES_WRITTEN_KEY
 from services.render.renderer import SHARD_SIZE
+from services.render.settings import RenderSettings
 from shared.contracts import RENDER_LISTINGS_QUEUE, RENDER_PAGES_QUEUE
 from shared.db import Database
 from shared.settings import sqlite_url
@@ -57,6 +63,7 @@ OPEN_CATEGORIES = ["health", "nutrition"]
 FIRST_CORPUS_ID = 1_000_000
 RENDER_REDIS_DB = 2  # services.render.settings: render_redis_db default
 PG_PREFIX = "hh_bench"
+RELATED_REFRESH_DEFAULT = RenderSettings.model_fields["related_refresh_seconds"].default
 
 
 class Site:
@@ -76,8 +83,10 @@ class Site:
         return int(self.render_redis.get(PAGES_WRITTEN_KEY) or 0)
 
     def busy(self) -> int:
+        """Render work queued, reserved or dirty (the related-refresh schedule's marks wait
+        for their time, not for a worker: not counted)."""
         with self.render_db.reading() as session:
-            dirty = repository.count_dirty(session)
+            dirty = repository.count_dirty(session, scheduled=False)
         queued = self.broker.llen(RENDER_PAGES_QUEUE) + self.broker.llen(RENDER_LISTINGS_QUEUE)
         return int(dirty + queued + self.broker.hlen("unacked"))
 
@@ -110,6 +119,12 @@ class Site:
         )
         published.raise_for_status()
         return str(published.json()["path"])
+
+    def related_entered(self, article_id: int) -> int:
+        """The other pages whose related list this article enters: the related-refresh
+        schedule re-renders them later."""
+        with self.render_db.reading() as session:
+            return len(related.pages_entered(session, article_id))
 
     def wait_live(self, path: str, t0: float, client: httpx.Client | None = None) -> float:
         reader = client or self.reader
@@ -158,7 +173,14 @@ def drop_postgres(tag: str) -> None:
 
 def start_site(root: Path, articles: int, env: dict[str, str]) -> Site:
     """Start the platform, load the corpus and build the site with `healthhub render --all`."""
-    stack = start_stack(root, None, HEALTHHUB_WORKER_CONCURRENCY="2", **env)
+    stack = start_stack(
+        root,
+        None,
+        HEALTHHUB_WORKER_CONCURRENCY="2",
+        # The default a user runs (the test stack sets 0 to see a change's whole effect).
+        HEALTHHUB_RELATED_REFRESH_SECONDS=str(RELATED_REFRESH_DEFAULT),
+        **env,
+    )
     try:
         return _build(stack, root, articles, env)
     except BaseException:
@@ -189,7 +211,7 @@ def _build(stack: Stack, root: Path, articles: int, env: dict[str, str]) -> Site
 
 def measure_one_at_a_time(site: Site, publishes: int) -> dict[str, list[float]]:
     rng = random.Random(7)
-    live, fresh, written = [], [], []
+    live, fresh, written, entered = [], [], [], []
     for i in range(publishes):
         article_id = site.draft(i, rng)
         site.settle()
@@ -200,7 +222,8 @@ def measure_one_at_a_time(site: Site, publishes: int) -> dict[str, list[float]]:
         fresh.append(site.wait_listed(path, site.articles + i + 9, t0))
         site.settle()
         written.append(float(site.pages_written() - before))
-    return {"live_ms": live, "fresh_ms": fresh, "pages_written": written}
+        entered.append(float(site.related_entered(article_id)))
+    return {"live_ms": live, "fresh_ms": fresh, "pages_written": written, "entered": entered}
 
 
 def measure_burst(site: Site, count: int = 50, spacing: float = 0.2) -> list[float]:
@@ -262,6 +285,8 @@ def run_size(
                 "live_ms": summary(one["live_ms"]),
                 "listings_fresh_ms": summary(one["fresh_ms"]),
                 "pages_written_per_publish": summary(one["pages_written"]),
+                "related_entered_per_publish": summary(one["entered"]),
+                "related_refresh_s": RELATED_REFRESH_DEFAULT,
             }
             if burst:
                 burst_ms = measure_burst(site)

@@ -92,6 +92,13 @@ def publish_notes(r: Mapping[str, Any]) -> list[str]:
             f"{fresh['p50']} / p95 {fresh['p95']} / max {fresh['max']} ms; pages written per "
             f"publish (each with its .gz copy) p50 {pages['p50']} / max {pages['max']}."
         )
+        if "related_entered_per_publish" in run:
+            e = run["related_entered_per_publish"]
+            text += (
+                f" Other pages whose related list the new article enters, re-rendered by the"
+                f" related-refresh schedule {run['related_refresh_s']:g} s later (not the"
+                f" publish's work): p50 {e['p50']} / max {e['max']}."
+            )
         if "burst_live_ms" in run:
             b = run["burst_live_ms"]
             text += f" Burst: {int(b['n'])} of 50 pages live, p50 {b['p50']} / p95 {b['p95']} / max {b['max']} ms."

@@ -188,6 +188,10 @@ def render_settings(
         render_redis_db=redis_dbs.render_db,
         site_url="https://health.example",
         views_url="",
+        # The pages a new article enters are refreshed with the rest of its listing work, so
+        # a test sees the whole change at once; the schedule has tests of its own
+        # (tests/render/test_related_schedule.py).
+        related_refresh_seconds=0,
         **redis_dbs.settings_kwargs(),  # type: ignore[arg-type]
     )
 

@@ -112,6 +112,11 @@ def slice_ids(session: Session, listing: str, offset: int, limit: int) -> list[i
     return list(session.scalars(stmt))
 
 
+def oldest_ids(session: Session, listing: str, limit: int) -> list[int]:
+    """The listing's first members (an index range read on its order)."""
+    return slice_ids(session, listing, 0, limit)
+
+
 def newest_ids(session: Session, listing: str, limit: int) -> list[int]:
     stmt = (
         select(ListingMember.article_id)

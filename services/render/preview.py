@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.render import repository
+from services.render.article_pages import make_renderer, snapshot_of
 from services.render.related import RELATED_LIMIT
 from services.render.renderer import Site, card_of, tag_slug
-from services.render.service import make_renderer, snapshot_of
 from shared.contracts import ArticleSnapshot
 
 

@@ -19,6 +19,7 @@ import redis
 from celery import Celery
 
 from services.render import batch_pages, listing_repository, listings, repository, service
+from services.render.dirty_keys import article_key
 from services.render.renderer import Site
 from services.render.store import PageStore
 from shared.contracts import (
@@ -90,7 +91,7 @@ def run_batch(
         rendered = batch_pages.render(renderer, batch.jobs)
         with db.transaction() as session:
             done = batch_pages.write_current(session, store, batch, rendered)
-            repository.mark_dirty(session, {service.article_key(i) for i in done.recheck}, now)
+            repository.mark_dirty(session, {article_key(i) for i in done.recheck}, now)
         written, recheck = len(done.pages), len(done.recheck)
     if index_keys:
         with db.reading() as session:

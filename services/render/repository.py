@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from services.render.dirty_keys import ENTRY_KEY_PREFIX
 from services.render.models import (
     DirtyIndex,
     RelatedLink,
@@ -105,9 +106,17 @@ def upsert_recent_count(session: Session, article_id: int, recent: int, now: dat
 
 
 def mark_dirty(session: Session, keys: Iterable[str], now: datetime) -> None:
-    rows = [
-        {"key": k, "marked_at": now, "generation": _new_generation()} for k in sorted(set(keys))
-    ]
+    """Mark keys dirty at ``now``. A scheduled key (``relatedentry:``) already dirty keeps the
+    time of its first mark: it is due a fixed time after that, and an article changed more
+    often than that must not postpone its own refresh forever."""
+    wanted = set(keys)
+    scheduled = {k for k in wanted if k.startswith(ENTRY_KEY_PREFIX)}
+    _mark(session, wanted - scheduled, now, keep_time=False)
+    _mark(session, scheduled, now, keep_time=True)
+
+
+def _mark(session: Session, keys: set[str], now: datetime, *, keep_time: bool) -> None:
+    rows = [{"key": k, "marked_at": now, "generation": _new_generation()} for k in sorted(keys)]
     if not rows:
         return
     # Every mark gets a generation of its own: a render that read the read model before
@@ -117,7 +126,10 @@ def mark_dirty(session: Session, keys: Iterable[str], now: datetime) -> None:
     ins = _insert(session)(DirtyIndex).values(rows)
     stmt = ins.on_conflict_do_update(
         index_elements=["key"],
-        set_={"marked_at": ins.excluded.marked_at, "generation": ins.excluded.generation},
+        set_={
+            "generation": ins.excluded.generation,
+            **({} if keep_time else {"marked_at": ins.excluded.marked_at}),
+        },
     )
     session.execute(stmt)
 
@@ -140,6 +152,10 @@ def dirty_marks(session: Session) -> dict[str, DirtyMark]:
     return {row[0]: DirtyMark(row[1], row[2]) for row in session.execute(stmt)}
 
 
+def is_dirty(session: Session, key: str) -> bool:
+    return session.get(DirtyIndex, key) is not None
+
+
 def clear_dirty(session: Session, key: str, seen: DirtyMark) -> bool:
     """Forget a rendered key, unless it was marked again after the render read its mark."""
     stmt = delete(DirtyIndex).where(DirtyIndex.key == key, DirtyIndex.generation == seen.generation)
@@ -155,8 +171,13 @@ def set_state_value(session: Session, key: str, value: str) -> None:
     session.execute(ins.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
 
 
-def count_dirty(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(DirtyIndex)) or 0
+def count_dirty(session: Session, *, scheduled: bool = True) -> int:
+    """Dirty keys; ``scheduled=False`` leaves out the related-refresh schedule's, which wait
+    for their time rather than for a worker."""
+    stmt = select(func.count()).select_from(DirtyIndex)
+    if not scheduled:
+        stmt = stmt.where(DirtyIndex.key.not_like(f"{ENTRY_KEY_PREFIX}%"))
+    return session.scalar(stmt) or 0
 
 
 def set_tags(session: Session, article_id: int, tags: dict[str, str]) -> None:

@@ -15,12 +15,28 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from services.render import listing_pages, people, related, repository
+from services.render import listing_pages, people, related, related_work, repository
 from services.render import listing_repository as lists
+from services.render.article_pages import make_renderer as make_renderer
+from services.render.article_pages import (
+    prepare_article,
+    render_article,
+    snapshot_of,
+    stored_ranked,
+    write_prepared,
+)
+from services.render.dirty_keys import (
+    ARTICLE_KEY_PREFIX,
+    ENTRY_KEY_PREFIX,
+    RELATED_KEY_PREFIX,
+    article_key,
+    entry_key,
+    related_key,
+)
 from services.render.listing_pages import FEED, HOME, STATIC
 from services.render.listings import (
     ALL,
@@ -34,7 +50,7 @@ from services.render.listings import (
     root_listing,
 )
 from services.render.models import Snapshot
-from services.render.renderer import NavCategory, Renderer, Site, card_of, render_body, tag_slug
+from services.render.renderer import NavCategory, Site, tag_slug
 from services.render.store import PageStore, article_page
 from shared.contracts import ArticleSnapshot
 from shared.db import Database
@@ -46,8 +62,6 @@ RELATED_LIMIT = related.RELATED_LIMIT
 # listings run compares the current one with it (see render_dirty). A "nav" dirty key left by
 # an earlier release is an unknown key: cleared, nothing rendered for it.
 NAV_STATE = "navigation"
-ARTICLE_KEY_PREFIX = "article:"
-RELATED_KEY_PREFIX = "relatedof:"
 
 
 @dataclass
@@ -57,86 +71,6 @@ class ApplyResult:
     dirty: set[str] = field(default_factory=set)
     # Dirty, but not worth a run of their own: the next index run takes them.
     deferred: set[str] = field(default_factory=set)
-
-
-def snapshot_of(row: Snapshot) -> ArticleSnapshot:
-    return ArticleSnapshot.model_validate(row.data)
-
-
-def article_key(article_id: int) -> str:
-    """An article page to render again (its related list or its view count changed)."""
-    return f"{ARTICLE_KEY_PREFIX}{article_id}"
-
-
-def related_key(article_id: int, card_changed: bool) -> str:
-    """Work out which other pages' related lists this article's change touches."""
-    return f"{RELATED_KEY_PREFIX}{article_id}{':card' if card_changed else ''}"
-
-
-def make_renderer(session: Session, site: Site) -> Renderer:
-    """A renderer whose navigation lists the categories that have live articles."""
-    nav = [NavCategory(slug=s, name=n) for s, n in lists.navigation(session)]
-    return Renderer(site, nav)
-
-
-@dataclass(frozen=True)
-class PreparedPage:
-    """An article page rendered from a read snapshot, to be written if still current."""
-
-    article_id: int
-    version: int
-    rel: str
-    html: bytes
-    related: list[tuple[int, int, datetime | None]]
-
-
-def prepare_article(session: Session, site: Site, article_id: int) -> PreparedPage | None:
-    row = repository.get_snapshot(session, article_id)
-    if row is None or row.status != "published":
-        return None
-    snapshot = people.current(session, snapshot_of(row))
-    ranked = repository.related_ranked(session, row, RELATED_LIMIT)
-    html = make_renderer(session, site).article(
-        snapshot,
-        views=repository.view_count(session, article_id),
-        related=[card_of(snapshot_of(r)) for r, _ in ranked],
-        body=render_body(snapshot),
-    )
-    return PreparedPage(
-        article_id=article_id,
-        version=row.version,
-        rel=article_page(row.category_slug, row.slug),
-        html=html,
-        related=[(r.article_id, n, r.published_at) for r, n in ranked],
-    )
-
-
-def write_prepared(session: Session, store: PageStore, page: PreparedPage) -> list[str]:
-    """Write the page and store its related list, unless the article changed since it was
-    read (whoever changed it wrote the newer page); the caller holds the article's lock."""
-    row = repository.get_snapshot(session, page.article_id)
-    if row is None or row.version != page.version or row.status != "published":
-        return []
-    repository.set_related_links(session, page.article_id, page.related)
-    store.write(page.rel, page.html)
-    return [page.rel]
-
-
-def render_article(session: Session, store: PageStore, renderer: Renderer, row: Snapshot) -> str:
-    snapshot = people.current(session, snapshot_of(row))
-    ranked = repository.related_ranked(session, row, RELATED_LIMIT)
-    repository.set_related_links(
-        session, row.article_id, [(r.article_id, n, r.published_at) for r, n in ranked]
-    )
-    html = renderer.article(
-        snapshot,
-        views=repository.view_count(session, row.article_id),
-        related=[card_of(snapshot_of(r)) for r, _ in ranked],
-        body=render_body(snapshot),
-    )
-    rel = article_page(row.category_slug, row.slug)
-    store.write(rel, html)
-    return rel
 
 
 def _store_snapshot(
@@ -191,7 +125,10 @@ def apply_snapshot(
     result = ApplyResult(applied=True)
     was_live = old is not None and old.is_live
     if snapshot.is_live:
-        result.pages_written.append(render_article(session, store, renderer, row))
+        ranked, exact_later = _own_related(session, row, old if was_live else None, snapshot)
+        result.pages_written.append(render_article(session, store, renderer, row, ranked))
+        if exact_later:
+            result.dirty.add(article_key(snapshot.id))
         _place(store, old, snapshot)
     else:
         for category, slug in {
@@ -207,10 +144,35 @@ def apply_snapshot(
         result.dirty |= marks_for_change(old, snapshot) | {HOME, FEED}
         card_changed = old is None or card_text(old) != card_text(snapshot) or not was_live
         result.dirty.add(related_key(snapshot.id, card_changed or not snapshot.is_live))
+        if snapshot.is_live:
+            result.dirty.add(entry_key(snapshot.id))  # on the related-refresh schedule
         # Profile pages list the person's live articles.
         shown = people.people_of(snapshot) | (people.people_of(old) if old else set())
         result.dirty |= {people.person_key(pid) for pid, _ in shown}
     return result
+
+
+def _own_related(
+    session: Session, row: Snapshot, live_before: ArticleSnapshot | None, new: ArticleSnapshot
+) -> tuple[list[tuple[Snapshot, int]], bool]:
+    """The related list a publish renders the page with, in bounded work, and whether the
+    listings worker must render the page again with the exact list.
+
+    An article whose tags and category did not change keeps the list its page shows (other
+    changes re-render it through their own marks), unless the page is already due to be
+    rendered again (a listings run may have read the version this one replaces, and would
+    then write nothing); otherwise the page goes live with a bounded stand-in
+    (related.quick_ranked) and its exact list follows with the listings."""
+    if (
+        live_before is not None
+        and live_before.category.slug == new.category.slug
+        and {tag_slug(t) for t in live_before.tags} == {tag_slug(t) for t in new.tags}
+        and not repository.is_dirty(session, article_key(row.article_id))
+    ):
+        stored = stored_ranked(session, row)
+        if stored is not None:
+            return stored, False
+    return related.quick_ranked(session, row), True
 
 
 def _place(store: PageStore, old: ArticleSnapshot | None, snapshot: ArticleSnapshot) -> None:
@@ -277,7 +239,9 @@ def apply_view_counts(
         if row is None or row.status != "published":
             continue
         if may_render(aid):
-            result.pages_written.append(render_article(session, store, renderer, row))
+            # A count does not move the related list: the page keeps the one it shows.
+            shown = stored_ranked(session, row)
+            result.pages_written.append(render_article(session, store, renderer, row, shown))
         else:
             result.deferred.add(article_key(aid))
     return result
@@ -308,7 +272,14 @@ class RenderRun:
     navigation: str = ""
 
 
-def render_dirty(db: Database, store: PageStore, site: Site, *, now: datetime) -> RenderRun:
+def render_dirty(
+    db: Database,
+    store: PageStore,
+    site: Site,
+    *,
+    now: datetime,
+    entry_after: timedelta = timedelta(0),
+) -> RenderRun:
     """Render the dirty listing work; returns what was done and what is left.
 
     Listings are read and rendered from a read snapshot, without the database write lock, so
@@ -322,22 +293,16 @@ def render_dirty(db: Database, store: PageStore, site: Site, *, now: datetime) -
     run = RenderRun()
     with db.reading() as session:
         marks = repository.dirty_marks(session)
-    for key in sorted(k for k in marks if k.startswith(RELATED_KEY_PREFIX)):
-        article_id, _, flag = key.removeprefix(RELATED_KEY_PREFIX).partition(":")
-        # Worked out from a read snapshot (the queries scan the pages sharing a tag), then
-        # recorded in a short write: a publish never waits for this on SQLite's write lock.
-        with db.reading() as session:
-            pages = related.pages_to_refresh(session, int(article_id), flag == "card")
-        with db.transaction() as session:
-            repository.mark_dirty(session, {article_key(p) for p in pages}, now)
-            repository.clear_dirty(session, key, marks[key])
-        run.keys.append(key)
+    work = related_work.work_out(db, marks, now, entry_after)
+    run.keys += work.done
     done, run.written = people.render_profiles(db, store, lambda s: make_renderer(s, site), marks)
     run.keys += done
     listing_work = {
         k: m
         for k, m in marks.items()
-        if not k.startswith((RELATED_KEY_PREFIX, ARTICLE_KEY_PREFIX, people.PERSON_KEY_PREFIX))
+        if not k.startswith(
+            (RELATED_KEY_PREFIX, ENTRY_KEY_PREFIX, ARTICLE_KEY_PREFIX, people.PERSON_KEY_PREFIX)
+        )
     }
     with db.reading() as session:
         renderer = make_renderer(session, site)
@@ -352,6 +317,7 @@ def render_dirty(db: Database, store: PageStore, site: Site, *, now: datetime) -
                 repository.clear_dirty(session, key, seen)
         run.keys += sorted(listing_work)
     run.written += _render_article_keys(db, store, site, now, run)
+    run.pending += work.pending
     return run
 
 

@@ -40,6 +40,17 @@ class RenderSettings(BaseServiceSettings):
     # Off by default: a delayed (ETA) task would bound the wait better, but a worker holding
     # an ETA task hung through a broker restart in the e2e outage test.
     view_rerender_seconds: float = Field(default=0.0, ge=0, le=30)
+    related_refresh_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=86_400,
+        description=(
+            "How long after a publish the other pages whose related list the new article"
+            " enters are re-rendered (picked up by the next listings run after that, within"
+            " the scheduler's 30 s). Pages that show a withdrawn or changed article are"
+            " re-rendered at once. 0: with the publish's own listing work."
+        ),
+    )
 
     @model_validator(mode="after")
     def _defaults(self) -> RenderSettings:

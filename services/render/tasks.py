@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import timedelta
 from typing import Any
 
 import redis
@@ -106,7 +107,13 @@ def render_indexes() -> int:
         return 0
     try:
         coalesce.clear_flag(rt)
-        run = service.render_dirty(rt.db, rt.store, rt.site, now=service.utcnow())
+        run = service.render_dirty(
+            rt.db,
+            rt.store,
+            rt.site,
+            now=service.utcnow(),
+            entry_after=timedelta(seconds=rt.settings.related_refresh_seconds),
+        )
         if run.rebuild:
             # Queued first, recorded second, both under the lock (a second listings run must
             # not read the old record meanwhile and queue the re-render again): a worker that

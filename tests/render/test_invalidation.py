@@ -63,13 +63,16 @@ def render_dirty(rt: RenderRuntime) -> list[str]:
 
 
 def articles_marked(rt: RenderRuntime, result: service.ApplyResult) -> set[int]:
-    """The other article pages the listings worker re-renders for this change's related key."""
+    """The other article pages the listings worker re-renders for this change's related keys:
+    those showing it (at once) and those it enters (on the related-refresh schedule)."""
     marked: set[int] = set()
     with rt.db.reading() as session:
         for key in result.dirty:
             if key.startswith("relatedof:"):
                 aid, _, flag = key.removeprefix("relatedof:").partition(":")
                 marked |= related.pages_to_refresh(session, int(aid), flag == "card")
+            elif key.startswith("relatedentry:"):
+                marked |= related.pages_entered(session, int(key.removeprefix("relatedentry:")))
     return marked
 
 
@@ -110,7 +113,13 @@ def test_publish_marks_the_indexes_and_the_pages_it_enters_as_related(site: Rend
     result = apply(site, art(20, 7, HEALTH, ("sleep",), title="Sleep and the heart"))
     assert result.pages_written == ["health/article-20/index.html"]
     assert listings_marked(result) == X_LISTINGS
-    assert plain_keys(result) == {"home", "feed", "relatedof:20:card"}
+    assert plain_keys(result) == {
+        "home",
+        "feed",
+        "relatedof:20:card",
+        "relatedentry:20",
+        "article:20",
+    }
     assert articles_marked(site, result) == {10, 11}
     written = render_dirty(site)
     assert {"health/article-10/index.html", "health/article-11/index.html"} <= set(written)
@@ -139,7 +148,7 @@ def test_update_rerenders_the_pages_showing_it_only_when_its_card_changes(
         site,
         art(20, 7, HEALTH, ("sleep",), version=2, body="New **body**.", updated_at=edited_at),
     )
-    assert plain_keys(body_only) == {"home", "feed", "relatedof:20"}
+    assert plain_keys(body_only) == {"home", "feed", "relatedof:20", "relatedentry:20"}
     assert listings_marked(body_only) == {"all"}
     assert articles_marked(site, body_only) == set()
     written = render_dirty(site)

@@ -26,6 +26,7 @@ def render_env(settings: RenderSettings, **extra: str) -> dict[str, str]:
         HEALTHHUB_VIEWS_URL=settings.views_url,
         HEALTHHUB_LISTING_PAGE_SIZE=str(settings.listing_page_size),
         HEALTHHUB_SITEMAP_SHARD_SIZE=str(settings.sitemap_shard_size),
+        HEALTHHUB_RELATED_REFRESH_SECONDS=str(settings.related_refresh_seconds),
         **extra,
     )
     return env
