@@ -102,6 +102,10 @@ def test_bad_arguments_are_one_line_naming_the_choices(tmp_path: Path) -> None:
         ("HEALTHHUB_LOG_JSON", "maybe", "HEALTHHUB_LOG_JSON: Input should be a valid boolean"),
         ("HEALTHHUB_SITE_URL", "ftp://x", "HEALTHHUB_SITE_URL must be an http:// or https://"),
         ("HEALTHHUB_ARTICLES_DATABASE_URL", "notaurl", "HEALTHHUB_*_DATABASE_URL"),
+        # The Redis client refuses these only when it connects, with a traceback.
+        ("HEALTHHUB_REDIS_URL", "notaurl", "HEALTHHUB_REDIS_URL must be a redis://"),
+        ("HEALTHHUB_REDIS_URL", "redis://127.0.0.1:99999", "HEALTHHUB_REDIS_URL has a port"),
+        ("HEALTHHUB_VIEWS_REDIS", "localhost:6379", "HEALTHHUB_VIEWS_REDIS must be a redis://"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it(
@@ -109,6 +113,16 @@ def test_a_bad_setting_is_one_line_naming_it(
 ) -> None:
     env = clean_env(tmp_path, **{setting: value})
     assert_one_line(healthhub(env, "migrate"), 1, "healthhub: ", needle)
+
+
+@pytest.mark.parametrize("command", [["seed"], ["render", "--all"], ["ping-broker"]])
+def test_a_malformed_redis_url_is_one_line_for_the_commands_that_use_redis(
+    tmp_path: Path, command: list[str]
+) -> None:
+    env = clean_env(tmp_path, HEALTHHUB_REDIS_URL="redis://:pw-in-url@127.0.0.1:notaport/0")
+    out = healthhub(env, *command)
+    assert_one_line(out, 1, "HEALTHHUB_REDIS_URL has a port")
+    assert "pw-in-url" not in out.stdout + out.stderr
 
 
 def test_a_bad_setting_never_shows_a_secret_of_another(tmp_path: Path) -> None:
