@@ -138,6 +138,16 @@ def test_a_bad_setting_never_shows_a_secret_of_another(tmp_path: Path) -> None:
     assert "secret-pw" not in out.stdout + out.stderr and "Tse" not in line
 
 
+@pytest.mark.parametrize("command", [["migrate"], ["token", "list"]])
+def test_a_var_dir_that_cannot_be_created_is_one_line_naming_it(
+    tmp_path: Path, command: list[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")  # a file where a directory is needed: even root cannot mkdir it
+    env = {**clean_env(tmp_path), "HEALTHHUB_VAR_DIR": str(blocker / "var")}
+    assert_one_line(healthhub(env, *command), 1, f"cannot use {blocker / 'var'}")
+
+
 def test_a_log_level_in_any_case_is_accepted(tmp_path: Path) -> None:
     assert healthhub(clean_env(tmp_path, HEALTHHUB_LOG_LEVEL="warning"), "migrate").returncode == 0
 
