@@ -87,6 +87,17 @@ def test_a_database_never_migrated_says_what_to_run(tmp_path: Path) -> None:
     assert_one_line(healthhub(env, "token", "list"), 1, "healthhub migrate")
 
 
+def test_a_token_for_an_unknown_person_or_without_a_name_is_one_line(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    assert healthhub(env, "migrate").returncode == 0
+    out = healthhub(
+        env, "token", "create", "--name", "x", "--role", "reviewer", "--person", "nobody"
+    )
+    assert_one_line(out, 1, "No person with slug 'nobody'")
+    assert_one_line(healthhub(env, "token", "create", "--name", " "), 1, "needs a name")
+    assert healthhub(env, "token", "list").stdout.count("hh_") == 0  # neither was created
+
+
 def test_bad_arguments_are_one_line_naming_the_choices(tmp_path: Path) -> None:
     env = clean_env(tmp_path)
     line = assert_one_line(healthhub(env, "worker", "nonsense"), 2, "nonsense")
