@@ -4,7 +4,7 @@ An operator who runs a command against a stopped Redis or an unreachable databas
 cause and an exit code, not a traceback (and the settings in a traceback's local variables
 hold passwords: the app never shows locals). What is expected: Redis or the broker away, the
 database away, a timeout (seeding, a process that does not become ready), a process that
-fails to start, a bad argument. Anything else is a bug and keeps its traceback.
+fails to start, a bad argument or setting, a directory that cannot be created or written. Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -68,6 +68,10 @@ def describe(exc: BaseException) -> str | None:
         return f"database error: {reason}"
     if isinstance(exc, TimeoutError):
         return f"timed out: {exc}"
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        # A directory of the settings (HEALTHHUB_VAR_DIR, ...) that cannot be created or
+        # written: the operator's to fix, not a bug.
+        return f"cannot use {exc.filename}: {exc.strerror} (check the paths in the settings)"
     return None
 
 

@@ -62,6 +62,8 @@ class JsonFormatter(_LibraryJsonFormatter):
         )
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        # uvicorn's copy of the message with terminal colour codes: noise in a JSON line.
+        log_data.pop("color_message", None)
         if not log_data.get("request_id"):
             log_data.pop("request_id", None)
         if "data" in log_data:
@@ -88,3 +90,6 @@ def configure_logging(level: str = "INFO", *, as_json: bool = False, service: st
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+        # uvicorn set these to its own --log-level (INFO by default) before the app existed:
+        # they take the settings' level from the root instead.
+        logger.setLevel(logging.NOTSET)

@@ -68,6 +68,23 @@ def require_redis_password(name: str, url: str) -> None:
     require_secret(f"the password in {name} (REDIS_PASSWORD)", password, MIN_PASSWORD_LENGTH)
 
 
+def require_redis_url(name: str, url: str) -> None:
+    """A Redis URL that the Redis client can use: refused here, in one line naming the
+    variable, rather than by the client as a traceback at the first connection. Only
+    redis:// and rediss://: a database is chosen by the URL's path (redis_url_with_db),
+    which a unix:// socket path cannot carry."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError(
+            f"{name} must be a redis:// or rediss:// URL with a host "
+            "(redis://[:password@]host:port)."
+        )
+    try:
+        parts.port  # noqa: B018 - parsing it is the check
+    except ValueError:
+        raise ValueError(f"{name} has a port that is not a number from 0 to 65535.") from None
+
+
 def redis_url_with_db(url: str, db: int) -> str:
     """Return ``url`` pointing at Redis database ``db`` (replacing any database in the path)."""
     parts = urlsplit(url)
@@ -120,6 +137,9 @@ class BaseServiceSettings(BaseSettings):
             raise ValueError(
                 "HEALTHHUB_VISIBILITY_TIMEOUT must be longer than HEALTHHUB_TASK_TIME_LIMIT"
             )
+        require_redis_url("HEALTHHUB_REDIS_URL", self.redis_url)
+        if self.views_redis:
+            require_redis_url("HEALTHHUB_VIEWS_REDIS", self.views_redis)
         if self.environment == "production":
             require_redis_password("HEALTHHUB_REDIS_URL", self.redis_url)
             if self.views_redis:

@@ -21,7 +21,13 @@ import psycopg
 from rich.console import Console
 from rich.table import Table
 
-from tests.resources import POSTGRES_ADMIN_URL, TEST_REDIS_URL, postgres_answers, redis_answers
+from tests.resources import (
+    POSTGRES_ADMIN_URL,
+    TEST_REDIS_URL,
+    postgres_answers,
+    redis_answers,
+    shown,
+)
 from tests.resources import redis_binary as embedded_redis_binary
 
 CHROMIUM = os.environ.get("HEALTHHUB_CHROMIUM", "/usr/bin/chromium")
@@ -90,7 +96,7 @@ def install(packages: list[str]) -> str | None:
 
 def redis_row() -> Row:
     if TEST_REDIS_URL and redis_answers(TEST_REDIS_URL):
-        return Row("Redis", f"{TEST_REDIS_URL} (HEALTHHUB_TEST_REDIS_URL)", "runs")
+        return Row("Redis", f"{shown(TEST_REDIS_URL)} (HEALTHHUB_TEST_REDIS_URL)", "runs")
     about = version([embedded_redis_binary(), "--version"])
     found = re.search(r"v=(\S+)", about)
     server = f"Redis {found.group(1)}" if found else about
@@ -100,11 +106,13 @@ def redis_row() -> Row:
 def postgres_row() -> Row:
     reason = postgres_answers()
     if reason is not None:
-        return Row("PostgreSQL", POSTGRES_ADMIN_URL, f"SKIPPED: {reason}; SQLite only")
+        return Row("PostgreSQL", shown(POSTGRES_ADMIN_URL), f"SKIPPED: {reason}; SQLite only")
     with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=2) as conn:
         row = conn.execute("SHOW server_version").fetchone()
     server = row[0] if row else "unknown"
-    return Row("PostgreSQL", f"{POSTGRES_ADMIN_URL} (server {server})", "runs, besides SQLite")
+    return Row(
+        "PostgreSQL", f"{shown(POSTGRES_ADMIN_URL)} (server {server})", "runs, besides SQLite"
+    )
 
 
 def tool_rows(may_install: bool) -> list[Row]:

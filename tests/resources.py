@@ -18,6 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import redis
@@ -138,6 +139,16 @@ class RedisServer:
         return server
 
 
+def shown(url: str) -> str:
+    """``url`` as printed (the preflight table, skip reasons): its password masked, since
+    those lines end up in CI logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
 def postgres_answers() -> str | None:
     """None when PostgreSQL answers, else the reason it does not."""
     try:
@@ -145,7 +156,7 @@ def postgres_answers() -> str | None:
             conn.execute("SELECT 1")
         return None
     except psycopg.Error as exc:
-        return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {str(exc).strip()}"
+        return f"PostgreSQL not reachable at {shown(POSTGRES_ADMIN_URL)}: {str(exc).strip()}"
 
 
 def recreate_postgres_database(name: str) -> str:

@@ -87,6 +87,17 @@ def test_a_database_never_migrated_says_what_to_run(tmp_path: Path) -> None:
     assert_one_line(healthhub(env, "token", "list"), 1, "healthhub migrate")
 
 
+def test_a_token_for_an_unknown_person_or_without_a_name_is_one_line(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    assert healthhub(env, "migrate").returncode == 0
+    out = healthhub(
+        env, "token", "create", "--name", "x", "--role", "reviewer", "--person", "nobody"
+    )
+    assert_one_line(out, 1, "No person with slug 'nobody'")
+    assert_one_line(healthhub(env, "token", "create", "--name", " "), 1, "needs a name")
+    assert healthhub(env, "token", "list").stdout.count("hh_") == 0  # neither was created
+
+
 def test_bad_arguments_are_one_line_naming_the_choices(tmp_path: Path) -> None:
     env = clean_env(tmp_path)
     line = assert_one_line(healthhub(env, "worker", "nonsense"), 2, "nonsense")
@@ -102,6 +113,10 @@ def test_bad_arguments_are_one_line_naming_the_choices(tmp_path: Path) -> None:
         ("HEALTHHUB_LOG_JSON", "maybe", "HEALTHHUB_LOG_JSON: Input should be a valid boolean"),
         ("HEALTHHUB_SITE_URL", "ftp://x", "HEALTHHUB_SITE_URL must be an http:// or https://"),
         ("HEALTHHUB_ARTICLES_DATABASE_URL", "notaurl", "HEALTHHUB_*_DATABASE_URL"),
+        # The Redis client refuses these only when it connects, with a traceback.
+        ("HEALTHHUB_REDIS_URL", "notaurl", "HEALTHHUB_REDIS_URL must be a redis://"),
+        ("HEALTHHUB_REDIS_URL", "redis://127.0.0.1:99999", "HEALTHHUB_REDIS_URL has a port"),
+        ("HEALTHHUB_VIEWS_REDIS", "localhost:6379", "HEALTHHUB_VIEWS_REDIS must be a redis://"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it(
@@ -109,6 +124,16 @@ def test_a_bad_setting_is_one_line_naming_it(
 ) -> None:
     env = clean_env(tmp_path, **{setting: value})
     assert_one_line(healthhub(env, "migrate"), 1, "healthhub: ", needle)
+
+
+@pytest.mark.parametrize("command", [["seed"], ["render", "--all"], ["ping-broker"]])
+def test_a_malformed_redis_url_is_one_line_for_the_commands_that_use_redis(
+    tmp_path: Path, command: list[str]
+) -> None:
+    env = clean_env(tmp_path, HEALTHHUB_REDIS_URL="redis://:pw-in-url@127.0.0.1:notaport/0")
+    out = healthhub(env, *command)
+    assert_one_line(out, 1, "HEALTHHUB_REDIS_URL has a port")
+    assert "pw-in-url" not in out.stdout + out.stderr
 
 
 def test_a_bad_setting_never_shows_a_secret_of_another(tmp_path: Path) -> None:
@@ -122,6 +147,16 @@ def test_a_bad_setting_never_shows_a_secret_of_another(tmp_path: Path) -> None:
     out = healthhub(env, "worker", "views")
     line = assert_one_line(out, 1, "HEALTHHUB_LOG_LEVEL")
     assert "secret-pw" not in out.stdout + out.stderr and "Tse" not in line
+
+
+@pytest.mark.parametrize("command", [["migrate"], ["token", "list"]])
+def test_a_var_dir_that_cannot_be_created_is_one_line_naming_it(
+    tmp_path: Path, command: list[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")  # a file where a directory is needed: even root cannot mkdir it
+    env = {**clean_env(tmp_path), "HEALTHHUB_VAR_DIR": str(blocker / "var")}
+    assert_one_line(healthhub(env, *command), 1, f"cannot use {blocker / 'var'}")
 
 
 def test_a_log_level_in_any_case_is_accepted(tmp_path: Path) -> None:

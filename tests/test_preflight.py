@@ -75,3 +75,13 @@ def test_the_table_names_what_runs_and_what_is_skipped_with_the_reason(tmp_path:
     assert status(table, "docker-compose") == (
         "SKIPPED: compose checks; Debian's docker-compose is missing (--no-install given)"
     )
+
+
+def test_the_table_never_shows_a_password_of_the_test_servers(tmp_path: Path) -> None:
+    # CI logs keep this table: a password in HEALTHHUB_TEST_*_URL is masked.
+    nowhere = f"postgresql://postgres:pg-Secret-1@127.0.0.1:{free_port()}/postgres"
+    table = preflight(PATH=str(tmp_path), HEALTHHUB_TEST_POSTGRES_URL=nowhere)
+    assert "pg-Secret-1" not in table
+    assert status(table, "PostgreSQL").startswith(
+        f"SKIPPED: PostgreSQL not reachable at {nowhere.replace('pg-Secret-1', '***')}: "
+    )

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from services.articles import people, repository, tokens
+from services.articles.errors import PersonNotFound
 from services.articles.settings import get_settings
 from shared.db import Database, migrate
 
@@ -56,7 +57,15 @@ def token_create(
     ] = None,
 ) -> None:
     """Create a token and print it (only the token, so scripts can capture it)."""
-    typer.echo(create_token(name, role.value, person))
+    if not name.strip():
+        typer.echo("healthhub: a token needs a name (--name): who or what uses it.", err=True)
+        raise typer.Exit(1)
+    try:
+        secret = create_token(name.strip(), role.value, person)
+    except PersonNotFound as exc:  # a mistyped --person: the operator's to fix, not a bug
+        typer.echo(f"healthhub: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(secret)
 
 
 @token_app.command("list")

@@ -146,3 +146,37 @@ def test_the_page_server_logs_json_lines_and_json_access_lines(
         assert hit["method"] == "GET"
         assert hit["service"] == "pages"
     assert records(log)
+    # uvicorn's copy of each message with terminal colour codes is not written.
+    assert "color_message" not in log.read_text() and "\\u001b" not in log.read_text()
+
+
+def test_the_log_level_of_the_settings_holds_for_uvicorns_own_lines(
+    redis_dbs: RedisDbs, tmp_path: Path
+) -> None:
+    # uvicorn sets its loggers to its own --log-level (INFO) before the app is created.
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "index.html").write_text("<h1>Home</h1>")
+    env = json_env(
+        redis_dbs, tmp_path, HEALTHHUB_PAGE_STORE_DIR=str(pages), HEALTHHUB_LOG_LEVEL="WARNING"
+    )
+    port = free_port()
+    argv = [
+        sys.executable, "-m", "uvicorn", "--factory", "services.render.pageserver:create_app",
+        "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    log = tmp_path / "pages.log"
+    with process(argv, env, log):
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        assert answer.status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/no-such-page").status_code == 404
+        time.sleep(0.5)  # an access line would be written by now
+    # No "Uvicorn running on ...", no access line: nothing below WARNING.
+    assert [r for r in records(log) if r["level"] in ("DEBUG", "INFO")] == []
