@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.e2e.stack import Stack, start_stack, wait_for
+from tests.e2e.stack import Stack, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("show_logs_on_failure")]
 
@@ -117,29 +116,3 @@ def test_unpublish_and_slug_change_reach_the_public_site(stack: Stack) -> None:
             == 404
         ),
     )
-
-
-def test_a_publish_made_while_redis_is_down_reaches_the_page_when_redis_is_back(
-    tmp_path: Path,
-) -> None:
-    stack = start_stack(tmp_path)
-    try:
-        stack.cli("seed")
-        token = stack.token()
-        stack.redis.stop()
-        article = create_and_publish(
-            stack, token, slug="published-during-outage", title="Published during an outage"
-        )
-        assert article["status"] == "published"
-        assert page(stack, "/health/published-during-outage").status_code == 404
-        stack.redis.start()
-        wait_for(
-            "the page after Redis came back",
-            lambda: page(stack, "/health/published-during-outage").status_code == 200,
-            timeout=60,
-        )
-    except BaseException:
-        print(stack.log())
-        raise
-    finally:
-        stack.stop()
