@@ -202,6 +202,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running.stop()
 
 
+@pytest.fixture(scope="module")
+def editor_token(stack: Stack) -> str:
+    """An editor token on the module's platform, made once: each `healthhub token create` is
+    a CLI start of a second or more, and a parametrized test would pay it per case."""
+    return stack.token()
+
+
 @pytest.fixture
 def show_logs_on_failure(request: pytest.FixtureRequest, stack: Stack) -> Iterator[None]:
     yield

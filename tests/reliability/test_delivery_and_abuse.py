@@ -77,14 +77,13 @@ def test_duplicated_and_reordered_events_leave_the_newest_version_on_the_page(st
     ],
 )
 def test_odd_slugs_are_refused_and_nothing_is_written_outside_the_store(
-    stack: Stack, slug: str
+    stack: Stack, editor_token: str, slug: str
 ) -> None:
-    token = stack.token()
     before = {p for p in stack.root.iterdir()}
     r = httpx.post(
         f"{stack.articles}/api/v1/articles",
         json={"title": "Odd", "slug": slug, "category": "health"},
-        headers={"Authorization": f"Bearer {token}"},
+        headers={"Authorization": f"Bearer {editor_token}"},
         timeout=10,
     )
     assert r.status_code == 422, r.text
@@ -128,13 +127,12 @@ def test_a_beacon_flood_from_one_client_is_limited_and_others_are_unaffected(sta
     ],
 )
 def test_oversized_and_malformed_bodies_are_4xx(
-    stack: Stack, content: bytes, content_type: str, expected: int
+    stack: Stack, editor_token: str, content: bytes, content_type: str, expected: int
 ) -> None:
-    token = stack.token()
     r = httpx.post(
         f"{stack.articles}/api/v1/articles",
         content=content,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": content_type},
+        headers={"Authorization": f"Bearer {editor_token}", "Content-Type": content_type},
         timeout=30,
     )
     assert r.status_code == expected, r.text[:300]
