@@ -54,10 +54,10 @@ def rendering(broker: redis.Redis) -> bool:
     return any(json.loads(v)[2] == RENDER_PAGES_QUEUE for v in broker.hvals("unacked"))
 
 
+@pytest.mark.usefixtures("sample_site")
 def test_killing_render_workers_mid_render_loses_no_page_and_leaves_no_partial_file(
     stack: Stack,
 ) -> None:
-    stack.cli("seed")
     headers = editor(stack)
     articles = [create(stack, headers, f"kill-{i}") for i in range(30)]
     worker = next(r for r in stack.supervisor.running if r.spec.name == "render-pages-worker")
@@ -121,12 +121,12 @@ def test_killing_render_workers_mid_render_loses_no_page_and_leaves_no_partial_f
             assert gzip.decompress(gz.read_bytes()) == html, gz
 
 
+@pytest.mark.usefixtures("sample_site")
 def test_publishes_made_while_redis_is_down_all_reach_the_site_at_their_newest_version(
     stack: Stack,
 ) -> None:
     # The module's platform, after the kill drill: the outage is this module's last drill,
     # and these articles are its own (the drill above published kill-*).
-    stack.cli("seed")
     headers = editor(stack)
     articles = [create(stack, headers, f"outage-{i}") for i in range(50)]
     stack.redis.stop()
