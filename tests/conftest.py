@@ -217,6 +217,12 @@ def editor_token(stack: Stack) -> str:
     return stack.token()
 
 
+@pytest.fixture(scope="module")
+def admin_token(stack: Stack) -> str:
+    """An admin token on the module's platform, made once (see editor_token)."""
+    return stack.token("admin")
+
+
 @pytest.fixture
 def show_logs_on_failure(request: pytest.FixtureRequest, stack: Stack) -> Iterator[None]:
     yield
