@@ -206,6 +206,27 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running.stop()
 
 
+@pytest.fixture(scope="module")
+def sample_site(stack: Stack) -> None:
+    """The sample site on the module's platform, loaded once: `healthhub seed` is idempotent,
+    but each call is a CLI start and a pass over the sample content (about 2 s). (A test that
+    checks the idempotence calls it again: tests/e2e/test_loop.py.)"""
+    stack.cli("seed")
+
+
+@pytest.fixture(scope="module")
+def editor_token(stack: Stack) -> str:
+    """An editor token on the module's platform, made once: each `healthhub token create` is
+    a CLI start of a second or more, and a parametrized test would pay it per case."""
+    return stack.token()
+
+
+@pytest.fixture(scope="module")
+def admin_token(stack: Stack) -> str:
+    """An admin token on the module's platform, made once (see editor_token)."""
+    return stack.token("admin")
+
+
 @pytest.fixture
 def show_logs_on_failure(request: pytest.FixtureRequest, stack: Stack) -> Iterator[None]:
     yield

@@ -50,8 +50,8 @@ def chromium() -> Any:
         browser.close()
 
 
+@pytest.mark.usefixtures("sample_site")
 def test_the_sample_article_in_a_real_browser(stack: Stack, chromium: Any) -> None:
-    stack.cli("seed")
     wait_for(
         "the sample article with its imported count",
         lambda: ">4,617</span> views" in httpx.get(stack.pages + SAMPLE, timeout=5).text,
@@ -108,11 +108,11 @@ def test_the_sample_article_in_a_real_browser(stack: Stack, chromium: Any) -> No
         context.close()
 
 
+@pytest.mark.usefixtures("sample_site")
 def test_an_editor_writes_publishes_and_readers_see_the_page(stack: Stack, chromium: Any) -> None:
     """The editor's whole path in a browser: sign in, write a draft (with the preview
     rendered while typing), publish it after the confirmation, and the public site serves
     the page; a POST without the CSRF token is refused; sign out."""
-    stack.cli("seed")
     stack.user("writer@example.org", "editor", "a long enough password")
     title = "Walking again after a hip fracture"
     context = chromium.new_context()
@@ -167,8 +167,9 @@ def test_an_editor_writes_publishes_and_readers_see_the_page(stack: Stack, chrom
         context.close()
 
 
+@pytest.mark.usefixtures("sample_site")
 def test_two_loads_with_javascript_and_one_without_count_as_the_definition_says(
-    stack: Stack, chromium: Any
+    stack: Stack, chromium: Any, editor_token: str
 ) -> None:
     """docs/views.md: a reader (address + User-Agent) is counted once per article per 30
     minutes, by the script's beacon or, without JavaScript, by the <noscript> pixel.
@@ -180,8 +181,7 @@ def test_two_loads_with_javascript_and_one_without_count_as_the_definition_says(
     pixel, counted: 2 views. The total is exactly 2, and stays 2; and the views service
     itself says it answered all four requests (one not sent or cut off by the browser would
     leave the total at 2 too), two counted and two duplicates."""
-    stack.cli("seed")  # the sample site's categories (idempotent)
-    article = create_and_publish(stack, stack.token(), slug="browser-counts")
+    article = create_and_publish(stack, editor_token, slug="browser-counts")
     path, article_id = str(article["path"]), int(str(article["id"]))
     wait_for("the page", lambda: httpx.get(stack.pages + path, timeout=5).status_code == 200)
     api = f"{stack.views}/api/v1/views/{article_id}"

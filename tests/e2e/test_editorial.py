@@ -23,10 +23,10 @@ CATEGORY = "editorial"
 
 
 class Editor:
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, editor_token: str, admin_token: str) -> None:
         self.base = f"{stack.articles}/api/v1"
-        self.headers = {"Authorization": f"Bearer {stack.token()}"}
-        admin = {"Authorization": f"Bearer {stack.token('admin')}"}
+        self.headers = {"Authorization": f"Bearer {editor_token}"}
+        admin = {"Authorization": f"Bearer {admin_token}"}
         made = httpx.post(
             f"{self.base}/categories",
             json={"slug": CATEGORY, "name": "Editorial"},
@@ -62,8 +62,10 @@ def scheduler(stack: Stack) -> Running:
     return next(r for r in reversed(stack.supervisor.running) if r.spec.name == "scheduler")
 
 
-def test_an_update_to_a_published_article_shows_on_its_page(stack: Stack) -> None:
-    editor = Editor(stack)
+def test_an_update_to_a_published_article_shows_on_its_page(
+    stack: Stack, editor_token: str, admin_token: str
+) -> None:
+    editor = Editor(stack, editor_token, admin_token)
     article = editor.create("e2e-updated", "A page that changes")
     editor.call("POST", f"/articles/{article['id']}/publish")
     wait_for("the page", lambda: "The first version" in page(stack, article["path"]).text)
@@ -87,9 +89,9 @@ def test_an_update_to_a_published_article_shows_on_its_page(stack: Stack) -> Non
 
 
 def test_a_scheduled_article_goes_live_at_its_time_and_unpublish_takes_it_down(
-    stack: Stack,
+    stack: Stack, editor_token: str, admin_token: str
 ) -> None:
-    editor = Editor(stack)
+    editor = Editor(stack, editor_token, admin_token)
     article = editor.create("e2e-scheduled", "Scheduled for later")
     at = datetime.now(UTC) + timedelta(seconds=4)
     scheduled = editor.call("POST", f"/articles/{article['id']}/publish", at=at.isoformat())
@@ -105,8 +107,10 @@ def test_a_scheduled_article_goes_live_at_its_time_and_unpublish_takes_it_down(
     wait_for("410 Gone", lambda: page(stack, article["path"]).status_code == 410)
 
 
-def test_a_schedule_survives_a_scheduler_restart(stack: Stack) -> None:
-    editor = Editor(stack)
+def test_a_schedule_survives_a_scheduler_restart(
+    stack: Stack, editor_token: str, admin_token: str
+) -> None:
+    editor = Editor(stack, editor_token, admin_token)
     article = editor.create("e2e-restart", "Scheduled across a restart")
     old = scheduler(stack)
     stack.supervisor.halt(old)

@@ -104,8 +104,8 @@ def test_an_uploaded_hero_and_body_image_are_served_with_the_published_page(stac
     assert refused.headers["content-type"].startswith("application/problem+json")
 
 
+@pytest.mark.usefixtures("sample_site")
 def test_the_sample_site_shows_its_drawn_images(stack: Stack) -> None:
-    stack.cli("seed")
     path = "/health/is-osteoporosis-an-autoimmune-disease"
     response = wait_for(
         "the sample article",
@@ -123,11 +123,11 @@ def test_the_sample_site_shows_its_drawn_images(stack: Stack) -> None:
         assert (image.format, image.width) == ("JPEG", width)
 
 
+@pytest.mark.usefixtures("sample_site")
 def test_in_a_real_browser_images_load_small_and_their_boxes_are_reserved(
     stack: Stack,
     chromium: Any,  # noqa: F811
 ) -> None:
-    stack.cli("seed")
     path = "/health/is-osteoporosis-an-autoimmune-disease"
     wait_for(
         "the sample article", lambda: httpx.get(stack.pages + path, timeout=5).status_code == 200

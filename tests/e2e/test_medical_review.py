@@ -56,9 +56,11 @@ REVIEW_LINE = re.compile(
 )
 
 
-def test_draft_review_approve_publish_then_an_edit_withdraws_the_approval(stack: Stack) -> None:
-    admin = Api(stack, stack.token("admin"))
-    editor = Api(stack, stack.token("editor"))
+def test_draft_review_approve_publish_then_an_edit_withdraws_the_approval(
+    stack: Stack, admin_token: str, editor_token: str
+) -> None:
+    admin = Api(stack, admin_token)
+    editor = Api(stack, editor_token)
     admin("POST", "/people", name="Dr Bo Chan", slug="e2e-bo-chan", credentials="MD, FRCP")
     admin("POST", "/people", name="Ann Lee", slug="e2e-ann-lee", credentials="RN")
     reviewer = Api(
@@ -137,9 +139,11 @@ def test_draft_review_approve_publish_then_an_edit_withdraws_the_approval(stack:
     assert outcomes == ["changes_requested", "approved", "withdrawn"]
 
 
-def test_review_due_and_the_gauge_list_an_article_whose_review_lapsed(stack: Stack) -> None:
-    admin = Api(stack, stack.token("admin"))
-    editor = Api(stack, stack.token("editor"))
+def test_review_due_and_the_gauge_list_an_article_whose_review_lapsed(
+    stack: Stack, admin_token: str, editor_token: str
+) -> None:
+    admin = Api(stack, admin_token)
+    editor = Api(stack, editor_token)
     admin("POST", "/categories", slug="e2e-general", name="General", review_interval_months=12)
     # Reviewed (by the older free-text fields) in 2024, on a 12-month interval: lapsed.
     lapsed = editor(
@@ -176,7 +180,7 @@ def test_review_due_and_the_gauge_list_an_article_whose_review_lapsed(stack: Sta
     assert float(gauge.group(1)) == len(overdue)
 
 
-def test_the_sample_site_shows_people_and_reviews(stack: Stack) -> None:
+def test_the_sample_site_shows_people_and_reviews(stack: Stack, editor_token: str) -> None:
     stack.cli("seed")
     html = wait_for(
         "a sample article",
@@ -199,6 +203,6 @@ def test_the_sample_site_shows_people_and_reviews(stack: Stack) -> None:
     # Review-due lists the clinical categories' articles: "Vitamin D and bone health" (bones
     # and joints) was reviewed in October 2024 on a 12-month interval, so it is due again;
     # the osteoporosis explainer is filed under Health, which requires no review.
-    due = [d["slug"] for d in Api(stack, stack.token("editor"))("GET", "/review-due?limit=1000")]
+    due = [d["slug"] for d in Api(stack, editor_token)("GET", "/review-due?limit=1000")]
     assert "vitamin-d-and-bone-health" in due
     assert "is-osteoporosis-an-autoimmune-disease" not in due

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 
 from tests.e2e.stack import Stack, wait_for
 
@@ -19,9 +20,9 @@ def page_is_up(stack: Stack, path: str) -> Callable[[], bool]:
     return lambda: httpx.get(f"{stack.pages}{path}", timeout=5).status_code == 200
 
 
-def test_sigterm_to_a_busy_render_worker_loses_no_publish(stack: Stack) -> None:
-    stack.cli("seed")
-    headers = {"Authorization": f"Bearer {stack.token()}"}
+@pytest.mark.usefixtures("sample_site")
+def test_sigterm_to_a_busy_render_worker_loses_no_publish(stack: Stack, editor_token: str) -> None:
+    headers = {"Authorization": f"Bearer {editor_token}"}
     ids = []
     for i in range(15):
         r = httpx.post(
@@ -54,9 +55,11 @@ def test_sigterm_to_a_busy_render_worker_loses_no_publish(stack: Stack) -> None:
         wait_for(f"drain-{i}", page_is_up(stack, f"/health/drain-{i}"), timeout=60)
 
 
-def test_sigterm_to_the_articles_api_finishes_the_request_in_flight(stack: Stack) -> None:
-    stack.cli("seed")
-    token = stack.token()
+@pytest.mark.usefixtures("sample_site")
+def test_sigterm_to_the_articles_api_finishes_the_request_in_flight(
+    stack: Stack, editor_token: str
+) -> None:
+    token = editor_token
     api = next(r for r in stack.supervisor.running if r.spec.name == "articles-api")
     body = json.dumps(
         {"title": "Sent across a SIGTERM", "slug": "sigterm", "category": "health", "body": "B."}

@@ -6,7 +6,6 @@ PostgreSQL)."""
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from services.render.settings import RenderSettings
 from services.render.store import PageStore
 from tests.e2e.stack import wait_for
 from tests.helpers import articles_client, auth, create_article, make_token, seed_categories
-from tests.render.workers import render_workers
+from tests.render.workers import render_workers, wait_until_render_work_is_done
 
 pytestmark = pytest.mark.e2e
 
@@ -110,7 +109,7 @@ def test_category_edits_reach_exactly_the_pages_that_show_the_category(
             ),
             timeout=90,
         )
-        time.sleep(2)  # let the listings run that follows the last publish finish
+        wait_until_render_work_is_done(render)  # the listings run after the last publish too
         before = mtimes(root, untouched)
 
         # --- rename and describe a sub-category: no navigation change ------------------
@@ -140,7 +139,8 @@ def test_category_edits_reach_exactly_the_pages_that_show_the_category(
             )
 
         wait_for("breadcrumbs, cards and the category page renamed", everything_shows_the_new_name)
-        time.sleep(2)  # any further (wrong) re-render would land meanwhile
+        # Every render the rename caused has run: a wrong re-render would be on disk now.
+        wait_until_render_work_is_done(render)
         assert mtimes(root, untouched) == before, "a page not showing the category was rendered"
         assert "Bone fact" not in read(root, "nutrition/index.html")
 

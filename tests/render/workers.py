@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import redis
+
+from services.render.coalesce import FLAG_KEY
 from services.render.settings import RenderSettings
+from shared.contracts import LEGACY_RENDER_QUEUE, RENDER_LISTINGS_QUEUE, RENDER_PAGES_QUEUE
 
 
 def render_env(settings: RenderSettings, **extra: str) -> dict[str, str]:
@@ -66,3 +71,27 @@ def render_workers(
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(timeout=10)
+
+
+def wait_until_render_work_is_done(settings: RenderSettings, timeout: float = 60.0) -> None:
+    """Wait until nothing sent to the render workers is left: no message waits in a render
+    queue, none is held by a worker (kombu's `unacked` hash: with acks_late a task stays there
+    until it has finished, and a delayed index run stays there while it waits), and no index
+    run is pending (the coalescing flag is set from the moment one is sent until it starts).
+    Seen three times in a row, 0.1 s apart: a message moves from its queue to `unacked` in
+    one step of the worker's event loop, never across a pause that long."""
+    broker = redis.Redis.from_url(settings.broker_url)
+    flags = redis.Redis.from_url(settings.render_redis_url)
+    queues = (RENDER_PAGES_QUEUE, RENDER_LISTINGS_QUEUE, LEGACY_RENDER_QUEUE)
+    try:
+        deadline = time.monotonic() + timeout
+        idle = 0
+        while idle < 3:
+            if time.monotonic() > deadline:
+                raise AssertionError("the render workers did not finish their work in time")
+            left = sum(broker.llen(q) for q in queues) + broker.hlen("unacked")
+            idle = idle + 1 if left == 0 and not flags.exists(FLAG_KEY) else 0
+            time.sleep(0.1)
+    finally:
+        broker.close()
+        flags.close()
