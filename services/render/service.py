@@ -348,6 +348,7 @@ def _render_article_keys(
         key=lambda item: (item[0], item[1]),
     )
     written: list[str] = []
+    read_too_early = 0
     for _, key, seen in due[: related.RELATED_PAGES_PER_RUN]:
         raw_id = key.removeprefix(ARTICLE_KEY_PREFIX)
         article_id = int(raw_id) if raw_id.isdigit() else None
@@ -356,12 +357,17 @@ def _render_article_keys(
             with db.reading() as session:
                 page = prepare_article(session, site, article_id)
         with db.transaction() as session:
+            done: list[str] | None = []
             if page is not None and article_id is not None:
                 repository.lock_article(session, article_id)  # as a publish does
-                written += write_prepared(session, store, page)
-            repository.clear_dirty(session, key, seen)
+                done = write_prepared(session, store, page)
+            if done is None:
+                read_too_early += 1  # left marked: the next run reads the newer version
+            else:
+                written += done
+                repository.clear_dirty(session, key, seen)
         run.keys.append(key)
-    run.pending = max(0, len(due) - related.RELATED_PAGES_PER_RUN)
+    run.pending = max(0, len(due) - related.RELATED_PAGES_PER_RUN) + read_too_early
     return written
 
 
