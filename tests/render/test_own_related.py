@@ -34,7 +34,7 @@ def run(rt: RenderRuntime) -> list[str]:
 def titles(rt: RenderRuntime, aid: int) -> list[str]:
     """The related list's titles, in the page's order."""
     section = related_section(page(rt, "health", aid))
-    found = [(section.find(f"Old {i}<"), f"Old {i}") for i in range(1, 30)]
+    found = [(section.find(f"Old {i}<"), f"Old {i}") for i in range(1, 50)]
     return [title for at, title in sorted(found) if at >= 0]
 
 
@@ -89,9 +89,13 @@ def test_an_edit_keeping_tags_and_category_keeps_the_list_and_asks_for_nothing_m
     rt = deep
     apply(rt, art(30, 20, HEALTH, ("sleep", "diet"), title="New"))
     run(rt)
+    # A better match arrives; the listings have not run: the exact list is now 40, 20, 1.
+    apply(rt, art(40, 0, HEALTH, ("sleep", "diet"), title="Old 40"))
     edit = apply(rt, art(30, 20, HEALTH, ("diet", "sleep"), version=2, title="New, edited"))
     assert "article:30" not in edit.dirty
     assert titles(rt, 30) == ["Old 20", "Old 1", "Old 11"]  # the page's list, not re-ranked
+    run(rt)  # 40's entry check (the schedule, 0 s here) brings the exact list
+    assert titles(rt, 30) == ["Old 40", "Old 20", "Old 1"]
 
 
 def test_a_tag_change_renders_the_stand_in_and_asks_for_the_exact_list(
@@ -122,6 +126,7 @@ def test_a_view_count_keeps_the_list_the_page_shows(deep: RenderRuntime) -> None
     rt = deep
     apply(rt, art(30, 20, HEALTH, ("sleep", "diet"), title="New"))
     run(rt)
+    apply(rt, art(40, 0, HEALTH, ("sleep", "diet"), title="Old 40"))  # exact: 40, 20, 1
     with rt.db.transaction() as session:
         counted = service.apply_view_counts(session, rt.store, rt.site, {30: 7}, now=NOW)
     assert counted.pages_written == ["health/article-30/index.html"]
