@@ -144,12 +144,22 @@ def apply_snapshot(
         result.dirty |= marks_for_change(old, snapshot) | {HOME, FEED}
         card_changed = old is None or card_text(old) != card_text(snapshot) or not was_live
         result.dirty.add(related_key(snapshot.id, card_changed or not snapshot.is_live))
-        if snapshot.is_live:
+        if snapshot.is_live and not _keeps_rank(old if was_live else None, snapshot):
             result.dirty.add(entry_key(snapshot.id))  # on the related-refresh schedule
         # Profile pages list the person's live articles.
         shown = people.people_of(snapshot) | (people.people_of(old) if old else set())
         result.dirty |= {people.person_key(pid) for pid, _ in shown}
     return result
+
+
+def _keeps_rank(live_before: ArticleSnapshot | None, new: ArticleSnapshot) -> bool:
+    """Still live with the same tags and category: the article ranks in every other page's
+    list as it did (its publish date never changes), so it enters no list it did not."""
+    return (
+        live_before is not None
+        and live_before.category.slug == new.category.slug
+        and {tag_slug(t) for t in live_before.tags} == {tag_slug(t) for t in new.tags}
+    )
 
 
 def _own_related(
@@ -163,11 +173,8 @@ def _own_related(
     rendered again (a listings run may have read the version this one replaces, and would
     then write nothing); otherwise the page goes live with a bounded stand-in
     (related.quick_ranked) and its exact list follows with the listings."""
-    if (
-        live_before is not None
-        and live_before.category.slug == new.category.slug
-        and {tag_slug(t) for t in live_before.tags} == {tag_slug(t) for t in new.tags}
-        and not repository.is_dirty(session, article_key(row.article_id))
+    if _keeps_rank(live_before, new) and not repository.is_dirty(
+        session, article_key(row.article_id)
     ):
         stored = stored_ranked(session, row)
         if stored is not None:
