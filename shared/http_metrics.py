@@ -4,7 +4,8 @@ Request ids: taken from ``X-Request-ID`` (the gateway sets one) or made up, retu
 response, put on every log line, and carried into the Celery tasks a request sends
 (see shared.celery), so one id follows a publish from the editor's call to the render.
 Apart from shared.observability so that workers, which serve no HTTP API, never import
-FastAPI (about 12 MB of every worker's memory).
+FastAPI, which each would otherwise hold in memory for nothing
+(tests/shared/test_worker_imports.py keeps it so).
 """
 
 from __future__ import annotations

@@ -66,12 +66,17 @@ def prepare_article(session: Session, site: Site, article_id: int) -> PreparedPa
     )
 
 
-def write_prepared(session: Session, store: PageStore, page: PreparedPage) -> list[str]:
+def write_prepared(session: Session, store: PageStore, page: PreparedPage) -> list[str] | None:
     """Write the page and store its related list, unless the article changed since it was
-    read (whoever changed it wrote the newer page); the caller holds the article's lock."""
+    read; the caller holds the article's lock. None: the article is live at a newer version.
+    Its publish wrote that page, but perhaps with the list it already showed (an edit keeping
+    tags and category, whose check of ``article:<id>`` may precede the mark this render
+    serves): the caller leaves the page marked, to be rendered again from the newer read."""
     row = repository.get_snapshot(session, page.article_id)
-    if row is None or row.version != page.version or row.status != "published":
+    if row is None or row.status != "published":
         return []
+    if row.version != page.version:
+        return None
     repository.set_related_links(session, page.article_id, page.related)
     store.write(page.rel, page.html)
     return [page.rel]

@@ -144,12 +144,22 @@ def apply_snapshot(
         result.dirty |= marks_for_change(old, snapshot) | {HOME, FEED}
         card_changed = old is None or card_text(old) != card_text(snapshot) or not was_live
         result.dirty.add(related_key(snapshot.id, card_changed or not snapshot.is_live))
-        if snapshot.is_live:
+        if snapshot.is_live and not _keeps_rank(old if was_live else None, snapshot):
             result.dirty.add(entry_key(snapshot.id))  # on the related-refresh schedule
         # Profile pages list the person's live articles.
         shown = people.people_of(snapshot) | (people.people_of(old) if old else set())
         result.dirty |= {people.person_key(pid) for pid, _ in shown}
     return result
+
+
+def _keeps_rank(live_before: ArticleSnapshot | None, new: ArticleSnapshot) -> bool:
+    """Still live with the same tags and category: the article ranks in every other page's
+    list as it did (its publish date never changes), so it enters no list it did not."""
+    return (
+        live_before is not None
+        and live_before.category.slug == new.category.slug
+        and {tag_slug(t) for t in live_before.tags} == {tag_slug(t) for t in new.tags}
+    )
 
 
 def _own_related(
@@ -163,11 +173,8 @@ def _own_related(
     rendered again (a listings run may have read the version this one replaces, and would
     then write nothing); otherwise the page goes live with a bounded stand-in
     (related.quick_ranked) and its exact list follows with the listings."""
-    if (
-        live_before is not None
-        and live_before.category.slug == new.category.slug
-        and {tag_slug(t) for t in live_before.tags} == {tag_slug(t) for t in new.tags}
-        and not repository.is_dirty(session, article_key(row.article_id))
+    if _keeps_rank(live_before, new) and not repository.is_dirty(
+        session, article_key(row.article_id)
     ):
         stored = stored_ranked(session, row)
         if stored is not None:
@@ -348,6 +355,7 @@ def _render_article_keys(
         key=lambda item: (item[0], item[1]),
     )
     written: list[str] = []
+    read_too_early = 0
     for _, key, seen in due[: related.RELATED_PAGES_PER_RUN]:
         raw_id = key.removeprefix(ARTICLE_KEY_PREFIX)
         article_id = int(raw_id) if raw_id.isdigit() else None
@@ -356,12 +364,17 @@ def _render_article_keys(
             with db.reading() as session:
                 page = prepare_article(session, site, article_id)
         with db.transaction() as session:
+            done: list[str] | None = []
             if page is not None and article_id is not None:
                 repository.lock_article(session, article_id)  # as a publish does
-                written += write_prepared(session, store, page)
-            repository.clear_dirty(session, key, seen)
+                done = write_prepared(session, store, page)
+            if done is None:
+                read_too_early += 1  # left marked: the next run reads the newer version
+            else:
+                written += done
+                repository.clear_dirty(session, key, seen)
         run.keys.append(key)
-    run.pending = max(0, len(due) - related.RELATED_PAGES_PER_RUN)
+    run.pending = max(0, len(due) - related.RELATED_PAGES_PER_RUN) + read_too_early
     return written
 
 

@@ -104,14 +104,14 @@ def deliveries(rng: random.Random, history: list[ArticleSnapshot]) -> list[Artic
 
 
 def wait_until_settled(rt: RenderRuntime, timeout: float = 180) -> None:
-    """Queues empty, nothing reserved or delayed by a worker, no listing work left; twice in
-    a row, a second apart."""
+    """Queues empty, nothing reserved or delayed by a worker, no listing work left (but the
+    related-refresh schedule's, which waits for its time); twice in a row, a second apart."""
     broker = rt.redis.from_url(rt.settings.broker_url)
     deadline = time.monotonic() + timeout
     calm = 0
     while time.monotonic() < deadline:
         with rt.db.reading() as session:
-            dirty = repository.count_dirty(session)
+            dirty = repository.count_dirty(session, scheduled=False)
         busy = (
             broker.llen(RENDER_PAGES_QUEUE) + broker.llen(RENDER_LISTINGS_QUEUE)
             + broker.hlen("unacked") + dirty
@@ -149,21 +149,37 @@ def pages(store: PageStore) -> dict[str, bytes]:
 SEEDS = {"sqlite": 11, "postgresql": 12}
 
 
+@pytest.mark.parametrize("refresh", [0.0, 300.0], ids=["entries-at-once", "entries-scheduled"])
 def test_every_listing_and_page_matches_a_full_rebuild(
-    rt: RenderRuntime, tmp_path: Path, backend: str
+    rt: RenderRuntime, tmp_path: Path, backend: str, refresh: float
 ) -> None:
+    """``entries-scheduled``: the workers run a five-minute related-refresh schedule (the
+    default); once it has run (here: a listings run after the workers stop, past it), every
+    page is exact all the same."""
+    settings = rt.settings.model_copy(update={"related_refresh_seconds": refresh})
     rng = random.Random(SEEDS[backend])
     history = random_events(rng)
-    app = create_celery(rt.settings)
+    app = create_celery(settings)
     with (
-        render_workers(rt.settings, 2, kinds=("render-pages",)),
-        render_workers(rt.settings, 1, kinds=("render-listings",)),
+        render_workers(settings, 2, kinds=("render-pages",)),
+        render_workers(settings, 1, kinds=("render-listings",)),
     ):
         for i, snap in enumerate(deliveries(rng, history)):
             app.send_task(RENDER_ARTICLE_CHANGED_TASK, args=[event(snap)], queue=RENDER_PAGES_QUEUE)
             if i % 25 == 24:
                 time.sleep(rng.choice([0.0, 0.3, 1.0]))  # bursts, and pauses between them
         wait_until_settled(rt)
+    with rt.db.reading() as session:
+        waiting = repository.count_dirty(session)
+    assert (waiting > 0) == (refresh > 0)  # scheduled entry checks wait, and only those
+    for _ in range(20):  # the schedule's time has come
+        later = service.utcnow() + timedelta(seconds=refresh)
+        run = service.render_dirty(rt.db, rt.store, rt.site, now=later)
+        with rt.db.reading() as session:
+            if run.pending == 0 and repository.count_dirty(session) == 0:
+                break
+    else:
+        raise AssertionError("the scheduled related work did not settle")
     live = pages(rt.store)
     rebuilt = pages(rebuild_into(rt, tmp_path / "rebuilt"))
     assert sorted(live) == sorted(rebuilt)

@@ -4,6 +4,7 @@ at once (real SQLite and PostgreSQL read models, the listings run as the worker 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -12,6 +13,9 @@ import pytest
 from services.render import related, repository, service
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
+from services.render.worker import create_celery
+from shared.contracts import RENDER_ARTICLE_CHANGED_TASK, RENDER_LISTINGS_QUEUE, RENDER_PAGES_QUEUE
+from tests.render.builders import event
 from tests.render.test_invalidation import (
     HEALTH,
     NOW,
@@ -20,6 +24,7 @@ from tests.render.test_invalidation import (
     page,
     related_section,
 )
+from tests.render.workers import render_workers
 
 LATER = timedelta(minutes=5)
 
@@ -131,3 +136,37 @@ def test_due_entry_checks_beyond_one_runs_share_wait_for_the_next_run(
     assert dirty(rt) == {"relatedentry:22"}
     second = run(rt, LATER)
     assert second.pending == 0 and dirty(rt) == set()
+
+
+@pytest.mark.e2e
+def test_the_listings_worker_keeps_the_schedule_it_is_configured_with(
+    render_settings: RenderSettings,
+) -> None:
+    """Through a real worker (the render-indexes task as deployed) with a five-minute
+    schedule: the new page gets its exact list, the pages it enters wait."""
+    settings = render_settings.model_copy(update={"related_refresh_seconds": 300.0})
+    rt = RenderRuntime.from_settings(settings)
+    try:
+        apply(rt, art(10, 1, HEALTH, ("sleep", "stress")))
+        apply(rt, art(11, 2, HEALTH, ("sleep",)))
+        run(rt, LATER)
+        app = create_celery(settings)
+        broker = rt.redis.from_url(settings.broker_url)
+        new = art(20, 7, HEALTH, ("sleep",), title="Sleep and the heart")
+        with render_workers(settings, 1):
+            app.send_task(RENDER_ARTICLE_CHANGED_TASK, args=[event(new)], queue=RENDER_PAGES_QUEUE)
+            deadline, calm = time.monotonic() + 60, 0
+            while calm < 3:
+                assert time.monotonic() < deadline, f"did not settle: {dirty(rt)}"
+                time.sleep(0.5)
+                with rt.db.reading() as session:
+                    waiting = repository.count_dirty(session, scheduled=False)
+                    applied = repository.get_snapshot(session, 20) is not None
+                queued = broker.llen(RENDER_PAGES_QUEUE) + broker.llen(RENDER_LISTINGS_QUEUE)
+                busy = waiting + queued + broker.hlen("unacked")
+                calm = calm + 1 if applied and busy == 0 else 0
+        assert "Article 10" in related_section(page(rt, "health", 20))  # article:20 done
+        assert "Sleep and the heart" not in related_section(page(rt, "health", 10))
+        assert dirty(rt) == {"relatedentry:20"}
+    finally:
+        rt.close()
