@@ -119,8 +119,10 @@ def in_own_process(articles: int, root: Path, workers: int) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, "-m", "bench.cold_build", "--articles", str(articles),
          "--workers", str(workers), "--root", str(root)],
-        check=True, capture_output=True, text=True, timeout=7200,
+        capture_output=True, text=True, timeout=7200,
     )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"the cold build failed ({done.returncode}):\n{done.stderr[-4000:]}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 

@@ -44,9 +44,16 @@ def producer(rt: RenderRuntime) -> Callable[[], Iterable[Metric]]:
                 value=float(lag),
             )
         with rt.db.transaction() as session:
-            dirty = repository.count_dirty(session)
+            dirty = repository.count_dirty(session, scheduled=False)
+            every = repository.count_dirty(session)
         yield GaugeMetricFamily(
             "healthhub_render_dirty_indexes", "Index pages waiting to be rendered", value=dirty
+        )
+        # Not a backlog: these wait for their time (related_refresh_seconds), not a worker.
+        yield GaugeMetricFamily(
+            "healthhub_render_related_scheduled",
+            "Related-list entry checks waiting for the related-refresh schedule",
+            value=every - dirty,
         )
         yield queue_depths(broker, ALL_QUEUES)
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.render import related, repository, service
+from services.render import metrics, related, repository, service
 from services.render.runtime import RenderRuntime
 from services.render.settings import RenderSettings
 from services.render.worker import create_celery
@@ -170,3 +170,15 @@ def test_the_listings_worker_keeps_the_schedule_it_is_configured_with(
         assert dirty(rt) == {"relatedentry:20"}
     finally:
         rt.close()
+
+
+def test_the_backlog_gauge_leaves_out_checks_waiting_for_their_time(
+    two_sleep_pages: RenderRuntime,
+) -> None:
+    """An alert on the render backlog must not fire for work that is only waiting its turn."""
+    rt = two_sleep_pages
+    apply(rt, art(20, 7, HEALTH, ("sleep",), title="Sleep and the heart"))
+    run(rt)  # the listings are done; the entry check waits
+    produced = {m.name: m.samples[0].value for m in metrics.producer(rt)() if m.samples}
+    assert produced["healthhub_render_dirty_indexes"] == 0
+    assert produced["healthhub_render_related_scheduled"] == 1
