@@ -88,6 +88,11 @@ def configure_logging(level: str = "INFO", *, as_json: bool = False, service: st
     logging.captureWarnings(True)
     for name in UVICORN_LOGGERS:
         logger = logging.getLogger(name)
+        if name == "uvicorn.access" and not logger.propagate and not logger.handlers:
+            # `--no-access-log` (how compose and `healthhub up` run the APIs: the privacy
+            # promise). uvicorn writes access lines whenever this logger has a handler, its
+            # parents' included, so it must stay cut off.
+            continue
         logger.handlers.clear()
         logger.propagate = True
         # uvicorn set these to its own --log-level (INFO by default) before the app existed:

@@ -180,3 +180,27 @@ def test_the_log_level_of_the_settings_holds_for_uvicorns_own_lines(
         time.sleep(0.5)  # an access line would be written by now
     # No "Uvicorn running on ...", no access line: nothing below WARNING.
     assert [r for r in records(log) if r["level"] in ("DEBUG", "INFO")] == []
+
+
+def test_no_access_log_stays_off_at_info(redis_dbs: RedisDbs, tmp_path: Path) -> None:
+    """`--no-access-log` (compose and `healthhub up` run the APIs so: the privacy promise)
+    writes no access line, whatever the log level: uvicorn writes them whenever the access
+    logger reaches a handler, so the logging set-up must not re-attach it."""
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "index.html").write_text("<h1>Home</h1>")
+    env = json_env(
+        redis_dbs, tmp_path, HEALTHHUB_PAGE_STORE_DIR=str(pages), HEALTHHUB_LOG_LEVEL="INFO"
+    )
+    port = free_port()
+    argv = [
+        sys.executable, "-m", "uvicorn", "--factory", "services.render.pageserver:create_app",
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+    ]  # fmt: skip
+    log = tmp_path / "pages.log"
+    with process(argv, env, log):
+        wait_for_record(log, {"msg": "Uvicorn running"})  # INFO lines are written
+        assert httpx.get(f"http://127.0.0.1:{port}/no-such-page").status_code == 404
+        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
+        time.sleep(0.5)  # an access line would be written by now
+    assert [r for r in records(log) if r.get("logger") == "uvicorn.access"] == []
