@@ -291,6 +291,10 @@ def run_size(
             if burst:
                 burst_ms = measure_burst(site)
                 figures["burst_live_ms"] = summary(burst_ms)
+        except Exception:
+            # The platform's own account of what it was doing: the raw output keeps it.
+            print(site.stack.log(), file=sys.stderr)
+            raise
         finally:
             site.close()
             site.stack.stop()
