@@ -82,6 +82,7 @@ def stack_specs(
             ],
             env,
             f"http://{h}:{stack.pages_port}/healthz",
+            service="pages",
         ),
         # --no-proxy-headers: the articles service decides itself which proxies to trust.
         ProcessSpec(
@@ -96,6 +97,7 @@ def stack_specs(
             ],
             env,
             f"http://{h}:{stack.articles_port}/healthz",
+            service="articles",
         ),
         # --no-proxy-headers: the views service decides itself which proxies to trust.
         ProcessSpec(
@@ -110,6 +112,7 @@ def stack_specs(
             ],
             env,
             f"http://{h}:{stack.views_port}/healthz",
+            service="views",
         ),
     ]
     for name in STACK_WORKERS:

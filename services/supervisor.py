@@ -49,6 +49,9 @@ class ProcessSpec:
     argv: Sequence[str]
     env: Mapping[str, str] = field(default_factory=dict)
     ready_url: str | None = None
+    # The name ready_url's /healthz must give as "service": a port that answers as anything
+    # else is held by another process, and this one is not ready (it could not bind).
+    service: str | None = None
     # Like compose's `restart: unless-stopped`: a process that dies is started again.
     restart: bool = True
 
@@ -162,20 +165,20 @@ class Supervisor:
         for r in self.running:
             if r.spec.ready_url is None:
                 continue
+            answer = "no answer"
             while True:
                 if r.proc.poll() is not None:
                     raise StartFailed(
                         f"{r.spec.name} exited with code {r.proc.returncode} while starting"
+                        + (f" ({answer} at {r.spec.ready_url})" if answer != "no answer" else "")
                     )
-                try:
-                    if httpx.get(r.spec.ready_url, timeout=1.0).status_code < 500:
-                        break
-                except httpx.HTTPError:
-                    pass
+                answer = _ready_answer(r.spec)
+                if answer == "ready":
+                    break
                 if time.monotonic() > deadline:
                     raise StartFailed(
                         f"{r.spec.name} did not become ready at {r.spec.ready_url} "
-                        f"within {timeout:.0f} s"
+                        f"within {timeout:.0f} s ({answer})"
                     )
                 time.sleep(0.1)
 
@@ -218,6 +221,27 @@ class Supervisor:
                     r.proc.wait()
         for r in self.running:
             r.pump.join(timeout=2)
+
+
+def _ready_answer(spec: ProcessSpec) -> str:
+    """Return "ready", or what the ready URL answered instead."""
+    assert spec.ready_url is not None
+    try:
+        response = httpx.get(spec.ready_url, timeout=1.0)
+    except httpx.HTTPError as exc:
+        return f"no answer: {type(exc).__name__}"
+    if response.status_code >= 500:
+        return f"HTTP {response.status_code}"
+    if spec.service is None:
+        return "ready"
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    given = body.get("service") if isinstance(body, dict) else None
+    if given == spec.service:
+        return "ready"
+    return f"the port answers as {given or 'another program'!s}, not {spec.service}"
 
 
 def python_module(module: str, *args: str) -> list[str]:

@@ -10,10 +10,13 @@ from fastapi.concurrency import run_in_threadpool
 from shared.problems import Problem
 
 
-def add_health_routes(app: FastAPI, *checks: Callable[[], None]) -> None:
+def add_health_routes(app: FastAPI, service: str, *checks: Callable[[], None]) -> None:
+    """`service` names the process in /healthz, so that a supervisor (or an operator) can
+    tell that a port answers as the service it expects, not as whatever else bound it."""
+
     @app.get("/healthz", tags=["health"], include_in_schema=False)
     async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+        return {"status": "ok", "service": service}
 
     @app.get("/readyz", tags=["health"], include_in_schema=False)
     async def readyz() -> dict[str, str]:

@@ -51,8 +51,55 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
+PORTS_PER_WORKER = 1500
+FIRST_BLOCK_PORT = 20000
+_next_port: int | None = None
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port() -> int:
-    """A free TCP port on 127.0.0.1, never one of 8000-8002 (used by `make up`)."""
+    """A free TCP port on 127.0.0.1 of this test process's own, never one of 8000-8002
+    (used by `make up`).
+
+    Why not simply bind to port 0: the two xdist workers start platforms side by side, and a
+    port the kernel handed one of them (then released, for the server to bind) could be
+    handed to the other in the meantime; the loser's API then failed to bind while the
+    winner's answered on its port (a 404 from the wrong service). So each worker takes
+    ports from a block of its own, in order, below the kernel's ephemeral range (outgoing
+    connections never hold them), skipping any port something else holds."""
+    global _next_port
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) if worker.isdigit() else 0
+    start = FIRST_BLOCK_PORT + (index % 8) * PORTS_PER_WORKER
+    end = start + PORTS_PER_WORKER
+    if end > _ephemeral_low():
+        return _kernel_port()
+    for _ in range(PORTS_PER_WORKER):
+        if _next_port is None or not start <= _next_port < end:
+            _next_port = start + os.getpid() % PORTS_PER_WORKER
+        port = _next_port
+        _next_port += 1
+        if _bindable(port):
+            return port
+    return _kernel_port()
+
+
+def _kernel_port() -> int:
     while True:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))

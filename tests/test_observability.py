@@ -49,7 +49,7 @@ def test_articles_metrics_count_requests_by_route_and_report_the_outbox(
             )
             == 1.0
         )
-        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.get("/healthz").json() == {"status": "ok", "service": "articles"}
         not_ready = client.get("/readyz")  # its Redis is away
         assert not_ready.status_code == 503
         assert not_ready.headers["content-type"].startswith("application/problem+json")
@@ -61,6 +61,7 @@ def test_request_ids_are_echoed_or_made_up(views_settings: ViewsSettings) -> Non
     with TestClient(create_views_app(views_settings)) as client:
         given = client.get("/healthz", headers={"X-Request-ID": "abc123"})
         assert given.headers["x-request-id"] == "abc123"
+        assert given.json() == {"status": "ok", "service": "views"}
         made = client.get("/healthz").headers["x-request-id"]
         assert len(made) == 32
         text = client.get("/metrics").text

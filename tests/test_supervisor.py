@@ -5,7 +5,11 @@ from __future__ import annotations
 import sys
 import time
 
-from services.supervisor import ProcessSpec, Supervisor
+import httpx
+import pytest
+
+from services.supervisor import ProcessSpec, StartFailed, Supervisor
+from tests.resources import free_port
 
 
 def test_a_process_that_dies_is_restarted_and_one_that_must_not_be_is_reported() -> None:
@@ -39,3 +43,75 @@ def test_stop_terminates_every_child() -> None:
     )
     supervisor.stop(timeout=5)
     assert sleeper.proc.poll() is not None
+
+
+SQUATTER = """
+import http.server, json, sys
+class Healthz(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"status": "ok", "service": "views"}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Healthz).serve_forever()
+"""
+
+
+def test_a_port_that_answers_as_another_service_is_not_taken_for_ready() -> None:
+    """The e2e platforms' ports raced: an API that lost its port to another test's views API
+    was 'ready' because the port answered /healthz, and its test got a 404 from the wrong
+    service. A spec that names its service is ready only when /healthz gives that name."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/healthz"
+    squatter = Supervisor(log_sink=lambda name, line: None)
+    squatter.start(ProcessSpec("views-api", [sys.executable, "-c", SQUATTER, str(port)]))
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url, timeout=1).json()["service"] == "views":
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        # One that cannot bind the port and exits: reported with what the port answers as.
+        supervisor = Supervisor(log_sink=lambda name, line: None)
+        bind = (
+            "import socket, time; s = socket.socket(); time.sleep(0.5); "
+            f"s.bind(('127.0.0.1', {port}))"
+        )
+        supervisor.start(
+            ProcessSpec("articles-api", [sys.executable, "-c", bind], ready_url=url,
+                        service="articles", restart=False)
+        )  # fmt: skip
+        try:
+            with pytest.raises(StartFailed, match="exited with code 1") as failed:
+                supervisor.wait_ready(timeout=10)
+            assert "answers as views, not articles" in str(failed.value)
+        finally:
+            supervisor.stop()
+        # One that stays up without binding: not ready, and the timeout says why.
+        supervisor = Supervisor(log_sink=lambda name, line: None)
+        supervisor.start(
+            ProcessSpec("articles-api", [sys.executable, "-c", "import time; time.sleep(60)"],
+                        ready_url=url, service="articles")
+        )  # fmt: skip
+        try:
+            with pytest.raises(StartFailed, match="answers as views, not articles"):
+                supervisor.wait_ready(timeout=1.5)
+        finally:
+            supervisor.stop(timeout=5)
+        # The same port is ready for a spec that expects the service that answers there.
+        supervisor = Supervisor(log_sink=lambda name, line: None)
+        supervisor.start(
+            ProcessSpec("views-api", [sys.executable, "-c", "import time; time.sleep(60)"],
+                        ready_url=url, service="views")
+        )  # fmt: skip
+        try:
+            supervisor.wait_ready(timeout=5)
+        finally:
+            supervisor.stop(timeout=5)
+    finally:
+        squatter.stop(timeout=5)

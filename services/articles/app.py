@@ -139,7 +139,7 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
             settings.broker_url, socket_timeout=1, socket_connect_timeout=1
         ).ping()
 
-    add_health_routes(app, ready)
+    add_health_routes(app, "articles", ready)
     install_observability(
         app,
         "articles",

@@ -229,7 +229,11 @@ class PageServer:
             return
         if path == "/healthz":
             await self._respond(
-                send, 200, b"application/json", b'{"status":"ok"}', head=method == "HEAD"
+                send,
+                200,
+                b"application/json",
+                b'{"status":"ok","service":"pages"}',
+                head=method == "HEAD",
             )
             return
         head = method == "HEAD"

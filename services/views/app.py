@@ -102,7 +102,7 @@ def create_app(
     def redis_ready() -> None:
         sync_redis.Redis.from_url(settings.views_redis_url, socket_timeout=1).ping()
 
-    add_health_routes(app, db_ready, redis_ready)
+    add_health_routes(app, "views", db_ready, redis_ready)
     install_observability(
         app,
         "views",

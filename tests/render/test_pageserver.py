@@ -144,3 +144,11 @@ def test_every_answer_carries_the_security_headers(client: TestClient, store: Pa
     assert "script-src 'self' 'sha256-" in page and page.count("'sha256-") == 2
     assert "'unsafe-inline'" not in page
     assert answers[2].headers["content-security-policy"].startswith("default-src 'none'")
+
+
+def test_healthz_names_the_page_server(client: TestClient) -> None:
+    """The supervisor takes the page server for ready only when /healthz names it."""
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json() == {"status": "ok", "service": "pages"}
+    assert client.head("/healthz").content == b""
