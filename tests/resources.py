@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -53,7 +54,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 PORTS_PER_WORKER = 1500
 FIRST_BLOCK_PORT = 20000
-_next_port: int | None = None
+_handed_out: set[int] = set()
 
 
 def _ephemeral_low() -> int:
@@ -82,21 +83,39 @@ def free_port() -> int:
     winner's answered on its port (a 404 from the wrong service). So each worker takes
     ports from a block of its own, in order, below the kernel's ephemeral range (outgoing
     connections never hold them), skipping any port something else holds."""
-    global _next_port
+    block = port_block()
+    if block is None:
+        return _kernel_port()
+    if len(_handed_out) >= len(block) // 2:
+        _handed_out.clear()  # long-handed-out ports are bound by now, or free again
+    for port in port_candidates(block):
+        if _bindable(port):
+            _handed_out.add(port)
+            return port
+    return _kernel_port()
+
+
+def port_block() -> range | None:
+    """This process's ports: xdist worker gwN's block (a run without xdist takes gw0's, and
+    the pid-chosen start below keeps it apart), or None when the machine's ephemeral range
+    reaches down into the blocks (then the kernel picks, as before)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     index = int(worker) if worker.isdigit() else 0
     start = FIRST_BLOCK_PORT + (index % 8) * PORTS_PER_WORKER
-    end = start + PORTS_PER_WORKER
-    if end > _ephemeral_low():
-        return _kernel_port()
-    for _ in range(PORTS_PER_WORKER):
-        if _next_port is None or not start <= _next_port < end:
-            _next_port = start + os.getpid() % PORTS_PER_WORKER
-        port = _next_port
-        _next_port += 1
-        if _bindable(port):
-            return port
-    return _kernel_port()
+    if start + PORTS_PER_WORKER > _ephemeral_low():
+        return None
+    return range(start, start + PORTS_PER_WORKER)
+
+
+def port_candidates(block: range) -> Iterator[int]:
+    """The block's ports in the order free_port tries them: from a place chosen by the pid,
+    round the block, none handed out before by this process (a port handed out but not yet
+    bound still binds, so the bind check alone would not keep two servers of a test apart)."""
+    base = os.getpid() + len(_handed_out)
+    for step in range(len(block)):
+        port = block[(base + step) % len(block)]
+        if port not in _handed_out:
+            yield port
 
 
 def _kernel_port() -> int:
