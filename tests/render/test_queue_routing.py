@@ -27,15 +27,6 @@ from tests.render.workers import render_workers
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(params=["sqlite"])
-def backend(request: pytest.FixtureRequest) -> str:
-    """SQLite only: what is tested here is which queue a task takes and which worker takes
-    it, the same whatever database the render worker writes its read model to. Real render
-    workers on PostgreSQL are tested by test_listing_consistency, test_rebuild,
-    test_category_edits, test_feed and test_preview."""
-    return str(request.param)
-
-
 @pytest.fixture
 def rt(render_settings: RenderSettings) -> Iterator[RenderRuntime]:
     runtime = RenderRuntime.from_settings(render_settings)
