@@ -4,9 +4,10 @@ real migrations, and settings pointing at them."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 import redis
@@ -106,21 +107,24 @@ def _pg_databases() -> dict[str, str]:
     return {}
 
 
-DatabaseFactory = Callable[[str], str]
+class DatabaseFactory(Protocol):
+    def __call__(self, service: str, label: str = "") -> str: ...
 
 
 @pytest.fixture
 def database_url(
     backend: str, tmp_path: Path, worker_index: int, _pg_databases: dict[str, str]
 ) -> DatabaseFactory:
-    """database_url("articles") → the URL of an empty, migrated database for that service."""
+    """database_url("articles") → the URL of an empty, migrated database for that service;
+    database_url("render", "expected") → a second one of its own for the same service."""
 
-    def make(service: str) -> str:
+    def make(service: str, label: str = "") -> str:
+        own = f"{service}_{label}" if label else service
         if backend == "sqlite":
-            url = f"sqlite:///{tmp_path / service}.db"
+            url = f"sqlite:///{tmp_path / own}.db"
             migrate(url, MIGRATIONS[service])
             return url
-        name = f"hh_test_{CHECKOUT_TAG}_{worker_index}_{service}"
+        name = f"hh_test_{CHECKOUT_TAG}_{worker_index}_{own}"
         if name not in _pg_databases:
             url = recreate_postgres_database(name)
             migrate(url, MIGRATIONS[service])
