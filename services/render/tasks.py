@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from datetime import timedelta
 from typing import Any
@@ -13,6 +12,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from services.render import coalesce, metrics, people, rebuild, repository, service
+from services.render.listings_lock import WAIT_SECONDS, listings_lock
 from services.render.preview import render_preview
 from services.render.runtime import RenderRuntime, get_runtime
 from shared.contracts import (
@@ -91,21 +91,14 @@ def person_changed(payload: dict[str, Any]) -> bool:
     return result.applied
 
 
-INDEX_LOCK_KEY = "hh:render:indexes-lock"
-# Longer than any index run; a renderer killed mid-run frees the lock when it expires.
-INDEX_LOCK_SECONDS = 300
-
-
 @shared_task(name=RENDER_INDEXES_TASK, **RETRY)
 def render_indexes() -> int:
     rt = get_runtime()
-    # One index renderer at a time: two could otherwise write an older listing last.
-    lock = rt.redis.lock(INDEX_LOCK_KEY, timeout=INDEX_LOCK_SECONDS)
-    if not lock.acquire(blocking=False):
-        coalesce.clear_flag(rt)  # the running one may have read its keys already: come back
-        coalesce.schedule_indexes(rt, current_app)
-        return 0
-    try:
+    with listings_lock(rt.redis) as held:
+        if not held:
+            coalesce.clear_flag(rt)  # the running one may have read its keys already: come back
+            coalesce.schedule_indexes(rt, current_app)
+            return 0
         coalesce.clear_flag(rt)
         run = service.render_dirty(
             rt.db,
@@ -120,9 +113,6 @@ def render_indexes() -> int:
             # dies in between leaves the old navigation recorded, and the next run re-queues.
             _rebuild_everything(rt)
             service.remember_navigation(rt.db, run.navigation)
-    finally:
-        with contextlib.suppress(Exception):
-            lock.release()
     if run.pending:
         # More related-list pages than one run renders: come back for the rest.
         coalesce.schedule_indexes(rt, current_app)
@@ -180,16 +170,12 @@ def rebuild_batch(payload: dict[str, Any]) -> int:
         coalesce.schedule_indexes(rt, current_app)
     if batch.index_keys:
         # Listing pages are written by one renderer at a time, or an older read could land
-        # last: wait for the listings lock as long as a listings run may hold it.
-        lock = rt.redis.lock(INDEX_LOCK_KEY, timeout=INDEX_LOCK_SECONDS)
-        if not lock.acquire(blocking=True, blocking_timeout=INDEX_LOCK_SECONDS):
-            raise ListingsBusy(batch.job_id)
-        try:
+        # last: wait for a listings run to finish.
+        with listings_lock(rt.redis, wait=WAIT_SECONDS) as held:
+            if not held:
+                raise ListingsBusy(batch.job_id)
             keys = batch.index_keys
             written += rebuild.run_batch(rt.db, rt.store, rt.site, (), keys, now=now).written
-        finally:
-            with contextlib.suppress(Exception):
-                lock.release()
     rebuild.record_done(rt.redis, batch)
     metrics.record_render(rt.redis, written, None)
     return written
