@@ -37,6 +37,7 @@ from prometheus_client import (
 from starlette.types import Message, Receive, Scope, Send
 
 from services.render import csp
+from services.render.page_paths import MAX_PATH_BYTES, page_segments, store_path
 from services.render.settings import get_settings
 from services.render.store import CATEGORY_REDIRECTS_DIR, GONE_DIR, REDIRECTS_DIR
 from shared.contracts import SLUG_RE
@@ -51,31 +52,9 @@ CONTENT_TYPES = {
 FEED_TYPE = b"application/atom+xml; charset=utf-8"
 CACHE_CONTROL = b"public, max-age=60, stale-while-revalidate=300"
 CACHE_ENTRIES = 4096
-MAX_PATH_BYTES = 1024
-MAX_SEGMENT = 200
-# Characters that never appear in a page path: controls (NUL, CR, LF...), DEL, backslash.
-_FORBIDDEN = frozenset(chr(c) for c in (*range(32), 127)) | {"\\"}
 TEXT = b"text/plain; charset=utf-8"
 MEDIA_TYPES = {".webp": b"image/webp", ".jpg": b"image/jpeg", ".png": b"image/png"}
 MEDIA_CACHE_CONTROL = b"public, max-age=31536000, immutable"
-
-
-def page_segments(path: str) -> list[str] | None:
-    """The segments of a URL path that may name a page, or None if it never can."""
-    if not path.startswith("/"):
-        return None
-    # One leading slash and at most one trailing slash: "//host" is not a path of this site.
-    body = path[1:].removesuffix("/")
-    parts = body.split("/") if body else []
-    for part in parts:
-        if (
-            not part
-            or part[0] in "._"
-            or len(part) > MAX_SEGMENT
-            or not _FORBIDDEN.isdisjoint(part)
-        ):
-            return None
-    return parts
 
 
 @dataclass(frozen=True)
@@ -110,17 +89,6 @@ class PageServer:
             "healthhub_pages_response_seconds", "Page server response time", registry=self.registry,
             buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05),
         )  # fmt: skip
-
-    # --- path handling -------------------------------------------------------------------
-    @staticmethod
-    def _store_path(parts: list[str]) -> str:
-        """Map checked path segments to a store-relative file."""
-        if not parts:
-            return "index.html"
-        rel = "/".join(parts)
-        if "." in parts[-1]:
-            return rel  # a file such as sitemap.xml, feed.xml, robots.txt
-        return rel + "/index.html"
 
     def _load(self, rel: str) -> CachedFile | None:
         full = os.path.join(self.root, rel)
@@ -253,7 +221,7 @@ class PageServer:
             # Built from the checked segments, so the target is always a path of this site.
             await self._redirect(send, "/" + "/".join(parts), head)
             return
-        entry = self._load(self._store_path(parts))
+        entry = self._load(store_path(parts))
         if entry is None:
             await self._miss(send, parts, head)
             return

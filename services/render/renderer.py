@@ -14,9 +14,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 from slugify import slugify
 
-from services.render.citations import ReferenceItem, citation_ld, reference_items
+from services.render.citations import reference_items
 from services.render.markdown import RenderedBody, render_markdown, safe_url
 from services.render.media import picture
+from services.render.structured_data import article_ld, person_ld
 from services.render.xmltext import xml_safe
 from shared.contracts import ArticleSnapshot, CategoryCrumb, PersonRef, citation_labels
 
@@ -238,26 +239,11 @@ class Renderer:
             tags=[{"slug": tag_slug(t), "name": t} for t in snapshot.tags],
             related=list(related),
             updated_shown=updated_shown,
-            json_ld=self._json_ld(snapshot, url, crumbs, hero_url, references),
+            json_ld=article_ld(
+                self.site.name, self.site.url, snapshot, url, crumbs, hero_url, references
+            ),
             preview=preview,
         )
-
-    def person_ld(self, person: PersonRef) -> dict[str, Any]:
-        """schema.org Person: how the article's JSON-LD and the profile page describe them."""
-        ld: dict[str, Any] = {
-            "@type": "Person",
-            "name": person.name,
-            "url": f"{self.site.url}/people/{person.slug}",
-        }
-        if person.credentials:
-            ld["honorificSuffix"] = person.credentials
-        if person.bio:
-            ld["description"] = person.bio
-        if person.photo is not None:
-            ld["image"] = self.site.url + person.photo.url(person.photo.widths[-1], "jpg")
-        elif photo := safe_url(person.photo_url):
-            ld["image"] = photo  # a retired external photo, until an admin replaces it
-        return ld
 
     def person(self, person: PersonRef, cards: Sequence[tuple[Card, str]]) -> bytes:
         """A profile page: who they are and the live articles they wrote or reviewed
@@ -267,7 +253,7 @@ class Renderer:
             "@context": "https://schema.org",
             "@type": "ProfilePage",
             "url": self.site.url + url,
-            "mainEntity": self.person_ld(person),
+            "mainEntity": person_ld(self.site.url, person),
         }
         return self._render(
             "person.html",
@@ -287,65 +273,6 @@ class Renderer:
             person.photo, alt=person.name, lazy=False, css_class="portrait", sizes=PORTRAIT_SIZES
         )
         return Markup(html)  # noqa: S704 (built from escaped parts)
-
-    def _json_ld(
-        self,
-        snapshot: ArticleSnapshot,
-        url: str,
-        crumbs: Sequence[CategoryCrumb],
-        hero_url: str | None,
-        references: Sequence[ReferenceItem] = (),
-    ) -> list[dict[str, Any]]:
-        page: dict[str, Any] = {
-            "@context": "https://schema.org",
-            "@type": "MedicalWebPage",
-            "headline": snapshot.title,
-            "description": snapshot.summary,
-            "url": self.site.url + url,
-            "dateModified": snapshot.updated_at.isoformat(),
-            "publisher": {"@type": "Organization", "name": self.site.name},
-            "inLanguage": "en",
-        }
-        if snapshot.published_at:
-            page["datePublished"] = snapshot.published_at.isoformat()
-        if snapshot.author_people:
-            page["author"] = [self.person_ld(p) for p in snapshot.author_people]
-        elif snapshot.authors:
-            page["author"] = [{"@type": "Person", "name": n} for n in snapshot.authors]
-        if snapshot.reviewer is not None:
-            page["reviewedBy"] = self.person_ld(snapshot.reviewer)
-        elif snapshot.reviewed_by:
-            page["reviewedBy"] = {"@type": "Person", "name": snapshot.reviewed_by}
-        if snapshot.last_reviewed:
-            page["lastReviewed"] = snapshot.last_reviewed.isoformat()
-        if hero_url:
-            page["image"] = hero_url
-        if references:
-            page["citation"] = citation_ld(references)
-        items = [{"@type": "ListItem", "position": 1, "name": "Home", "item": self.site.url + "/"}]
-        for i, c in enumerate(crumbs, start=2):
-            items.append(
-                {
-                    "@type": "ListItem",
-                    "position": i,
-                    "name": c.name,
-                    "item": f"{self.site.url}/{c.slug}",
-                }
-            )
-        items.append(
-            {
-                "@type": "ListItem",
-                "position": len(items) + 1,
-                "name": snapshot.title,
-                "item": self.site.url + url,
-            }
-        )
-        breadcrumb = {
-            "@context": "https://schema.org",
-            "@type": "BreadcrumbList",
-            "itemListElement": items,
-        }
-        return [page, breadcrumb]
 
     def listing(self, listing: Listing) -> bytes:
         return self._render(
