@@ -32,6 +32,7 @@ import argparse
 import json
 import math
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -142,7 +143,9 @@ class Site:
     def wait_listed(self, path: str, size: int, t0: float) -> float:
         pending = self.listing_urls(path, size)
         while pending:
-            pending = [u for u in pending if path not in self.reader.get(self.stack.pages + u).text]
+            pending = [
+                u for u in pending if not links_to(self.reader.get(self.stack.pages + u).text, path)
+            ]
             if time.perf_counter() - t0 > 60:
                 raise RuntimeError(f"{path} not listed after 60 s on {pending}")
             if pending:
@@ -153,6 +156,12 @@ class Site:
         self.api.close()
         self.reader.close()
         self.render_db.dispose()
+
+
+def links_to(page: str, path: str) -> bool:
+    """Whether a listing, feed or sitemap names this very path (not a longer one it begins:
+    /health/a-1 is inside /health/a-10)."""
+    return re.search(re.escape(path) + r"(?![\w-])", page) is not None
 
 
 PG_SERVICES = ("articles", "views", "render")

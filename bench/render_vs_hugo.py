@@ -108,6 +108,15 @@ def run(
             figures["render_files"] = f["files"]
             shutil.rmtree(base / f"ours{p}")
         hugo_s, hugo_files = hugo(hugo_bin, base / "hugo")
+        # The anchor must build the same site: every live article's page (a future-dated
+        # one would be left out without buildFuture, and the anchor would be a smaller site).
+        public = base / "hugo" / "public"
+        missing = [
+            a.slug for a in corpus
+            if a.is_live and not (public / a.category.slug / a.slug / "index.html").is_file()
+        ]  # fmt: skip
+        if missing:
+            raise RuntimeError(f"Hugo left out {len(missing)} live article(s), e.g. {missing[:3]}")
     figures["hugo_s"] = round(hugo_s, 2)
     figures["hugo_files"] = float(hugo_files)
     for p in processes:
