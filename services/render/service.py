@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from services.render import listing_pages, people, related, related_work, repository
+from services.render import listing_pages, people, places, related, related_work, repository
 from services.render import listing_repository as lists
 from services.render.article_pages import make_renderer as make_renderer
 from services.render.article_pages import (
@@ -51,7 +51,7 @@ from services.render.listings import (
 )
 from services.render.models import Snapshot
 from services.render.renderer import NavCategory, Site, tag_slug
-from services.render.store import PageStore, article_page
+from services.render.store import PageStore
 from shared.contracts import ArticleSnapshot
 from shared.db import Database
 
@@ -129,16 +129,9 @@ def apply_snapshot(
         result.pages_written.append(render_article(session, store, renderer, row, ranked))
         if exact_later:
             result.dirty.add(article_key(snapshot.id))
-        _place(store, old, snapshot)
+        places.place(store, old, snapshot)
     else:
-        for category, slug in {
-            (snapshot.category.slug, snapshot.slug),
-            *_former_places(old, snapshot),
-        }:
-            store.remove(article_page(category, slug))
-            store.clear_redirect(category, slug)
-            if snapshot.published_at is not None or was_live:
-                store.mark_gone(category, slug)
+        places.withdraw(store, old, snapshot, gone=snapshot.published_at is not None or was_live)
         repository.set_related_links(session, snapshot.id, [])
     if snapshot.is_live or was_live:
         result.dirty |= marks_for_change(old, snapshot) | {HOME, FEED}
@@ -180,31 +173,6 @@ def _own_related(
         if stored is not None:
             return stored, False
     return related.quick_ranked(session, row), True
-
-
-def _place(store: PageStore, old: ArticleSnapshot | None, snapshot: ArticleSnapshot) -> None:
-    """A live page is readable at its place; every former place redirects there."""
-    store.clear_gone(snapshot.category.slug, snapshot.slug)
-    store.clear_redirect(snapshot.category.slug, snapshot.slug)
-    # The category's pages: its former slugs redirect here, its own slug is a page again.
-    store.clear_category_redirect(snapshot.category.slug)
-    for former in snapshot.category.former_slugs:
-        store.set_category_redirect(former, snapshot.category.slug)
-    new_path = f"/{snapshot.category.slug}/{snapshot.slug}"
-    for category, slug in _former_places(old, snapshot):
-        store.remove(article_page(category, slug))
-        store.clear_gone(category, slug)
-        store.set_redirect(category, slug, new_path)
-
-
-def _former_places(old: ArticleSnapshot | None, new: ArticleSnapshot) -> set[tuple[str, str]]:
-    """Every (category, slug) the article was readable at before, other than its new place."""
-    places = {(new.category.slug, s) for s in new.former_slugs}
-    if old is not None:
-        places.add((old.category.slug, old.slug))
-        places |= {(old.category.slug, s) for s in old.former_slugs}
-    places.discard((new.category.slug, new.slug))
-    return places
 
 
 def apply_view_counts(

@@ -163,7 +163,10 @@ def expected_site(
 
 def check_places(store: PageStore, history: list[ArticleSnapshot]) -> None:
     """A live article's page is at its place, with no 410 or redirect marker over it; a
-    withdrawn (unpublished or deleted) one has no page there and is marked gone."""
+    withdrawn (unpublished or deleted) one has no page there and is marked gone (every
+    version here has been published); its former slugs redirect to its place either way.
+    (Display names of categories and tags never change in these histories: the read model
+    keeps the last name it saw, which a rebuild from final versions could not tell apart.)"""
     for snap in {s.id: s for s in history}.values():
         place = (snap.category.slug, snap.slug)
         page = store.root / article_page(*place)
@@ -173,6 +176,9 @@ def check_places(store: PageStore, history: list[ArticleSnapshot]) -> None:
             assert page.is_file() and not gone.exists() and not moved.exists(), snap.id
         else:
             assert not page.exists() and gone.exists(), (snap.id, snap.status)
+        for former in snap.former_slugs:  # the article's former slugs lead to its place
+            marker = store.root / REDIRECTS_DIR / place[0] / former
+            assert marker.read_text() == f"/{place[0]}/{place[1]}", (snap.id, former)
 
 
 def pages(store: PageStore) -> dict[str, bytes]:

@@ -173,6 +173,30 @@ def test_a_slug_or_category_change_moves_the_page_and_redirects_the_old_url(
     assert f"category:health|at|{WHEN.isoformat()}|1" in result.dirty
 
 
+def test_an_article_moved_while_withdrawn_is_found_at_its_old_address_once_back(
+    rt: RenderRuntime,
+) -> None:
+    """Unpublished at health/, moved to bones-and-joints/ and renamed while out, published
+    again: its old address redirects to the new one (it was a 410 for good)."""
+    old_marker = rt.store.root / "_redirects/health/is-osteoporosis-an-autoimmune-disease"
+    apply(rt, snapshot(version=2))
+    apply(rt, snapshot(version=3, status="unpublished"))
+    moved = {
+        "slug": "osteoporosis-and-autoimmunity", "category": bones(),
+        "former_slugs": ("is-osteoporosis-an-autoimmune-disease",),
+    }  # fmt: skip
+    apply(rt, snapshot(version=4, status="unpublished", **moved))
+    # While out: the old address leads to the new one, which is gone (301, then 410).
+    assert old_marker.read_text() == "/bones-and-joints/osteoporosis-and-autoimmunity"
+    assert not (rt.store.root / "_gone/health/is-osteoporosis-an-autoimmune-disease").exists()
+    assert (rt.store.root / "_gone/bones-and-joints/osteoporosis-and-autoimmunity").exists()
+    apply(rt, snapshot(version=5, **moved))
+    assert page(rt, "bones-and-joints/osteoporosis-and-autoimmunity/index.html") is not None
+    assert not (rt.store.root / "_gone/bones-and-joints/osteoporosis-and-autoimmunity").exists()
+    assert old_marker.read_text() == "/bones-and-joints/osteoporosis-and-autoimmunity"
+    assert page(rt, ARTICLE) is None
+
+
 def test_view_counts_update_the_article_page_and_the_home_page(rt: RenderRuntime) -> None:
     apply(rt, snapshot(version=2))
     with rt.db.transaction() as session:
