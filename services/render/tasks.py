@@ -35,7 +35,7 @@ log = logging.getLogger("healthhub.render.tasks")
 
 
 class ListingsBusy(Exception):
-    """Another listings renderer held the lock for its whole allowed time: try again."""
+    """A listings run held the lock longer than a re-render batch waits for it: try again."""
 
 
 # IntegrityError: a conflict with a concurrent worker's commit (PostgreSQL); the retry reads
