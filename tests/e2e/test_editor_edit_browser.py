@@ -108,7 +108,12 @@ def site(
     worker = [sys.executable, "-m", "services.cli", "worker", "render-pages"]
     with ExitStack() as stack:
         supervisor.start(
-            ProcessSpec("articles-api", api, ready_url=f"http://127.0.0.1:{port}/healthz")
+            ProcessSpec(
+                "articles-api",
+                api,
+                ready_url=f"http://127.0.0.1:{port}/healthz",
+                service="articles",
+            )
         )
         supervisor.start(ProcessSpec("render-pages", worker, env=render_env(render)))
         stack.callback(supervisor.stop)

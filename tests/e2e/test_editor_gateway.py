@@ -75,7 +75,12 @@ def gateway() -> Iterator[str]:
         "services.articles.app:create_app",
     ]  # fmt: skip
     supervisor.start(
-        ProcessSpec("articles-api", api, ready_url=f"http://127.0.0.1:{api_port}/healthz")
+        ProcessSpec(
+            "articles-api",
+            api,
+            ready_url=f"http://127.0.0.1:{api_port}/healthz",
+            service="articles",
+        )
     )
     supervisor.start(nginx_spec(conf, gateway_port))
     try:

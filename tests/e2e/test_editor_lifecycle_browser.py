@@ -98,7 +98,12 @@ def api() -> Iterator[Api]:
         "--port", str(port), "--no-access-log", "services.articles.app:create_app",
     ]  # fmt: skip
     supervisor.start(
-        ProcessSpec("articles-api", command, ready_url=f"http://127.0.0.1:{port}/healthz")
+        ProcessSpec(
+            "articles-api",
+            command,
+            ready_url=f"http://127.0.0.1:{port}/healthz",
+            service="articles",
+        )
     )
     try:
         supervisor.wait_ready()

@@ -66,6 +66,7 @@ def gateway() -> Iterator[tuple[Stack, str]]:
                     "services.views.app:create_app",
                 ],
                 ready_url=f"http://127.0.0.1:{views2_port}/healthz",
+                service="views",
             ),
             ProcessSpec("render-worker-2", python_module("services.cli", "worker", "render")),
             nginx_spec(conf, gateway_port),
