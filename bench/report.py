@@ -30,14 +30,17 @@ def _utc(iso: str) -> str:
     return datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
 
 
-def header(archive: Mapping[str, Any]) -> list[str]:
+COMMANDS = {"results": "make bench", "results-large": "make bench-large"}
+
+
+def header(archive: Mapping[str, Any], command: str = "make bench") -> list[str]:
     c = archive["conditions"]
     quick = archive["quick"]
     kind = (
         "**Quick run** of `make bench QUICK=1`: short runs, few rounds, small sites. It shows "
         "that the suite works; its figures are far noisier than a full run's."
         if quick
-        else "Full run of `make bench`."
+        else f"Full run of `{command}`."
     )
     commit = f"`{c['commit']}`" + (" with uncommitted changes (dirty)" if c["dirty"] else "")
     load_before = ", ".join(f"{x:.2f}" for x in c["load_average_before"])
@@ -80,10 +83,10 @@ def table(rows: Sequence[Row]) -> list[str]:
     return lines
 
 
-def render_markdown(archive: Mapping[str, Any]) -> str:
+def render_markdown(archive: Mapping[str, Any], command: str = "make bench") -> str:
     rows, notes = build(archive["results"])
     notes += [f"FAILED {error.splitlines()[0]}" for error in archive["errors"]]
-    lines = [*header(archive), "", "## Figures", "", *table(rows)]
+    lines = [*header(archive, command), "", "## Figures", "", *table(rows)]
     if notes:
         lines += ["", "## Notes", "", *[f"- {n}" for n in notes]]
     return "\n".join(lines) + "\n"
@@ -113,7 +116,7 @@ def write_chart(rows: Sequence[Row], path: Path, title: str) -> Path:
 
 def write(archive: Mapping[str, Any], out: Path = OUT, stem: str = "results") -> tuple[Path, Path]:
     md = out / f"{stem}.md"
-    md.write_text(render_markdown(archive))
+    md.write_text(render_markdown(archive, COMMANDS.get(stem, "make bench")))
     rows, _ = build(archive["results"])
     kind = "quick run" if archive["quick"] else "full run"
     title = f"HealthHub Publish benchmarks, {kind} {archive['name']} (bench/{stem}.md)"
@@ -123,8 +126,10 @@ def write(archive: Mapping[str, Any], out: Path = OUT, stem: str = "results") ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("archive", nargs="?", type=Path, default=None)
-    path = parser.parse_args().archive or max(ARCHIVE.glob("*.json"))
-    md, png = write(json.loads(path.read_text()))
+    parser.add_argument("--stem", choices=sorted(COMMANDS), default="results")
+    args = parser.parse_args()
+    path = args.archive or max(ARCHIVE.glob("*.json"))
+    md, png = write(json.loads(path.read_text()), stem=args.stem)
     print(f"Wrote {md} and {png} from {path}.")
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
-from bench.report import render_markdown
+from bench.report import render_markdown, write
 
 STAT = re.compile(r"\((?:[^()]*, )?(median of \d+|p95 of \d+|best of \d+|one run|peak RSS|"
                   r"total of \d+ runs|target)\)$")  # fmt: skip
@@ -143,6 +144,13 @@ def test_a_quick_run_says_so() -> None:
     quick["quick"] = True
     assert "**Quick run**" in render_markdown(quick)
     assert "**Quick run**" not in render_markdown(archive())
+
+
+def test_the_large_results_name_the_command_that_made_them(tmp_path: Path) -> None:
+    md, _ = write(archive(), out=tmp_path, stem="results-large")
+    assert "Full run of `make bench-large`." in md.read_text()
+    md, _ = write(archive(), out=tmp_path, stem="results")
+    assert "Full run of `make bench`." in md.read_text()
 
 
 def test_a_run_where_the_server_had_no_full_core_says_so() -> None:
