@@ -149,6 +149,7 @@ def test_a_quick_run_says_so() -> None:
 def test_the_large_results_name_the_command_that_made_them(tmp_path: Path) -> None:
     md, _ = write(archive(), out=tmp_path, stem="results-large")
     assert "Full run of `make bench-large`." in md.read_text()
+    assert f"from `bench/results/large/{archive()['name']}.json`" in md.read_text()
     md, _ = write(archive(), out=tmp_path, stem="results")
     assert "Full run of `make bench`." in md.read_text()
 
