@@ -14,7 +14,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from services.articles.fields import MediaId, Name, NoNul, Printable, SlugIn, Version
+from services.articles.fields import MediaId, Name, NoNul, NotBlank, Printable, SlugIn, Version
 from services.articles.schemas import JsonDict, Strict
 
 Credentials = Annotated[
@@ -132,8 +132,10 @@ class Approval(_ReviewOf):
 
 class ChangesRequested(_ReviewOf):
     outcome: Literal["changes_requested"]
-    # Not blank: the schema states the rule, so a client (and a fuzzer) learns it there.
-    note: Annotated[Note, StringConstraints(min_length=1, pattern=r"\S")] = Field(
+    # Not blank: the schema states the rule, so a client (and a fuzzer) learns it there. One
+    # pattern both printable and not blank (a second pattern replaces Note's, not adds to it:
+    # a schema with only r"\S" lost, and a note of one tab was schema-valid, then refused).
+    note: Annotated[Note, StringConstraints(min_length=1), NotBlank] = Field(
         description="What the editor should change (required)."
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from services.articles.app import create_app
@@ -91,3 +92,19 @@ def test_every_bound_is_stated_in_json_schema_words(articles_settings: ArticlesS
     assert not _keys(doc["components"]["schemas"]) & {"ge", "gt", "le", "lt"}
     version = doc["components"]["schemas"]["PublishRequest"]["properties"]["version"]
     assert {"type": "integer", "minimum": 1} in version["anyOf"]
+
+
+def test_a_review_note_that_must_not_be_blank_says_so_in_the_schema(
+    articles_settings: ArticlesSettings,
+) -> None:
+    """Schemathesis found a schema-valid request refused: a changes-requested note of one tab
+    met the document's pattern (printable characters only; the not-blank rule was dropped
+    when two patterns met) and was then refused as blank."""
+    with articles_client(articles_settings) as client:
+        doc = client.get("/openapi.json").json()
+    note = doc["components"]["schemas"]["ChangesRequested"]["properties"]["note"]
+    ecma = re.compile(note["pattern"])  # ECMA and Python agree on these classes
+    for blank in ("\t", " ", "\t \t"):
+        assert not ecma.fullmatch(blank), repr(blank)
+    assert ecma.fullmatch("Cite the 2024 NICE guideline.\t")
+    assert not ecma.fullmatch("Cite\x01")
