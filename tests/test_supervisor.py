@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 
-import httpx
 import pytest
 
 from services.supervisor import ProcessSpec, StartFailed, Supervisor
@@ -60,6 +59,19 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Healthz).serve_forever()
 """
 
 
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+
+
+def wait_ready_alone(spec: ProcessSpec, timeout: float) -> None:
+    """Start one process under a supervisor of its own, wait for it to be ready, stop it."""
+    supervisor = Supervisor(log_sink=lambda name, line: None)
+    supervisor.start(spec)
+    try:
+        supervisor.wait_ready(timeout=timeout)
+    finally:
+        supervisor.stop(timeout=5)
+
+
 def test_a_port_that_answers_as_another_service_is_not_taken_for_ready() -> None:
     """The e2e platforms' ports raced: an API that lost its port to another test's views API
     was 'ready' because the port answered /healthz, and its test got a 404 from the wrong
@@ -67,51 +79,30 @@ def test_a_port_that_answers_as_another_service_is_not_taken_for_ready() -> None
     port = free_port()
     url = f"http://127.0.0.1:{port}/healthz"
     squatter = Supervisor(log_sink=lambda name, line: None)
-    squatter.start(ProcessSpec("views-api", [sys.executable, "-c", SQUATTER, str(port)]))
+    squatter.start(
+        ProcessSpec("views-api", [sys.executable, "-c", SQUATTER, str(port)], ready_url=url,
+                    service="views")
+    )  # fmt: skip
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url, timeout=1).json()["service"] == "views":
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
+        squatter.wait_ready(timeout=10)
         # One that cannot bind the port and exits: reported with what the port answers as.
-        supervisor = Supervisor(log_sink=lambda name, line: None)
         bind = (
             "import socket, time; s = socket.socket(); time.sleep(0.5); "
             f"s.bind(('127.0.0.1', {port}))"
         )
-        supervisor.start(
-            ProcessSpec("articles-api", [sys.executable, "-c", bind], ready_url=url,
-                        service="articles", restart=False)
-        )  # fmt: skip
-        try:
-            with pytest.raises(StartFailed, match="exited with code 1") as failed:
-                supervisor.wait_ready(timeout=10)
-            assert "answers as views, not articles" in str(failed.value)
-        finally:
-            supervisor.stop()
+        with pytest.raises(StartFailed, match="exited with code 1") as failed:
+            wait_ready_alone(
+                ProcessSpec("articles-api", [sys.executable, "-c", bind], ready_url=url,
+                            service="articles", restart=False),
+                timeout=10,
+            )  # fmt: skip
+        assert "answers as views, not articles" in str(failed.value)
         # One that stays up without binding: not ready, and the timeout says why.
-        supervisor = Supervisor(log_sink=lambda name, line: None)
-        supervisor.start(
-            ProcessSpec("articles-api", [sys.executable, "-c", "import time; time.sleep(60)"],
-                        ready_url=url, service="articles")
-        )  # fmt: skip
-        try:
-            with pytest.raises(StartFailed, match="answers as views, not articles"):
-                supervisor.wait_ready(timeout=1.5)
-        finally:
-            supervisor.stop(timeout=5)
+        with pytest.raises(StartFailed, match="answers as views, not articles"):
+            wait_ready_alone(
+                ProcessSpec("articles-api", SLEEPER, ready_url=url, service="articles"), 1.5
+            )
         # The same port is ready for a spec that expects the service that answers there.
-        supervisor = Supervisor(log_sink=lambda name, line: None)
-        supervisor.start(
-            ProcessSpec("views-api", [sys.executable, "-c", "import time; time.sleep(60)"],
-                        ready_url=url, service="views")
-        )  # fmt: skip
-        try:
-            supervisor.wait_ready(timeout=5)
-        finally:
-            supervisor.stop(timeout=5)
+        wait_ready_alone(ProcessSpec("views-api", SLEEPER, ready_url=url, service="views"), 5)
     finally:
         squatter.stop(timeout=5)
