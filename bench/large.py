@@ -18,6 +18,10 @@ from bench.memory import PeakMemory
 from bench.run import archive, envelope, run_row
 
 ARCHIVE = report.ARCHIVE / "large"
+# Hugo 0.111 did not finish the 100,000-article corpus in an hour here (10 GB resident, a
+# quarter of the pages written): stopped at this limit, it is recorded as unfinished and
+# its figure is a lower bound (bench.render_vs_hugo).
+HUGO_LIMIT_S = 1200.0
 
 
 def run_large(articles: int) -> dict[str, Any]:
@@ -37,7 +41,9 @@ def run_large(articles: int) -> dict[str, Any]:
         if live is not None:
             results["publish_to_live"] = {**live, **({"bulk": bulk} if bulk else {})}
         results["render_vs_hugo"] = run_row(
-            "cold build vs Hugo", lambda: render_vs_hugo.run(articles=articles), errors
+            "cold build vs Hugo",
+            lambda: render_vs_hugo.run(articles=articles, hugo_limit_s=HUGO_LIMIT_S),
+            errors,
         )
     results["memory"] = {role: round(mb, 1) for role, mb in memory.peaks.items()}
     return envelope(results, errors, before, started, quick=False)

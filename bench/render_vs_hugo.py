@@ -1,6 +1,6 @@
 """Full build of a synthetic corpus: the render service vs Hugo, same machine, same corpus.
 
-    python -m bench.render_vs_hugo [--quick] [--articles N] [--processes 1,2]
+    python -m bench.render_vs_hugo [--quick] [--articles N] [--processes 1,2] [--hugo-limit S]
 
 Ours: a fresh read model (SQLite, built by the real migrations) is loaded with the corpus:
 snapshots, tags and listing membership, and nothing else (no stored related lists, no page
@@ -19,6 +19,9 @@ Hugo: Debian's `hugo` builds the same corpus as Markdown with the templates in b
 sections and tags, sitemap, RSS), using every core, from an empty output directory: a cold
 build (Hugo keeps no state between builds). Hugo is installed with apt-get when missing.
 Figures are wall-clock seconds of one run each, ours and Hugo's in the same invocation.
+With a time limit (`--hugo-limit`, which `make bench-large` sets), a Hugo build still running
+at the limit is stopped and recorded as unfinished: its figure is then the limit, a lower
+bound on Hugo's time, and the ratio beside it an upper bound on ours / Hugo's.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench import cold_build
@@ -80,17 +84,41 @@ def write_hugo_site(corpus: list[ArticleSnapshot], root: Path) -> None:
         )
 
 
-def hugo(hugo_bin: str, root: Path) -> tuple[float, int]:
+@dataclass(frozen=True)
+class HugoBuild:
+    seconds: float  # the build's wall time, or the limit it was stopped at
+    files: int  # files in its output folder when it finished or was stopped
+    finished: bool
+
+
+def hugo(hugo_bin: str, root: Path, limit_s: float | None = None) -> HugoBuild:
+    """One cold Hugo build; stopped (and marked unfinished) if it runs past ``limit_s``."""
     out = root / "public"
     shutil.rmtree(out, ignore_errors=True)
     start = time.perf_counter()
-    subprocess.run([hugo_bin, "--quiet", "-s", str(root), "-d", str(out)], check=True)
+    proc = subprocess.Popen([hugo_bin, "--quiet", "-s", str(root), "-d", str(out)])
+    try:
+        code = proc.wait(timeout=limit_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        assert limit_s is not None
+        return HugoBuild(limit_s, _files(out), finished=False)
     elapsed = time.perf_counter() - start
-    return elapsed, sum(1 for p in out.rglob("*") if p.is_file())
+    if code != 0:
+        raise subprocess.CalledProcessError(code, proc.args)
+    return HugoBuild(elapsed, _files(out), finished=True)
+
+
+def _files(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file())
 
 
 def run(
-    quick: bool = False, articles: int | None = None, processes: tuple[int, ...] = (2,)
+    quick: bool = False,
+    articles: int | None = None,
+    processes: tuple[int, ...] = (2,),
+    hugo_limit_s: float | None = None,
 ) -> dict[str, float]:
     """The figures, for printing or for a `make bench` runner."""
     n = articles or (1_000 if quick else 10_000)
@@ -107,7 +135,7 @@ def run(
             figures[f"render_cold_{p}proc_peak_rss_mb"] = round(f["cold_peak_rss_mb"], 1)
             figures["render_files"] = f["files"]
             shutil.rmtree(base / f"ours{p}")
-        hugo_s, hugo_files = hugo(hugo_bin, base / "hugo")
+        built = hugo(hugo_bin, base / "hugo", hugo_limit_s)
         # The anchor must build the same site: every live article's page (a future-dated
         # one would be left out without buildFuture, and the anchor would be a smaller site).
         public = base / "hugo" / "public"
@@ -115,13 +143,18 @@ def run(
             a.slug for a in corpus
             if a.is_live and not (public / a.category.slug / a.slug / "index.html").is_file()
         ]  # fmt: skip
-        if missing:
+        if missing and built.finished:
             raise RuntimeError(f"Hugo left out {len(missing)} live article(s), e.g. {missing[:3]}")
-    figures["hugo_s"] = round(hugo_s, 2)
-    figures["hugo_files"] = float(hugo_files)
+    figures["hugo_s"] = round(built.seconds, 2)
+    figures["hugo_files"] = float(built.files)
+    figures["hugo_finished"] = 1.0 if built.finished else 0.0
     for p in processes:
-        figures[f"cold_{p}proc_vs_hugo"] = round(figures[f"render_cold_{p}proc_s"] / hugo_s, 2)
-        figures[f"warm_{p}proc_vs_hugo"] = round(figures[f"render_warm_{p}proc_s"] / hugo_s, 2)
+        figures[f"cold_{p}proc_vs_hugo"] = round(
+            figures[f"render_cold_{p}proc_s"] / built.seconds, 2
+        )
+        figures[f"warm_{p}proc_vs_hugo"] = round(
+            figures[f"render_warm_{p}proc_s"] / built.seconds, 2
+        )
     return figures
 
 
@@ -130,9 +163,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 articles instead of 10,000")
     parser.add_argument("--articles", type=int, default=None)
     parser.add_argument("--processes", default="2", help="render process counts to time")
+    parser.add_argument(
+        "--hugo-limit", type=float, default=None,
+        help="stop Hugo after this many seconds and record it as unfinished (a lower bound)",
+    )  # fmt: skip
     args = parser.parse_args()
     processes = tuple(int(p) for p in args.processes.split(","))
-    f = run(args.quick, args.articles, processes)
+    f = run(args.quick, args.articles, processes, args.hugo_limit)
     version = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1]
     print(f"Full render of {int(f['articles']):,} articles, wall clock, this machine:")
     for p in processes:
@@ -146,10 +183,15 @@ def main() -> None:
     print(
         f"  render service  files written               {int(f['render_files']):8,d}  (+ .gz copies)"
     )
-    print(f"  hugo {version:<10} cold build                {f['hugo_s']:8.2f} s")
+    done = f["hugo_finished"] == 1.0
+    bound = "" if done else "  (stopped unfinished: a lower bound)"
+    print(f"  hugo {version:<10} cold build                {f['hugo_s']:8.2f} s{bound}")
     print(f"  hugo            files written               {int(f['hugo_files']):8,d}")
     for p in processes:
-        print(f"  cold ({p} process(es)) / hugo                {f[f'cold_{p}proc_vs_hugo']:8.2f}")
+        at_most = "" if done else "  (at most: Hugo did not finish)"
+        print(
+            f"  cold ({p} process(es)) / hugo                {f[f'cold_{p}proc_vs_hugo']:8.2f}{at_most}"
+        )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ the cold build against Hugo. Computed from the result dicts, never typed."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from bench.rows import MEMORY_TARGET_MB, Figure, Row, ratio_row
@@ -123,15 +124,16 @@ def build_rows(r: Mapping[str, Any]) -> list[Row]:
         if k.startswith("render_cold_") and k.endswith("proc_s")
     ):
         n = int(r["articles"])
-        rows.append(ratio_row(
+        hugo = _hugo_figure(r)
+        rows.append(_against_hugo(
             f"Cold build, {n:,} articles ({p} processes) vs Hugo cold build",
             Figure(r[f"render_cold_{p}proc_s"], "s", "render --all, empty store and caches", "one run"),
-            Figure(r["hugo_s"], "s", "Hugo build, same corpus", "one run"), "<= 1.0x",
+            hugo, r,
         ))  # fmt: skip
-        rows.append(ratio_row(
+        rows.append(_against_hugo(
             f"Warm re-render, {n:,} articles ({p} processes) vs Hugo cold build",
             Figure(r[f"render_warm_{p}proc_s"], "s", "render --all again, related lists stored", "one run"),
-            Figure(r["hugo_s"], "s", "Hugo build, same corpus", "one run"), "<= 1.0x",
+            hugo, r,
         ))  # fmt: skip
         rows.append(ratio_row(
             f"Peak RSS of a render process, cold build of {n:,} articles",
@@ -141,10 +143,34 @@ def build_rows(r: Mapping[str, Any]) -> list[Row]:
     return rows
 
 
+def _hugo_finished(r: Mapping[str, Any]) -> bool:
+    return float(r.get("hugo_finished", 1.0)) == 1.0  # archives before the limit: finished
+
+
+def _hugo_figure(r: Mapping[str, Any]) -> Figure:
+    if _hugo_finished(r):
+        return Figure(r["hugo_s"], "s", "Hugo build, same corpus", "one run")
+    return Figure(
+        r["hugo_s"], "s", "Hugo build, same corpus, stopped unfinished at this limit: a lower bound",
+        "one run",
+    )  # fmt: skip
+
+
+def _against_hugo(name: str, ours: Figure, hugo: Figure, r: Mapping[str, Any]) -> Row:
+    """Ours / Hugo against 1.0x; when Hugo was stopped unfinished, its time is a lower bound,
+    so the ratio is an upper bound ("< 0.31x") and still says whether the target is met."""
+    row = ratio_row(name, ours, hugo, "<= 1.0x")
+    if _hugo_finished(r):
+        return row
+    return replace(row, comparison=f"< {row.comparison}")
+
+
 def build_notes(r: Mapping[str, Any]) -> list[str]:
     return [
         f"Full build, {int(r['articles']):,} articles: files written by ours "
-        f"{int(r['render_files']):,} (each with a .gz copy), by Hugo {int(r['hugo_files']):,}; "
+        f"{int(r['render_files']):,} (each with a .gz copy), by Hugo {int(r['hugo_files']):,}"
+        + ("" if _hugo_finished(r) else f" when it was stopped unfinished after {r['hugo_s']} s")
+        + "; "
         "ours and Hugo in the same invocation, one run each: "
         + ", ".join(f"{k} {v}" for k, v in r.items())
         + "."
