@@ -93,6 +93,12 @@ def publish_notes(r: Mapping[str, Any]) -> list[str]:
             f"{fresh['p50']} / p95 {fresh['p95']} / max {fresh['max']} ms; pages written per "
             f"publish (each with its .gz copy) p50 {pages['p50']} / max {pages['max']}."
         )
+        if "publish_answered_ms" in run:
+            a = run["publish_answered_ms"]
+            text += (
+                f" Of that, the articles API answering the publish request: p50 {a['p50']} / "
+                f"p95 {a['p95']} / max {a['max']} ms."
+            )
         if "related_entered_per_publish" in run:
             e = run["related_entered_per_publish"]
             text += (

@@ -101,6 +101,7 @@ def create_app(settings: ArticlesSettings | None = None, clock: Clock = utcnow) 
         app.state.dispatcher = outbox.Dispatcher(
             app.state.db, app.state.celery, app.state.breaker, settings.publish_send_wait_seconds
         )
+        app.state.warm_up = app.state.dispatcher.warm_up()
         yield
         app.state.dispatcher.close()
         app.state.db.dispose()

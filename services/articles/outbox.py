@@ -105,6 +105,24 @@ def send(celery_app: Celery, payload: dict[str, Any], topic: str = "article") ->
         celery_app.send_task(task_name, args=[payload], queue=queue, retry=False)
 
 
+def warm_up(celery_app: Celery) -> None:
+    """Connect to the broker and declare the subscribers' queues, so the first publish does
+    not pay for it: measured here, the first send of a new process took about 190 ms (the
+    producer pool, the Redis transport and its connection), later ones 1 to 2 ms."""
+    queues = sorted({queue for queue, _ in (*ARTICLE_EVENT_SUBSCRIBERS, *PERSON_EVENT_SUBSCRIBERS)})
+    with celery_app.producer_pool.acquire(block=True) as producer:
+        producer.connection.ensure_connection(max_retries=0)  # fail at once
+        for queue in queues:
+            producer.maybe_declare(celery_app.amqp.queues[queue])
+
+
+def _warm_up_quietly(celery_app: Celery) -> None:
+    try:
+        warm_up(celery_app)
+    except Exception as exc:  # the broker is down: the first publish finds out, as before
+        log.warning("outbox: could not warm up the broker connection: %s", exc)
+
+
 def _send_all(
     db: Database,
     celery_app: Celery,
@@ -172,6 +190,10 @@ class Dispatcher:
         self.wait_seconds = wait_seconds
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send")
         self._in_flight: set[Future[int]] = set()
+
+    def warm_up(self) -> Future[None]:
+        """Open the broker connection in the background (sends queue up behind it)."""
+        return self._executor.submit(_warm_up_quietly, self.celery_app)
 
     def send_after_commit(self, ids: Sequence[int], *, now: datetime) -> None:
         if not self.breaker.allows():

@@ -183,3 +183,15 @@ def test_the_first_run_row_is_judged_against_sixty_seconds() -> None:
     assert "48.2 s" in rows[name][1] and "60.0 s" in rows[name][2] and rows[name][5] == "yes"
     slow = {r[0]: r for r in table_rows(render_markdown(archive(first_page_s=71.0)))}
     assert slow[name][5] == "**no**"
+
+
+def test_the_publish_notes_give_the_articles_api_part_of_publish_to_live() -> None:
+    from bench.scale_rows import publish_notes
+
+    run = archive()["results"]["publish_to_live"]["runs"][0]
+    assert "articles API answering" not in publish_notes({"runs": [run]})[0]  # older archives
+    run["publish_answered_ms"] = {"n": 20.0, "p50": 19.8, "p95": 24.7, "max": 30.1}
+    assert (
+        "the articles API answering the publish request: p50 19.8 / p95 24.7 / max 30.1 ms"
+        in publish_notes({"runs": [run]})[0]
+    )
