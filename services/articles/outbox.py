@@ -106,9 +106,9 @@ def send(celery_app: Celery, payload: dict[str, Any], topic: str = "article") ->
 
 
 def warm_up(celery_app: Celery) -> None:
-    """Connect to the broker and declare the subscribers' queues, so the first publish does
-    not pay for it: measured here, the first send of a new process took about 190 ms (the
-    producer pool, the Redis transport and its connection), later ones 1 to 2 ms."""
+    """Connect to the broker and declare the subscribers' queues, so the first publish of a
+    new process does not pay for setting up the producer pool, the Redis transport and its
+    connection (many times what a later send costs)."""
     queues = sorted({queue for queue, _ in (*ARTICLE_EVENT_SUBSCRIBERS, *PERSON_EVENT_SUBSCRIBERS)})
     with celery_app.producer_pool.acquire(block=True) as producer:
         producer.connection.ensure_connection(max_retries=0)  # fail at once

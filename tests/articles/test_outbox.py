@@ -128,7 +128,7 @@ def test_the_api_connects_and_declares_the_event_queues_before_the_first_publish
     articles_settings: ArticlesSettings, redis_dbs: RedisDbs
 ) -> None:
     """The first publish of a new API process would otherwise pay for the broker connection
-    and the queue declarations (about 190 ms measured): the API does that as it starts."""
+    and the queue declarations: the API does that as it starts."""
     seed_categories(articles_settings)
     broker = redis_dbs.client(redis_dbs.broker_db)
     # kombu's Redis transport records each declared queue in its exchange's binding set.
