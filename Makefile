@@ -67,7 +67,7 @@ format: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	$(BIN)/python -m bench.run $(if $(QUICK),--quick,)
 
-## make bench-large: render at scale with 100,000 articles (about 40 min); writes bench/results-large.md
+## make bench-large: render at scale with 100,000 articles (long: run it on its own); writes bench/results-large.md
 bench-large: $(DEV_STAMP)
 	$(BIN)/python -m bench.large
 

@@ -1,5 +1,5 @@
 """`make bench-large`: the render-at-scale figures at 100,000 articles, beside 1,000, and
-bulk publishing. Too long for `make bench` (about 40 minutes here), so run on its own:
+bulk publishing. Too long for `make bench`, so run on its own:
 archives bench/results/large/<UTC date>-<commit>.json and writes bench/results-large.md
 (and its chart) from that archive, like `make bench` does.
 
@@ -18,12 +18,13 @@ from bench.memory import PeakMemory
 from bench.run import archive, envelope, run_row
 
 ARCHIVE = report.ARCHIVE / "large"
-# Hugo 0.111 did not finish the 100,000-article corpus in an hour here (10 GB resident, a
-# quarter of the pages written): stopped at this limit, it is recorded as unfinished and
-# its figure is a lower bound (bench.render_vs_hugo).
+# Hugo 0.111 did not finish the 100,000-article corpus when given an hour (stopped by hand
+# after 58 min with 32,321 files written: bench/results/large/2026-11-27T2051Z-*-output.txt
+# and commit d505dd7): stopped at this limit, it is recorded as unfinished and its figure
+# is a lower bound (bench.render_vs_hugo).
 HUGO_LIMIT_S = 1200.0
-# One at a time at each size: a p95 of 30 is decided by the two slowest, so one stray slow
-# publish moves it; of 100, by the five slowest.
+# One at a time at each size: a p95 of 30 lies between the 2nd and 3rd slowest, so one or
+# two stray slow publishes move it; of 100, between the 5th and 6th slowest.
 PUBLISHES = 100
 
 

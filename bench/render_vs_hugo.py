@@ -186,7 +186,8 @@ def main() -> None:
     done = f["hugo_finished"] == 1.0
     bound = "" if done else "  (stopped unfinished: a lower bound)"
     print(f"  hugo {version:<10} cold build                {f['hugo_s']:8.2f} s{bound}")
-    print(f"  hugo            files written               {int(f['hugo_files']):8,d}")
+    stopped = "" if done else "  (when stopped)"
+    print(f"  hugo            files written               {int(f['hugo_files']):8,d}{stopped}")
     for p in processes:
         at_most = "" if done else "  (at most: Hugo did not finish)"
         print(

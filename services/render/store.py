@@ -57,9 +57,6 @@ class PageStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        # Directories this store made or saw: a full build writes two files per directory,
-        # and an mkdir that finds the directory there costs as much as writing a small file.
-        self._dirs: set[Path] = set()
 
     def _resolve(self, rel: str) -> Path:
         path = (self.root / rel).resolve()
@@ -68,14 +65,14 @@ class PageStore:
         return path
 
     def _write_atomic(self, path: Path, content: bytes) -> None:
-        if path.parent not in self._dirs:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(path.parent)
         tmp = path.parent / f"{TEMP_PREFIX}{uuid.uuid4().hex}"
         try:
+            # The directory is made only when the open finds it missing: an mkdir that finds
+            # it there costs as much as writing a small file, and remembering every directory
+            # instead would grow with the site (tens of MB per process at 100,000 pages).
             try:
                 fh = open(tmp, "wb")  # noqa: SIM115 (closed below)
-            except FileNotFoundError:  # the directory went away since we saw it
+            except FileNotFoundError:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 fh = open(tmp, "wb")  # noqa: SIM115
             with fh:

@@ -6,6 +6,7 @@ import logging
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -137,6 +138,7 @@ def test_the_api_connects_and_declares_the_event_queues_before_the_first_publish
     subprocess.run(
         [sys.executable, "-c", STARTS_THE_API],
         input=articles_settings.model_dump_json(), text=True, check=True, timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
     )  # fmt: skip
     members = [m.decode() if isinstance(m, bytes) else m for m in broker.smembers(binding)]
     declared = {m.rsplit("\x06\x16", 1)[-1] for m in members}
@@ -151,11 +153,11 @@ def test_a_warm_up_without_a_broker_is_logged_and_leaves_sends_to_the_first_publ
 ) -> None:
     down = articles_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}"})
     breaker = outbox.BrokerBreaker()
-    dispatcher = outbox.Dispatcher(
-        Database(down.articles_database_url), create_celery(down), breaker, wait_seconds=5
-    )
+    db = Database(down.articles_database_url)
+    dispatcher = outbox.Dispatcher(db, create_celery(down), breaker, wait_seconds=5)
     with caplog.at_level(logging.WARNING, logger="healthhub.articles.outbox"):
         dispatcher.warm_up().result(timeout=10)
         dispatcher.close(timeout=10)
+    db.dispose()
     assert "could not warm up the broker connection" in caplog.text
     assert breaker.allows()  # a failed warm-up does not stop the first publish trying

@@ -6,19 +6,22 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from bench import render_vs_hugo
 from bench.render_vs_hugo import hugo
 from bench.scale_rows import build_notes, build_rows
 
 # Called as Hugo is: <bin> --quiet -s <site> -d <out>. Writes one page and its pid, then
 # runs for as long as it is told (or fails when told to).
 FAKE_HUGO = """#!/bin/sh
+echo $$ > "$3/pid"
 mkdir -p "$5"
 echo page > "$5/index.html"
-echo $$ > "$3/pid"
 [ "$(cat "$3/mode")" = fail ] && exit 3
 exec sleep "$(cat "$3/mode")"
 """
@@ -36,9 +39,11 @@ def fake_hugo(tmp_path: Path, mode: str) -> tuple[str, Path]:
 
 def test_a_build_past_its_limit_is_stopped_and_marked_unfinished(tmp_path: Path) -> None:
     binary, site = fake_hugo(tmp_path, "300")
-    built = hugo(binary, site, limit_s=1.0)
+    started = time.monotonic()
+    built = hugo(binary, site, limit_s=3.0)
+    assert time.monotonic() - started >= 3.0  # it ran until the limit, then was stopped
     assert not built.finished
-    assert built.seconds == 1.0  # the limit: a lower bound on Hugo's time
+    assert built.seconds == 3.0  # the limit: a lower bound on Hugo's time
     assert built.files == 1  # what it had written when stopped
     pid = int((site / "pid").read_text())
     with pytest.raises(ProcessLookupError):
@@ -74,7 +79,16 @@ def test_an_unfinished_hugo_is_a_lower_bound_and_our_ratio_an_upper_bound() -> N
     assert warm.comparison == "< 0.20x"
     assert cold.met is True
     assert "stopped unfinished" in cold.anchor.text() and "lower bound" in cold.anchor.text()
-    assert "stopped unfinished after 1200.0 s" in build_notes(figures(0.0))[0]
+    notes = build_notes(figures(0.0))[0]
+    assert "stopped unfinished after 1200.0 s" in notes
+    assert "hugo_s > 1200.0 (stopped unfinished)" in notes
+
+
+def test_an_upper_bound_above_the_target_decides_nothing() -> None:
+    r = figures(0.0) | {"render_cold_2proc_s": 1500.0}  # slower than Hugo's lower bound
+    cold, _warm, _rss = build_rows(r)
+    assert cold.comparison == "< 1.25x"
+    assert cold.met is None  # Hugo might have taken longer still: not a fail, not a pass
 
 
 def test_a_finished_hugo_and_older_archives_print_plain_ratios() -> None:
@@ -83,3 +97,28 @@ def test_a_finished_hugo_and_older_archives_print_plain_ratios() -> None:
         assert cold.comparison == "0.31x"
         assert "lower bound" not in cold.anchor.text()
         assert "stopped" not in build_notes(figures(finished))[0]
+
+
+def _site_with_mode(mode: str) -> Callable[[object, Path], None]:
+    def write(_corpus: object, root: Path) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "mode").write_text(mode)
+
+    return write
+
+
+def test_run_records_an_unfinished_hugo_and_checks_a_finished_one_for_every_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole bench row with a stand-in Hugo: stopped, it is recorded as unfinished (its
+    partial output is not judged); finished without the articles' pages, the row fails."""
+    binary, _ = fake_hugo(tmp_path, "0")
+    monkeypatch.setattr(render_vs_hugo, "ensure_hugo", lambda: binary)
+    monkeypatch.setattr(render_vs_hugo, "write_hugo_site", _site_with_mode("300"))
+    f = render_vs_hugo.run(articles=20, processes=(1,), hugo_limit_s=3.0)
+    assert f["hugo_finished"] == 0.0 and f["hugo_s"] == 3.0 and f["hugo_files"] == 1.0
+    assert f["cold_1proc_vs_hugo"] == round(f["render_cold_1proc_s"] / 3.0, 2)
+
+    monkeypatch.setattr(render_vs_hugo, "write_hugo_site", _site_with_mode("0"))
+    with pytest.raises(RuntimeError, match="Hugo left out"):
+        render_vs_hugo.run(articles=20, processes=(1,), hugo_limit_s=60.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -64,3 +65,22 @@ def test_sweep_removes_only_old_temp_files(tmp_path: Path) -> None:
     os.utime(old, (1, 1))
     assert store.sweep_temp_files(older_than_seconds=60) == 1
     assert not old.exists() and fresh.exists()
+
+
+def test_a_page_goes_into_a_new_directory_and_one_removed_meanwhile_comes_back(
+    tmp_path: Path,
+) -> None:
+    """The store makes a page's directory when it finds it missing, whenever that is: the
+    first write there, or a write after someone removed it (the store keeps no list of the
+    directories it saw, which would grow with the site)."""
+    store = PageStore(tmp_path / "pages")
+    first, second = article_page("health", "bones"), article_page("health", "joints")
+    store.write(first, b"<p>bones</p>")
+    store.write(second, b"<p>joints</p>")
+    assert store.read(first) == b"<p>bones</p>"
+    shutil.rmtree(store.root / "health")
+    store.write(first, b"<p>bones again</p>")
+    assert store.read(first) == b"<p>bones again</p>"
+    assert gzip.decompress((store.root / (first + ".gz")).read_bytes()) == b"<p>bones again</p>"
+    assert store.read(second) is None  # removed, and nobody wrote it again
+    assert not [p for p in store.root.rglob(".tmp-*")]
