@@ -11,13 +11,14 @@ import random
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from services.render import listing_repository, listings
 from services.render.models import ListingMember, Snapshot, SnapshotTag
 from services.render.renderer import tag_slug
 from shared.contracts import ArticleSnapshot, CategoryCrumb, CategoryRef, Reference
+from shared.db import Database
 
 SEED = 20261125
 HEALTH = CategoryCrumb(slug="health", name="Health")
@@ -184,3 +185,21 @@ def percentile(values: Sequence[float], p: float) -> float:
     k = (len(ordered) - 1) * p / 100
     lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def load_site(db: Database, articles: int, *, first_id: int, analyze: bool = True) -> None:
+    """Make the corpus and load it into the read model in chunks of 20,000 (the whole list is
+    freed afterwards). On PostgreSQL, ``analyze`` gives the planner statistics for it, as
+    autovacuum would within a minute of a real bulk import: this machine's server runs with
+    autovacuum off, and without statistics a publish's related list read the whole tag
+    table (a sequential scan, found by bench.publish_sql), a cost that grows with the site
+    and that no production server with autovacuum on would show."""
+    corpus = make_corpus(articles, first_id=first_id)
+    for start in range(0, len(corpus), 20_000):
+        with db.transaction() as session:
+            load_read_model(session, corpus[start : start + 20_000], datetime.now(UTC))
+    del corpus
+    if analyze and db.engine.dialect.name == "postgresql":
+        with db.engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()

@@ -21,9 +21,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 
-from bench.corpus import TAGS, load_read_model, make_corpus
+from bench.corpus import TAGS, load_site
 from services.render import repository, service
 from services.render.commands import MIGRATIONS
 from services.render.renderer import Site
@@ -50,15 +50,7 @@ def new_article(i: int) -> ArticleSnapshot:
 def measure(url: str, articles: int, root: Path, analyze: bool) -> None:
     migrate(url, MIGRATIONS)
     db = Database(url)
-    corpus = make_corpus(articles, first_id=1_000_000)
-    for start in range(0, len(corpus), 20_000):
-        with db.transaction() as session:
-            load_read_model(session, corpus[start : start + 20_000], datetime.now(UTC))
-    del corpus
-    if analyze and not url.startswith("sqlite"):
-        with db.engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
-            conn.commit()
+    load_site(db, articles, first_id=1_000_000, analyze=analyze)
     spent: dict[str, list[float]] = collections.defaultdict(list)
 
     @event.listens_for(db.engine, "before_cursor_execute")

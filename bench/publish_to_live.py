@@ -38,15 +38,13 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import redis as redis_py
-from sqlalchemy import text
 
-from bench.corpus import TAGS, load_read_model, make_corpus, percentile
+from bench.corpus import TAGS, load_site, percentile
 from services.render import related, repository
 from services.render.listing_pages import sitemap_shard
 from services.render.metrics import PAGES_WRITTEN_KEY
@@ -202,13 +200,7 @@ def _build(stack: Stack, root: Path, articles: int, env: dict[str, str]) -> Site
     stack.cli("seed")
     render_url = env.get("HEALTHHUB_RENDER_DATABASE_URL") or sqlite_url(root / "render.db")
     db = Database(render_url)
-    corpus = make_corpus(articles, first_id=FIRST_CORPUS_ID)
-    for start in range(0, len(corpus), 20_000):
-        with db.transaction() as session:
-            load_read_model(session, corpus[start : start + 20_000], datetime.now(UTC))
-    del corpus
-    if not render_url.startswith("sqlite"):
-        analyze(db)
+    load_site(db, articles, first_id=FIRST_CORPUS_ID)
     db.dispose()
     started = time.perf_counter()
     subprocess.run(
@@ -219,17 +211,6 @@ def _build(stack: Stack, root: Path, articles: int, env: dict[str, str]) -> Site
     site.build_s = time.perf_counter() - started  # type: ignore[attr-defined]
     site.settle(timeout=600)
     return site
-
-
-def analyze(db: Database) -> None:
-    """Give PostgreSQL statistics for the corpus loaded behind the platform's back, as
-    autovacuum would within a minute of a real bulk import. This machine's server runs with
-    autovacuum off, and without statistics the planner read the site's every tag posting
-    for one page's related list (a sequential scan, found by bench.publish_sql), a cost that
-    grows with the site and that no production server with autovacuum on would show."""
-    with db.engine.connect() as conn:
-        conn.execute(text("ANALYZE"))
-        conn.commit()
 
 
 def measure_one_at_a_time(site: Site, publishes: int) -> dict[str, list[float]]:
@@ -313,7 +294,7 @@ def run_size(
                 "backend": backend,
                 "site_build_s": round(site.build_s, 1),  # type: ignore[attr-defined]
                 "live_ms": summary(one["live_ms"]),
-                # The articles API's part of it (the rest is the render side and the read).
+                # The publish request's own round trip (percentiles do not add up to live's).
                 "publish_answered_ms": summary(one["answered_ms"]),
                 "listings_fresh_ms": summary(one["fresh_ms"]),
                 "pages_written_per_publish": summary(one["pages_written"]),
