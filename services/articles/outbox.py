@@ -189,11 +189,18 @@ class Dispatcher:
         self.breaker = breaker
         self.wait_seconds = wait_seconds
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-send")
-        self._in_flight: set[Future[int]] = set()
+        self._in_flight: set[Future[Any]] = set()
 
     def warm_up(self) -> Future[None]:
-        """Open the broker connection in the background (sends queue up behind it)."""
-        return self._executor.submit(_warm_up_quietly, self.celery_app)
+        """Open the broker connection in the background (sends queue up behind it). Tracked
+        like a send, so close() waits for it rather than leave it half-connected."""
+        future = self._executor.submit(_warm_up_quietly, self.celery_app)
+        self._track(future)
+        return future
+
+    def _track(self, future: Future[Any]) -> None:
+        self._in_flight.add(future)
+        future.add_done_callback(self._in_flight.discard)
 
     def send_after_commit(self, ids: Sequence[int], *, now: datetime) -> None:
         if not self.breaker.allows():
@@ -204,8 +211,7 @@ class Dispatcher:
         future = self._executor.submit(
             dispatch, self.db, self.celery_app, list(ids), now=now, breaker=self.breaker
         )
-        self._in_flight.add(future)
-        future.add_done_callback(self._in_flight.discard)
+        self._track(future)
         try:
             future.result(timeout=self.wait_seconds)
         except FutureTimeout:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -161,3 +162,23 @@ def test_a_warm_up_without_a_broker_is_logged_and_leaves_sends_to_the_first_publ
     db.dispose()
     assert "could not warm up the broker connection" in caplog.text
     assert breaker.allows()  # a failed warm-up does not stop the first publish trying
+
+
+def test_closing_waits_for_a_warm_up_still_talking_to_a_frozen_broker(
+    articles_settings: ArticlesSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A broker that accepts connections and never answers holds the warm-up until the
+    socket times out; close() waits for it as for a send, so shutdown never leaves a
+    connection half set up behind it."""
+    with socket.create_server(("127.0.0.1", 0)) as frozen:  # listens, never accepts or answers
+        port = frozen.getsockname()[1]
+        down = articles_settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{port}"})
+        db = Database(down.articles_database_url)
+        dispatcher = outbox.Dispatcher(db, create_celery(down), outbox.BrokerBreaker(), 5)
+        with caplog.at_level(logging.WARNING, logger="healthhub.articles.outbox"):
+            warm = dispatcher.warm_up()
+            assert not warm.done()  # still waiting on the frozen broker
+            dispatcher.close(timeout=20)
+            assert warm.done()
+        db.dispose()
+    assert "could not warm up the broker connection" in caplog.text
