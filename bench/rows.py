@@ -7,6 +7,7 @@ archived result dicts: a figure or a note is never typed. Each figure carries wh
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,7 +40,7 @@ class Row:
     ours: Figure
     anchor: Figure
     target: str
-    met: bool | None  # None: the row is printed, and no target was set for it
+    met: bool | None  # None: printed, with no target set for it at this size
     comparison: str  # the "ours / anchor" cell
     ratio: float | None = None  # for the chart; None when the row is not a ratio
     load: str = ""  # the load-generator check, for rows measured with wrk
@@ -54,11 +55,18 @@ def ratio_row(name: str, ours: Figure, anchor: Figure, target: str, load: str = 
     return Row(name, ours, anchor, target, met, f"{value:.2f}x", value, load)
 
 
-def printed_row(name: str, ours: Figure, anchor: Figure) -> Row:
-    """A row printed beside its anchor with no target to meet (and left out of the chart,
-    whose bars are judged against targets)."""
+def printed_row(name: str, ours: Figure, anchor: Figure, target: str = "none: printed") -> Row:
+    """A row printed beside its anchor with no target to meet here (and left out of the
+    chart, whose bars are judged against targets). ``target`` says why, when a target
+    exists for another size."""
     value = ours.value / anchor.value if anchor.value else float("nan")
-    return Row(name, ours, anchor, "none: printed", None, f"{value:.3g}x")
+    return Row(name, ours, anchor, target, None, f"{value:.3g}x")
+
+
+def upper_bound(value: float, decimals: int = 2) -> float:
+    """``value`` rounded up: a bound printed as "< x" must not be below the true figure."""
+    scale = 10.0**decimals
+    return math.ceil(value * scale - 1e-9) / scale
 
 
 def load_pair(ours: Sequence[Mapping[str, Any]], anchor: Sequence[Mapping[str, Any]]) -> str:
