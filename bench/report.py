@@ -68,6 +68,10 @@ def header(archive: Mapping[str, Any], command: str = "make bench") -> list[str]
     ]
 
 
+def _colour(met: bool | None) -> str:
+    return "#9e9e9e" if met is None else "#2e7d32" if met else "#c62828"
+
+
 def _met(met: bool | None) -> str:
     return "n/a" if met is None else "yes" if met else "**no**"
 
@@ -103,11 +107,11 @@ def write_chart(rows: Sequence[Row], path: Path, title: str) -> Path:
     fig, ax = plt.subplots(figsize=(10, 0.45 * len(shown) + 1.5))
     ratios = [r.ratio or 0.0 for r in shown]
     ax.barh([r.name for r in shown], ratios,
-            color=["#2e7d32" if r.met else "#c62828" for r in shown])  # fmt: skip
+            color=[_colour(r.met) for r in shown])  # fmt: skip
     for i, r in enumerate(shown):
         ax.text(r.ratio or 0.0, i, f" {r.comparison} (target {r.target})", va="center", fontsize=8)
     ax.axvline(1.0, color="#555", linewidth=0.8)
-    ax.set_xlabel("ours / anchor (green: target met)")
+    ax.set_xlabel("ours / anchor (green: target met; red: missed; grey: undecided)")
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -8,12 +8,16 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from bench.rows import MEMORY_TARGET_MB, Figure, Row, ratio_row
+from bench.rows import MEMORY_TARGET_MB, Figure, Row, printed_row, ratio_row, upper_bound
 
 LIVE_TARGET_MS = 150.0
 FRESH_TARGET_MS = 2000.0
 BURST_TARGET_MS = 1000.0
 BULK_TARGET_S = 120.0
+# The issue sets the cold-build targets (<= 1.0x Hugo, <= 150 MB per render process) for the
+# 10,000-article corpus; at other sizes the same rows are printed, not judged.
+BUILD_TARGET_ARTICLES = 10_000
+ELSEWHERE = f"none here: printed (<= 1.0x is the target at {BUILD_TARGET_ARTICLES:,} articles)"
 
 
 def _where(run: Mapping[str, Any]) -> str:
@@ -124,28 +128,37 @@ def publish_notes(r: Mapping[str, Any]) -> list[str]:
 
 def build_rows(r: Mapping[str, Any]) -> list[Row]:
     rows: list[Row] = []
+    n = int(r["articles"])
+    judged = n == BUILD_TARGET_ARTICLES
+    hugo = _hugo_figure(r)
     for p in sorted(
         int(k.split("_")[2].removesuffix("proc"))
         for k in r
         if k.startswith("render_cold_") and k.endswith("proc_s")
     ):
-        n = int(r["articles"])
-        hugo = _hugo_figure(r)
         rows.append(_against_hugo(
             f"Cold build, {n:,} articles ({p} processes) vs Hugo cold build",
             Figure(r[f"render_cold_{p}proc_s"], "s", "render --all, empty store and caches", "one run"),
-            hugo, r,
+            hugo, r, judged,
         ))  # fmt: skip
         rows.append(_against_hugo(
             f"Warm re-render, {n:,} articles ({p} processes) vs Hugo cold build",
             Figure(r[f"render_warm_{p}proc_s"], "s", "render --all again, related lists stored", "one run"),
-            hugo, r,
+            hugo, r, judged,
         ))  # fmt: skip
-        rows.append(ratio_row(
-            f"Peak RSS of a render process, cold build of {n:,} articles",
-            Figure(r[f"render_cold_{p}proc_peak_rss_mb"], "MB", "largest of the render processes", "peak RSS"),
-            Figure(MEMORY_TARGET_MB, "MB", "target"), "<= 1.0x",
-        ))  # fmt: skip
+        rss = Figure(
+            r[f"render_cold_{p}proc_peak_rss_mb"],
+            "MB",
+            "largest of the render processes",
+            "peak RSS",
+        )
+        name = f"Peak RSS of a render process, cold build of {n:,} articles"
+        target = Figure(MEMORY_TARGET_MB, "MB", "target")
+        rows.append(
+            ratio_row(name, rss, target, "<= 1.0x")
+            if judged
+            else printed_row(name, rss, target, ELSEWHERE)
+        )  # fmt: skip
     return rows
 
 
@@ -162,14 +175,21 @@ def _hugo_figure(r: Mapping[str, Any]) -> Figure:
     )  # fmt: skip
 
 
-def _against_hugo(name: str, ours: Figure, hugo: Figure, r: Mapping[str, Any]) -> Row:
-    """Ours / Hugo against 1.0x; when Hugo was stopped unfinished, its time is a lower bound,
-    so the ratio is an upper bound ("< 0.31x"): below 1.0 it says the target is met, above
-    it it says nothing (n/a), since Hugo might have taken longer still."""
-    row = ratio_row(name, ours, hugo, "<= 1.0x")
+def _against_hugo(name: str, ours: Figure, hugo: Figure, r: Mapping[str, Any], judged: bool) -> Row:
+    """Ours / Hugo, judged against 1.0x at the target size and printed at others. When Hugo
+    was stopped unfinished its time is a lower bound, so the ratio is an upper bound, rounded
+    up ("< 0.35x"): below 1.0 it says the target is met, above it it says nothing (n/a),
+    since Hugo might have taken longer still."""
+    row = (
+        ratio_row(name, ours, hugo, "<= 1.0x")
+        if judged
+        else printed_row(name, ours, hugo, ELSEWHERE)
+    )
     if _hugo_finished(r):
         return row
-    return replace(row, comparison=f"< {row.comparison}", met=True if row.met else None)
+    bound = upper_bound(ours.value / hugo.value)
+    met = (True if bound <= 1.0 else None) if judged else None
+    return replace(row, comparison=f"< {bound:.2f}x", met=met)
 
 
 def build_notes(r: Mapping[str, Any]) -> list[str]:
@@ -179,18 +199,22 @@ def build_notes(r: Mapping[str, Any]) -> list[str]:
         + ("" if _hugo_finished(r) else f" when it was stopped unfinished after {r['hugo_s']} s")
         + "; "
         "ours and Hugo in the same invocation, one run each: "
-        + ", ".join(f"{k} {_raw(k, v, _hugo_finished(r))}" for k, v in r.items())
+        + ", ".join(f"{k} {_raw(k, v, r)}" for k, v in r.items())
         + "."
     ]
 
 
-def _raw(key: str, value: Any, hugo_finished: bool) -> str:
+def _raw(key: str, value: Any, r: Mapping[str, Any]) -> str:
     """A raw figure of the notes; against an unfinished Hugo, its time is a lower bound and
-    each ratio to it an upper bound, and they say so."""
-    if hugo_finished:
+    each ratio to it an upper bound, recomputed and rounded up (archives before the bound
+    was rounded up hold it rounded to nearest), and they say so."""
+    if _hugo_finished(r):
         return f"{value}"
     if key == "hugo_s":
         return f"> {value} (stopped unfinished)"
     if key == "hugo_files":
         return f"{value} (when stopped)"
-    return f"< {value}" if key.endswith("_vs_hugo") else f"{value}"
+    if key.endswith("_vs_hugo"):
+        kind, procs = key.split("_")[:2]  # "cold", "2proc"
+        return f"< {upper_bound(r[f'render_{kind}_{procs}_s'] / r['hugo_s'])}"
+    return f"{value}"
