@@ -188,12 +188,12 @@ def percentile(values: Sequence[float], p: float) -> float:
 
 
 def load_site(db: Database, articles: int, *, first_id: int, analyze: bool = True) -> None:
-    """Make the corpus and load it into the read model in chunks of 20,000 (the whole list is
-    freed afterwards). On PostgreSQL, ``analyze`` gives the planner statistics for it, as
-    autovacuum would within a minute of a real bulk import: this machine's server runs with
-    autovacuum off, and without statistics a publish's related list read the whole tag
-    table (a sequential scan, found by bench.publish_sql), a cost that grows with the site
-    and that no production server with autovacuum on would show."""
+    """Make the whole corpus in memory (freed afterwards), then load it into the read model
+    in transactions of 20,000 articles. On PostgreSQL, ``analyze`` gives the planner
+    statistics for it, as autovacuum would soon after a real bulk import: this machine's
+    server runs with autovacuum off, and without statistics a publish's related list read
+    the whole tag table (a sequential scan, found by bench.publish_sql), a cost that grows
+    with the site and that no production server with autovacuum on would show."""
     corpus = make_corpus(articles, first_id=first_id)
     for start in range(0, len(corpus), 20_000):
         with db.transaction() as session:

@@ -18,8 +18,8 @@ from bench.memory import PeakMemory
 from bench.run import archive, envelope, run_row
 
 ARCHIVE = report.ARCHIVE / "large"
-# Hugo 0.111 did not finish the 100,000-article corpus when given an hour (stopped by hand
-# after 58 min with 32,321 files written: bench/results/large/2026-11-27T2051Z-*-output.txt
+# Hugo 0.111 did not finish the 100,000-article corpus in a run stopped by hand after 58 min
+# (32,321 files written by then: bench/results/large/2026-11-27T2051Z-*-output.txt
 # and commit d505dd7): stopped at this limit, it is recorded as unfinished and its figure
 # is a lower bound (bench.render_vs_hugo).
 HUGO_LIMIT_S = 1200.0

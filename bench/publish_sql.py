@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from bench.corpus import TAGS, load_site
+from bench.corpus import TAGS, load_site, percentile
 from services.render import repository, service
 from services.render.commands import MIGRATIONS
 from services.render.renderer import Site
@@ -72,9 +72,8 @@ def measure(url: str, articles: int, root: Path, analyze: bool) -> None:
             repository.mark_dirty(session, result.dirty, datetime.now(UTC))
         applies.append((time.perf_counter() - started) * 1000)
     db.dispose()
-    applies.sort()
-    print(f"{articles:,} articles: {PUBLISHES} applies, p50 {applies[len(applies) // 2]:.1f} / "
-          f"max {applies[-1]:.1f} ms; statements by total time:")  # fmt: skip
+    print(f"{articles:,} articles: {PUBLISHES} applies, p50 {percentile(applies, 50):.1f} / "
+          f"max {max(applies):.1f} ms; statements by total time:")  # fmt: skip
     for statement, times in sorted(spent.items(), key=lambda kv: -sum(kv[1]))[:8]:
         print(f"  {sum(times):8.1f} ms in {len(times):3d} calls  {statement}")
 
