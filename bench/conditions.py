@@ -8,6 +8,7 @@ import os
 import platform
 import shutil
 import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,9 +56,43 @@ def tool_version(name: str) -> str:
     return lines[0].split(" Copyright")[0].strip() if lines else "unknown"
 
 
+def cpu_probe_s() -> float:
+    """Best of 3 timings of a fixed pure-Python loop: the same work on every run, so a slow
+    or shared machine shows in the conditions even when the load average does not (a virtual
+    machine's host may lend fewer cycles than it did last time)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
+
+
+def cpu_times() -> list[int]:
+    """The machine's CPU time counters (user, nice, system, idle, iowait, irq, softirq,
+    steal), in clock ticks; empty where /proc/stat is missing."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except OSError:
+        return []
+    return [int(x) for x in first[1:9]]
+
+
+def steal_percent(before: list[int], after: list[int]) -> float | None:
+    """The share of CPU time the hypervisor gave to others during the run."""
+    if len(before) < 8 or len(after) < 8:
+        return None
+    spent = sum(after) - sum(before)
+    return round(100 * (after[7] - before[7]) / spent, 1) if spent > 0 else None
+
+
 def before() -> dict[str, Any]:
     return {
         "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpu_probe_before_s": cpu_probe_s(),
+        "cpu_times_before": cpu_times(),
         "cpu_model": cpu_model(),
         "cores": os.cpu_count() or 0,
         "machine": platform.machine(),
@@ -74,5 +109,7 @@ def after(conditions: dict[str, Any]) -> dict[str, Any]:
         **conditions,
         "finished_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "cpu_probe_after_s": cpu_probe_s(),
+        "cpu_steal_percent": steal_percent(conditions.get("cpu_times_before", []), cpu_times()),
         "tools": {name: tool_version(name) for name in TOOLS},
     }

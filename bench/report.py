@@ -63,8 +63,21 @@ def header(archive: Mapping[str, Any], command: str = "make bench") -> list[str]
         f"({archive['elapsed_s'] / 60:.1f} min)",
         f"- Machine: {c['cpu_model']}, {c['cores']} cores ({c['machine']})",
         f"- Load average (1, 5, 15 min): before {load_before}; after {load_after}",
+        *_speed(c),
         f"- Code: commit {commit}",
         f"- Python {c['python']}; " + "; ".join(f"{k}: {v}" for k, v in c["tools"].items()),
+    ]
+
+
+def _speed(c: Mapping[str, Any]) -> list[str]:
+    """How fast the machine was (archives from before the probe have no such line)."""
+    if "cpu_probe_before_s" not in c:
+        return []
+    steal = c.get("cpu_steal_percent")
+    return [
+        f"- CPU probe (a fixed pure-Python loop, bench.conditions.cpu_probe_s, best of 3): "
+        f"{c['cpu_probe_before_s']} s before, {c['cpu_probe_after_s']} s after; CPU steal "
+        f"during the run: {'not measured' if steal is None else f'{steal}%'}"
     ]
 
 

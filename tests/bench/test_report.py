@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from bench import conditions
 from bench.report import render_markdown, write
 
 STAT = re.compile(r"\((?:[^()]*, )?(median of \d+|p95 of \d+|best of \d+|one run|peak RSS|"
@@ -116,6 +117,28 @@ def test_the_conditions_of_the_run_are_written() -> None:
     for expected in ("AMD EPYC, 2 cores", "before 0.50, 0.40, 0.30", "after 1.50, 1.00, 0.50",
                      "commit `abc123`", "nginx/1.22.1", "2026-11-25 17:35 to 2026-11-25 17:53 UTC"):  # fmt: skip
         assert expected in text
+    assert "CPU probe" not in text  # an archive from before the probe has no speed line
+
+
+def test_the_machine_speed_is_written_beside_the_load() -> None:
+    saved = archive()
+    saved["conditions"] |= {"cpu_probe_before_s": 0.412, "cpu_probe_after_s": 0.957,
+                            "cpu_steal_percent": 12.5}  # fmt: skip
+    text = render_markdown(saved)
+    assert "0.412 s before, 0.957 s after; CPU steal during the run: 12.5%" in text
+    saved["conditions"]["cpu_steal_percent"] = None
+    assert "CPU steal during the run: not measured" in render_markdown(saved)
+
+
+def test_the_probe_and_the_steal_share_come_from_the_machine() -> None:
+    first = conditions.cpu_times()
+    assert len(first) == 8 and all(x >= 0 for x in first)  # Linux: /proc/stat
+    assert conditions.cpu_probe_s() > 0
+    later = conditions.cpu_times()
+    steal = conditions.steal_percent(first, later)
+    assert steal is not None and 0 <= steal <= 100
+    assert conditions.steal_percent([0] * 8, [10, 0, 10, 60, 0, 0, 0, 20]) == 20.0
+    assert conditions.steal_percent([], later) is None
 
 
 def test_an_exact_count_passes_and_one_view_more_fails() -> None:
