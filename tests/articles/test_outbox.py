@@ -177,8 +177,11 @@ def test_closing_waits_for_a_warm_up_still_talking_to_a_frozen_broker(
         dispatcher = outbox.Dispatcher(db, create_celery(down), outbox.BrokerBreaker(), 5)
         with caplog.at_level(logging.WARNING, logger="healthhub.articles.outbox"):
             warm = dispatcher.warm_up()
-            assert not warm.done()  # still waiting on the frozen broker
-            dispatcher.close(timeout=20)
-            assert warm.done()
+            frozen.settimeout(5)
+            conn, _ = frozen.accept()  # the warm-up has reached the broker, and waits on it
+            with conn:
+                assert not warm.done()
+                dispatcher.close(timeout=20)
+                assert warm.done() and not warm.cancelled()
         db.dispose()
     assert "could not warm up the broker connection" in caplog.text
