@@ -102,7 +102,7 @@ def hugo(hugo_bin: str, root: Path, limit_s: float | None = None) -> HugoBuild:
         code = proc.wait(timeout=limit_s)
     except subprocess.TimeoutExpired:
         assert limit_s is not None
-        _stop(proc)
+        _stop(proc)  # before counting its files (the finally runs after the return value)
         return HugoBuild(limit_s, _files(out), finished=False)
     finally:
         _stop(proc)  # also on Ctrl-C or any error: never leave a Hugo build running

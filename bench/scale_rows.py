@@ -186,7 +186,7 @@ def _against_hugo(name: str, ours: Figure, hugo: Figure, r: Mapping[str, Any], j
         else printed_row(name, ours, hugo, ELSEWHERE)
     )
     if _hugo_finished(r):
-        return row
+        return row if judged else replace(row, comparison=f"{ours.value / hugo.value:.2f}x")
     bound = upper_bound(ours.value / hugo.value)
     met = (True if bound <= 1.0 else None) if judged else None
     return replace(row, comparison=f"< {bound:.2f}x", met=met)
@@ -216,5 +216,5 @@ def _raw(key: str, value: Any, r: Mapping[str, Any]) -> str:
         return f"{value} (when stopped)"
     if key.endswith("_vs_hugo"):
         kind, procs = key.split("_")[:2]  # "cold", "2proc"
-        return f"< {upper_bound(r[f'render_{kind}_{procs}_s'] / r['hugo_s'])}"
+        return f"< {upper_bound(r[f'render_{kind}_{procs}_s'] / r['hugo_s']):.2f}"
     return f"{value}"

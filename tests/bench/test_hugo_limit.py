@@ -106,7 +106,11 @@ def test_an_unfinished_hugo_is_a_lower_bound_and_our_ratio_an_upper_bound() -> N
     assert "stopped unfinished after 1200.0 s" in notes
     assert "hugo_s > 1200.0 (stopped unfinished)" in notes
     # An archive holding the ratio rounded to nearest is printed with the bound rounded up.
-    assert "warm_2proc_vs_hugo < 0.21" in build_notes(figures(0.0) | {"warm_2proc_vs_hugo": 0.2})[0]
+    assert (
+        "warm_2proc_vs_hugo < 0.21." in build_notes(figures(0.0) | {"warm_2proc_vs_hugo": 0.2})[0]
+    )
+    half = figures(0.0) | {"render_cold_2proc_s": 600.0, "cold_2proc_vs_hugo": 0.5}
+    assert "cold_2proc_vs_hugo < 0.50." in build_notes(half)[0]  # 0.5 exactly, kept to 2 dp
 
 
 def test_an_upper_bound_above_the_target_decides_nothing() -> None:
@@ -134,7 +138,7 @@ def test_the_build_targets_are_judged_at_10k_articles_and_printed_at_other_sizes
         assert [row.met for row in rows] == [None, None, None]
         assert all(row.target == ELSEWHERE for row in rows)
         assert rows[2].ours.value == 210.1  # printed all the same
-        assert rows[0].comparison == ("0.306x" if finished else "< 0.31x")
+        assert rows[0].comparison == ("0.31x" if finished else "< 0.31x")
 
 
 def _site_with_mode(mode: str) -> Callable[[object, Path], None]:
