@@ -72,10 +72,19 @@ def measure(url: str, articles: int, root: Path, analyze: bool) -> None:
             repository.mark_dirty(session, result.dirty, datetime.now(UTC))
         applies.append((time.perf_counter() - started) * 1000)
     db.dispose()
-    print(f"{articles:,} articles: {PUBLISHES} applies, p50 {percentile(applies, 50):.1f} / "
-          f"max {max(applies):.1f} ms; statements by total time:")  # fmt: skip
+    print(summary(articles, applies, spent))
+
+
+def summary(articles: int, applies: list[float], spent: dict[str, list[float]]) -> str:
+    """The printed figures: the applies' p50 (interpolated, as every bench p50) and max, then
+    the eight statements that took longest in all."""
+    lines = [
+        f"{articles:,} articles: {len(applies)} applies, p50 {percentile(applies, 50):.1f} / "
+        f"max {max(applies):.1f} ms; statements by total time:"
+    ]
     for statement, times in sorted(spent.items(), key=lambda kv: -sum(kv[1]))[:8]:
-        print(f"  {sum(times):8.1f} ms in {len(times):3d} calls  {statement}")
+        lines.append(f"  {sum(times):8.1f} ms in {len(times):3d} calls  {statement}")
+    return "\n".join(lines)
 
 
 def main() -> None:
