@@ -49,7 +49,7 @@ def run_large(articles: int) -> dict[str, Any]:
             lambda: render_vs_hugo.run(articles=articles, hugo_limit_s=HUGO_LIMIT_S),
             errors,
         )
-    results["memory"] = {role: round(mb, 1) for role, mb in memory.peaks.items()}
+    results["memory_at_scale"] = {role: round(mb, 1) for role, mb in memory.peaks.items()}
     return envelope(results, errors, before, started, quick=False)
 
 

@@ -130,6 +130,28 @@ def test_the_machine_speed_is_written_beside_the_load() -> None:
     assert "CPU steal during the run: not measured" in render_markdown(saved)
 
 
+def test_memory_peaks_are_judged_in_make_bench_and_printed_in_make_bench_large() -> None:
+    judged = [r for r in table_rows(render_markdown(archive())) if r[0].startswith("Peak memory")]
+    large = [
+        r for r in table_rows(render_markdown(archive(), "make bench-large"))
+        if r[0].startswith("Peak memory")
+    ]  # fmt: skip
+    assert len(judged) == len(large) == 2
+    assert {r[5] for r in judged} <= {"yes", "**no**"} and {r[4] for r in judged} == {"<= 1.0x"}
+    assert {r[5] for r in large} == {"n/a"}
+    assert all(r[4].startswith("none here: printed") for r in large)
+    assert [r[1] for r in large] == [r[1] for r in judged]  # the same peaks, printed
+
+
+def test_a_table_rendered_by_later_report_code_names_that_code() -> None:
+    head = conditions.commit()["commit"]
+    later = render_markdown(archive())  # run at abc123, rendered now
+    assert f"- Table rendered from the archive by `bench/report.py` at commit `{head}`" in later
+    saved = archive()
+    saved["conditions"]["commit"] = head  # rendered by the code that ran
+    assert "Table rendered from the archive" not in render_markdown(saved)
+
+
 def test_the_probe_and_the_steal_share_come_from_the_machine() -> None:
     first = conditions.cpu_times()
     assert len(first) == 8 and all(x >= 0 for x in first)  # Linux: /proc/stat
