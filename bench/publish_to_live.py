@@ -300,6 +300,10 @@ def run_size(
                 "pages_written_per_publish": summary(one["pages_written"]),
                 "related_entered_per_publish": summary(one["entered"]),
                 "related_refresh_s": RELATED_REFRESH_DEFAULT,
+                # Every publish in order, so a tail can be placed (the first after the
+                # build, or spread out) from the raw output.
+                "live_ms_each": [round(x, 1) for x in one["live_ms"]],
+                "publish_answered_ms_each": [round(x, 1) for x in one["answered_ms"]],
             }
             if burst:
                 burst_ms = measure_burst(site)
