@@ -45,6 +45,26 @@ def commit() -> dict[str, Any]:
             "dirty": bool(changed), "changed_files": changed[:20]}  # fmt: skip
 
 
+# The code that turns an archive into a table: a table rendered by a later version of these
+# files names it (the figures are the run's; the rows and verdicts are that code's).
+REPORT_CODE = ("bench/report.py", "bench/table.py", "bench/rows.py", "bench/scale_rows.py",
+               "bench/editor_rows.py")  # fmt: skip
+
+
+def report_code() -> dict[str, Any]:
+    """The last commit that changed the report code, and whether it has uncommitted edits."""
+    last = _git("log", "-1", "--format=%H", "--", *REPORT_CODE)
+    return {"commit": last[:12] or "unknown",
+            "dirty": bool(_git("status", "--porcelain", "--", *REPORT_CODE))}  # fmt: skip
+
+
+def contains(descendant: str, ancestor: str) -> bool:
+    """Whether commit ``descendant`` includes commit ``ancestor`` (False for unknown ones)."""
+    done = subprocess.run(["git", "merge-base", "--is-ancestor", ancestor, descendant], cwd=ROOT,
+                          capture_output=True, check=False)  # fmt: skip
+    return done.returncode == 0
+
+
 def tool_version(name: str) -> str:
     """The first line a tool prints about its version ("not installed" when missing)."""
     binary = shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists()
@@ -74,18 +94,32 @@ def cpu_times() -> list[int]:
     """The machine's CPU time counters (user, nice, system, idle, iowait, irq, softirq,
     steal), in clock ticks; empty where /proc/stat is missing."""
     try:
-        first = Path("/proc/stat").read_text().splitlines()[0].split()
+        lines = Path("/proc/stat").read_text().splitlines()
     except OSError:
         return []
-    return [int(x) for x in first[1:9]]
+    return parse_cpu_line(lines[0] if lines else "")
+
+
+def parse_cpu_line(line: str) -> list[int]:
+    """The counters of /proc/stat's aggregate "cpu" line; empty for anything else (a missing
+    or malformed line must not stop a benchmark run: the conditions then say "not measured")."""
+    fields = line.split()
+    if not fields or fields[0] != "cpu":
+        return []
+    try:
+        return [int(x) for x in fields[1:9]]
+    except ValueError:
+        return []
 
 
 def steal_percent(before: list[int], after: list[int]) -> float | None:
-    """The share of CPU time the hypervisor gave to others during the run."""
-    if len(before) < 8 or len(after) < 8:
+    """The share of CPU time the hypervisor gave to others during the run (None when the
+    counters are missing, of different kernels' lengths, or did not move)."""
+    if len(before) < 8 or len(before) != len(after):
         return None
     spent = sum(after) - sum(before)
-    return round(100 * (after[7] - before[7]) / spent, 1) if spent > 0 else None
+    stolen = after[7] - before[7]
+    return round(100 * stolen / spent, 1) if spent > 0 and stolen >= 0 else None
 
 
 def before() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """bench/results.md and bench/results.png, computed from one archived run.
 
-    python -m bench.report [bench/results/<run>.json]
+    python -m bench.report [bench/results/<run>.json | bench/results/large/<run>.json]
 
 `make bench` calls this on the run it has just archived; run by hand, it regenerates both
 files from an archive (the newest by default), which shows that nothing in them is typed.
@@ -73,11 +73,16 @@ def header(archive: Mapping[str, Any], command: str = "make bench") -> list[str]
 
 def _renderer(c: Mapping[str, Any]) -> list[str]:
     """When this table was rendered from an archive by later report code (a new row rule, a
-    new verdict), the commit of that code: the figures are the run's, the verdicts its."""
-    now = conditions.commit()["commit"]
-    if now in ("unknown", c["commit"]):
+    new verdict), the last commit of that code: the figures are the run's, the verdicts its.
+    Later commits that leave the report code alone do not change the table."""
+    code = conditions.report_code()
+    if code["commit"] == "unknown" or (
+        not code["dirty"] and conditions.contains(c["commit"], code["commit"])
+    ):
         return []
-    return [f"- Table rendered from the archive by `bench/report.py` at commit `{now}`"]
+    edits = " with uncommitted changes" if code["dirty"] else ""
+    return [f"- Table rendered from the archive by the report code (`bench/report.py` and its "
+            f"row builders) as of commit `{code['commit']}`{edits}"]  # fmt: skip
 
 
 def _speed(c: Mapping[str, Any]) -> list[str]:
@@ -113,9 +118,9 @@ def table(rows: Sequence[Row]) -> list[str]:
 
 
 def results_of(archive: Mapping[str, Any], command: str) -> dict[str, Any]:
-    """The archive's results as the table reads them. The 150 MB per-process memory target is
-    set for `make bench`'s runs; the peaks of `make bench-large` (100,000 articles) are
-    printed beside it, not judged (archives before "memory_at_scale" called them "memory")."""
+    """The archive's results as the table reads them: the peaks of `make bench-large` are
+    kept apart from `make bench`'s (archives before "memory_at_scale" called them "memory"),
+    so that their note says which runs they were sampled in."""
     results = dict(archive["results"])
     if command == "make bench-large" and "memory" in results:
         results["memory_at_scale"] = results.pop("memory")
@@ -162,13 +167,35 @@ def write(archive: Mapping[str, Any], out: Path = OUT, stem: str = "results") ->
     return md, write_chart(rows, out / f"{stem}.png", title)
 
 
+def stem_of(path: Path) -> str:
+    """Which results file an archive belongs to, from the directory it was archived in."""
+    return "results-large" if path.resolve().parent.name == "large" else "results"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("archive", nargs="?", type=Path, default=None)
-    parser.add_argument("--stem", choices=sorted(COMMANDS), default="results")
+    parser.add_argument("archive", nargs="?", type=Path, default=None,
+                        help="an archive under bench/results/ or bench/results/large/ "
+                             "(default: the newest make bench archive)")  # fmt: skip
+    parser.add_argument("--stem", choices=sorted(COMMANDS), default=None,
+                        help="the results file to write (default: the archive's own)")  # fmt: skip
     args = parser.parse_args()
-    path = args.archive or max(ARCHIVE.glob("*.json"))
-    md, png = write(json.loads(path.read_text()), stem=args.stem)
+    path = args.archive or max(ARCHIVE.glob("*.json"), default=None)
+    if path is None:
+        parser.error(f"no archive in {ARCHIVE}: run make bench first")
+    if not path.is_file():
+        parser.error(f"no such archive: {path}")
+    stem = stem_of(path)
+    if args.stem not in (None, stem):
+        parser.error(f"{path} is a {COMMANDS[stem]} archive: it renders into bench/{stem}.md, "
+                     f"not bench/{args.stem}.md")  # fmt: skip
+    try:
+        archive = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        parser.error(f"cannot read {path}: {exc}")
+    if not isinstance(archive, dict) or not {"conditions", "results", "name"} <= archive.keys():
+        parser.error(f"{path} is not a benchmark archive (no conditions, results and name)")
+    md, png = write(archive, stem=stem)
     print(f"Wrote {md} and {png} from {path}.")
 
 

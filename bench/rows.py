@@ -60,7 +60,9 @@ def printed_row(name: str, ours: Figure, anchor: Figure, target: str = "none: pr
     chart, whose bars are judged against targets). ``target`` says why, when a target
     exists for another size."""
     value = ours.value / anchor.value if anchor.value else float("nan")
-    return Row(name, ours, anchor, target, None, f"{value:.3g}x")
+    # Two decimals as in judged rows; three significant figures for a tiny ratio.
+    shown = f"{value:.2f}x" if abs(value) >= 0.1 or value != value else f"{value:.3g}x"
+    return Row(name, ours, anchor, target, None, shown)
 
 
 def upper_bound(value: float, decimals: int = 2) -> float:
@@ -184,13 +186,9 @@ def memory_rows(peaks: Mapping[str, float]) -> list[Row]:
 
 
 def memory_rows_at_scale(peaks: Mapping[str, float]) -> list[Row]:
-    """The same peaks at a size where no memory target is set: printed beside 150 MB."""
-    target = Figure(MEMORY_TARGET_MB, "MB", "target of make bench's runs")
-    why = "none here: printed (<= 1.0x is the target of make bench's runs)"
-    return [
-        printed_row(f"Peak memory: {role}", Figure(mb, "MB", role, "peak RSS"), target, why)
-        for role, mb in sorted(peaks.items())
-    ]
+    """The same 150 MB target, judged on the peaks of `make bench-large`'s runs too: a
+    process that outgrows it as the site grows must show as a miss, not as a printed figure."""
+    return memory_rows(peaks)
 
 
 def memory_notes(peaks: Mapping[str, float]) -> list[str]:
@@ -199,6 +197,16 @@ def memory_notes(peaks: Mapping[str, float]) -> list[str]:
     return [
         "Peak memory: RSS of every platform process sampled every 0.5 s during the beacon, "
         "publish-to-live and re-render rows; a worker's pool processes count as the worker."
+    ]
+
+
+def memory_notes_at_scale(peaks: Mapping[str, float]) -> list[str]:
+    if not peaks:
+        return []
+    return [
+        "Peak memory: RSS of every platform process sampled every 0.5 s during the "
+        "publish-to-live runs at both sizes on both databases, the bulk publishing and the "
+        "cold and warm builds; a worker's pool processes count as the worker."
     ]
 
 

@@ -17,7 +17,7 @@ BUILDERS: dict[str, Builder] = {
     "publish_to_live": (scale_rows.publish_rows, scale_rows.publish_notes),
     "render_vs_hugo": (scale_rows.build_rows, scale_rows.build_notes),
     "memory": (rows.memory_rows, rows.memory_notes),
-    "memory_at_scale": (rows.memory_rows_at_scale, rows.memory_notes),
+    "memory_at_scale": (rows.memory_rows_at_scale, rows.memory_notes_at_scale),
     "editor_screens": (editor_rows.editor_rows, editor_rows.editor_notes),
     "first_run": (rows.first_run_rows, rows.first_run_notes),
 }
@@ -29,7 +29,16 @@ def build(results: Mapping[str, Any]) -> tuple[list[Row], list[str]]:
     notes: list[str] = []
     for name, (make_rows, make_notes) in BUILDERS.items():
         result = results.get(name)
-        if result is not None:
-            found += make_rows(result)
-            notes += make_notes(result)
+        if result is None:
+            continue
+        try:
+            made, said = make_rows(result), make_notes(result)
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            # An archive from before this result's current shape: say so, keep the rest.
+            notes.append(f"The {name} result of this archive is in an earlier shape this "
+                         f"report cannot read ({type(exc).__name__}: {exc}); its rows are "
+                         "left out.")  # fmt: skip
+            continue
+        found += made
+        notes += said
     return found, notes

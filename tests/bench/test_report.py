@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bench import conditions
 from bench.report import render_markdown, write
 
@@ -130,28 +132,59 @@ def test_the_machine_speed_is_written_beside_the_load() -> None:
     assert "CPU steal during the run: not measured" in render_markdown(saved)
 
 
-def test_memory_peaks_are_judged_in_make_bench_and_printed_in_make_bench_large() -> None:
+def test_memory_peaks_are_judged_in_make_bench_and_in_make_bench_large() -> None:
     judged = [r for r in table_rows(render_markdown(archive())) if r[0].startswith("Peak memory")]
+    saved = archive()
+    saved["results"]["memory"] = {"articles-api": 120.0, "render-listings-worker": 197.9}
     large = [
-        r for r in table_rows(render_markdown(archive(), "make bench-large"))
+        r for r in table_rows(render_markdown(saved, "make bench-large"))
         if r[0].startswith("Peak memory")
     ]  # fmt: skip
     assert len(judged) == len(large) == 2
     assert {r[5] for r in judged} <= {"yes", "**no**"} and {r[4] for r in judged} == {"<= 1.0x"}
-    assert {r[5] for r in large} == {"n/a"}
-    assert all(r[4].startswith("none here: printed") for r in large)
-    assert [r[1] for r in large] == [r[1] for r in judged]  # the same peaks, printed
+    by_role = {r[0]: r for r in large}
+    assert by_role["Peak memory: render-listings-worker"][5] == "**no**"  # 197.9 > 150
+    assert by_role["Peak memory: render-listings-worker"][3] == "1.32x"
+    assert by_role["Peak memory: articles-api"][5] == "yes"
+    text = render_markdown(saved, "make bench-large")
+    assert "the bulk publishing and the cold and warm builds" in text  # its own runs
+    assert "during the beacon" not in text
 
 
+def test_an_archive_with_memory_at_scale_renders_like_an_old_one() -> None:
+    old, new = archive(), archive()
+    peaks = {"pages": 90.0, "render-pages-worker": 151.0}
+    old["results"]["memory"] = peaks
+    new["results"].pop("memory", None)
+    new["results"]["memory_at_scale"] = peaks
+    assert render_markdown(old, "make bench-large") == render_markdown(new, "make bench-large")
+
+
+def test_a_printed_ratio_has_two_decimals_and_a_tiny_one_three_figures() -> None:
+    from bench.rows import Figure, printed_row
+
+    big = printed_row("r", Figure(96.5, "MB", "x"), Figure(100.0, "MB", "y"))
+    tiny = printed_row("r", Figure(1.51, "us", "x"), Figure(223.6, "us", "y"))
+    assert (big.comparison, tiny.comparison) == ("0.96x", "0.00675x")  # not 0.965x, not 0.01x
+
+
+IN_GIT = conditions.report_code()["commit"] != "unknown"
+
+
+@pytest.mark.skipif(not IN_GIT, reason="needs a git checkout: the line names a commit")
 def test_a_table_rendered_by_later_report_code_names_that_code() -> None:
-    head = conditions.commit()["commit"]
-    later = render_markdown(archive())  # run at abc123, rendered now
-    assert f"- Table rendered from the archive by `bench/report.py` at commit `{head}`" in later
+    code = conditions.report_code()
+    later = render_markdown(archive())  # run at abc123, not a commit this checkout holds
+    line = "- Table rendered from the archive by the report code"
+    assert (
+        f"{line} (`bench/report.py` and its row builders) as of commit `{code['commit']}`" in later
+    )
     saved = archive()
-    saved["conditions"]["commit"] = head  # rendered by the code that ran
-    assert "Table rendered from the archive" not in render_markdown(saved)
+    saved["conditions"]["commit"] = conditions.commit()["commit"]  # a run of this very code
+    assert (line in render_markdown(saved)) == code["dirty"]
 
 
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="no /proc/stat: not Linux")
 def test_the_probe_and_the_steal_share_come_from_the_machine() -> None:
     first = conditions.cpu_times()
     assert len(first) == 8 and all(x >= 0 for x in first)  # Linux: /proc/stat
@@ -161,6 +194,17 @@ def test_the_probe_and_the_steal_share_come_from_the_machine() -> None:
     assert steal is not None and 0 <= steal <= 100
     assert conditions.steal_percent([0] * 8, [10, 0, 10, 60, 0, 0, 0, 20]) == 20.0
     assert conditions.steal_percent([], later) is None
+
+
+def test_odd_cpu_counters_give_no_steal_figure_instead_of_stopping_the_run() -> None:
+    parse = conditions.parse_cpu_line
+    assert parse("cpu  10 0 10 60 0 0 0 20 0 0") == [10, 0, 10, 60, 0, 0, 0, 20]
+    assert parse("") == [] and parse("intr 1 2 3") == [] and parse("cpu 1 x 3") == []
+    assert parse("cpu0 1 2 3 4 5 6 7 8") == []  # one core's line, not the machine's
+    steal = conditions.steal_percent
+    assert steal([1] * 8, [1] * 8) is None  # nothing moved
+    assert steal([1] * 8, [2] * 7) is None  # counters of different lengths
+    assert steal([0, 0, 0, 0, 0, 0, 0, 9], [5, 0, 5, 5, 0, 0, 0, 4]) is None  # went backwards
 
 
 def test_an_exact_count_passes_and_one_view_more_fails() -> None:
