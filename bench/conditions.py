@@ -48,7 +48,7 @@ def commit() -> dict[str, Any]:
 # The code that turns an archive into a table: a table rendered by a later version of these
 # files names it (the figures are the run's; the rows and verdicts are that code's).
 REPORT_CODE = ("bench/report.py", "bench/table.py", "bench/rows.py", "bench/scale_rows.py",
-               "bench/editor_rows.py")  # fmt: skip
+               "bench/editor_rows.py", "bench/loadgen.py")  # fmt: skip
 
 
 def report_code() -> dict[str, Any]:

@@ -32,6 +32,7 @@ def _utc(iso: str) -> str:
 
 
 COMMANDS = {"results": "make bench", "results-large": "make bench-large"}
+ARCHIVE_KEYS = frozenset({"name", "conditions", "results", "errors", "quick", "elapsed_s"})
 ARCHIVE_DIRS = {"make bench": "bench/results", "make bench-large": "bench/results/large"}
 
 
@@ -127,8 +128,12 @@ def results_of(archive: Mapping[str, Any], command: str) -> dict[str, Any]:
     return results
 
 
-def render_markdown(archive: Mapping[str, Any], command: str = "make bench") -> str:
-    rows, notes = build(results_of(archive, command))
+def render_markdown(
+    archive: Mapping[str, Any], command: str = "make bench", *, lenient: bool = False
+) -> str:
+    """The results file. ``lenient``: re-rendering an old archive by hand, a result in an
+    earlier shape becomes a note; a fresh run (``make bench``) fails on it instead."""
+    rows, notes = build(results_of(archive, command), lenient=lenient)
     notes += [f"FAILED {error.splitlines()[0]}" for error in archive["errors"]]
     lines = [*header(archive, command), "", "## Figures", "", *table(rows)]
     if notes:
@@ -158,27 +163,37 @@ def write_chart(rows: Sequence[Row], path: Path, title: str) -> Path:
     return path
 
 
-def write(archive: Mapping[str, Any], out: Path = OUT, stem: str = "results") -> tuple[Path, Path]:
+def write(
+    archive: Mapping[str, Any], out: Path = OUT, stem: str = "results", *, lenient: bool = False
+) -> tuple[Path, Path]:
+    command = COMMANDS.get(stem, "make bench")
+    text = render_markdown(archive, command, lenient=lenient)
+    rows, _ = build(results_of(archive, command), lenient=lenient)
     md = out / f"{stem}.md"
-    md.write_text(render_markdown(archive, COMMANDS.get(stem, "make bench")))
-    rows, _ = build(results_of(archive, COMMANDS.get(stem, "make bench")))
+    md.write_text(text)
     kind = "quick run" if archive["quick"] else "full run"
     title = f"HealthHub Publish benchmarks, {kind} {archive['name']} (bench/{stem}.md)"
     return md, write_chart(rows, out / f"{stem}.png", title)
 
 
-def stem_of(path: Path) -> str:
-    """Which results file an archive belongs to, from the directory it was archived in."""
-    return "results-large" if path.resolve().parent.name == "large" else "results"
+def stem_of(path: Path) -> str | None:
+    """Which results file an archive belongs to, from the directory it was archived in
+    (``results/`` or ``results/large/``); None for a file anywhere else."""
+    parent = path.resolve().parent
+    if parent.name == "large" and parent.parent.name == "results":
+        return "results-large"
+    return "results" if parent.name == "results" else None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("archive", nargs="?", type=Path, default=None,
-                        help="an archive under bench/results/ or bench/results/large/ "
+                        help="an archive in bench/results/ or bench/results/large/ "
                              "(default: the newest make bench archive)")  # fmt: skip
     parser.add_argument("--stem", choices=sorted(COMMANDS), default=None,
                         help="the results file to write (default: the archive's own)")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=OUT,
+                        help="the directory to write the results file and chart into")  # fmt: skip
     args = parser.parse_args()
     path = args.archive or max(ARCHIVE.glob("*.json"), default=None)
     if path is None:
@@ -186,6 +201,9 @@ def main() -> None:
     if not path.is_file():
         parser.error(f"no such archive: {path}")
     stem = stem_of(path)
+    if stem is None:
+        parser.error(f"{path} is not in a results/ or results/large/ directory: which results "
+                     "file it belongs to is known by where make bench archived it")  # fmt: skip
     if args.stem not in (None, stem):
         parser.error(f"{path} is a {COMMANDS[stem]} archive: it renders into bench/{stem}.md, "
                      f"not bench/{args.stem}.md")  # fmt: skip
@@ -193,9 +211,12 @@ def main() -> None:
         archive = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         parser.error(f"cannot read {path}: {exc}")
-    if not isinstance(archive, dict) or not {"conditions", "results", "name"} <= archive.keys():
-        parser.error(f"{path} is not a benchmark archive (no conditions, results and name)")
-    md, png = write(archive, stem=stem)
+    if not isinstance(archive, dict) or not archive.keys() >= ARCHIVE_KEYS:
+        parser.error(f"{path} is not a benchmark archive (keys: {', '.join(sorted(ARCHIVE_KEYS))})")
+    try:
+        md, png = write(archive, args.out, stem, lenient=True)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        parser.error(f"{path} is not a readable benchmark archive ({type(exc).__name__}: {exc})")
     print(f"Wrote {md} and {png} from {path}.")
 
 

@@ -204,9 +204,10 @@ def memory_notes_at_scale(peaks: Mapping[str, float]) -> list[str]:
     if not peaks:
         return []
     return [
-        "Peak memory: RSS of every platform process sampled every 0.5 s during the "
-        "publish-to-live runs at both sizes on both databases, the bulk publishing and the "
-        "cold and warm builds; a worker's pool processes count as the worker."
+        "Peak memory: RSS of every platform process sampled every 0.5 s during the runs of "
+        "this table's other rows (make bench-large: publish-to-live at two sizes on both "
+        "databases, bulk publishing, cold and warm builds, as far as the run held them); a "
+        "worker's pool processes count as the worker."
     ]
 
 

@@ -15,7 +15,8 @@ FRESH_TARGET_MS = 2000.0
 BURST_TARGET_MS = 1000.0
 BULK_TARGET_S = 120.0
 # The issue sets the cold-build targets (<= 1.0x Hugo, <= 150 MB per render process) for the
-# 10,000-article corpus; at other sizes the same rows are printed, not judged.
+# 10,000-article corpus; at other sizes the Hugo ratios are printed, not judged (Hugo's own
+# time grows faster than linearly there), and the memory target is judged all the same.
 BUILD_TARGET_ARTICLES = 10_000
 ELSEWHERE = f"none here: printed (<= 1.0x is the target at {BUILD_TARGET_ARTICLES:,} articles)"
 
@@ -152,13 +153,10 @@ def build_rows(r: Mapping[str, Any]) -> list[Row]:
             "largest of the render processes",
             "peak RSS",
         )
+        # Judged at every size: the issue sets it for 10,000 articles, but a render process
+        # that outgrows 150 MB on a larger site must read as a miss, not a printed figure.
         name = f"Peak RSS of a render process, cold build of {n:,} articles"
-        target = Figure(MEMORY_TARGET_MB, "MB", "target")
-        rows.append(
-            ratio_row(name, rss, target, "<= 1.0x")
-            if judged
-            else printed_row(name, rss, target, ELSEWHERE)
-        )  # fmt: skip
+        rows.append(ratio_row(name, rss, Figure(MEMORY_TARGET_MB, "MB", "target"), "<= 1.0x"))
     return rows
 
 

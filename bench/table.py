@@ -23,8 +23,10 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
-def build(results: Mapping[str, Any]) -> tuple[list[Row], list[str]]:
-    """Rows and notes of every benchmark that produced a result, in the suite's order."""
+def build(results: Mapping[str, Any], *, lenient: bool = False) -> tuple[list[Row], list[str]]:
+    """Rows and notes of every benchmark that produced a result, in the suite's order.
+    ``lenient`` (re-rendering an old archive): a result this code cannot read is left out
+    with a note; otherwise the error is raised, so a builder's bug fails the run."""
     found: list[Row] = []
     notes: list[str] = []
     for name, (make_rows, make_notes) in BUILDERS.items():
@@ -34,6 +36,8 @@ def build(results: Mapping[str, Any]) -> tuple[list[Row], list[str]]:
         try:
             made, said = make_rows(result), make_notes(result)
         except (KeyError, TypeError, ValueError, IndexError) as exc:
+            if not lenient:
+                raise
             # An archive from before this result's current shape: say so, keep the rest.
             notes.append(f"The {name} result of this archive is in an earlier shape this "
                          f"report cannot read ({type(exc).__name__}: {exc}); its rows are "
