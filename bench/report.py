@@ -134,7 +134,13 @@ def render_markdown(
     """The results file. ``lenient``: re-rendering an old archive by hand, a result in an
     earlier shape becomes a note; a fresh run (``make bench``) fails on it instead."""
     rows, notes = build(results_of(archive, command), lenient=lenient)
-    notes += [f"FAILED {error.splitlines()[0]}" for error in archive["errors"]]
+    return _markdown(archive, command, rows, notes)
+
+
+def _markdown(
+    archive: Mapping[str, Any], command: str, rows: Sequence[Row], notes: Sequence[str]
+) -> str:
+    notes = [*notes, *(f"FAILED {error.splitlines()[0]}" for error in archive["errors"])]
     lines = [*header(archive, command), "", "## Figures", "", *table(rows)]
     if notes:
         lines += ["", "## Notes", "", *[f"- {n}" for n in notes]]
@@ -167,10 +173,9 @@ def write(
     archive: Mapping[str, Any], out: Path = OUT, stem: str = "results", *, lenient: bool = False
 ) -> tuple[Path, Path]:
     command = COMMANDS.get(stem, "make bench")
-    text = render_markdown(archive, command, lenient=lenient)
-    rows, _ = build(results_of(archive, command), lenient=lenient)
+    rows, notes = build(results_of(archive, command), lenient=lenient)
     md = out / f"{stem}.md"
-    md.write_text(text)
+    md.write_text(_markdown(archive, command, rows, notes))
     kind = "quick run" if archive["quick"] else "full run"
     title = f"HealthHub Publish benchmarks, {kind} {archive['name']} (bench/{stem}.md)"
     return md, write_chart(rows, out / f"{stem}.png", title)

@@ -185,30 +185,27 @@ def memory_rows(peaks: Mapping[str, float]) -> list[Row]:
     ]
 
 
-def memory_rows_at_scale(peaks: Mapping[str, float]) -> list[Row]:
-    """The same 150 MB target, judged on the peaks of `make bench-large`'s runs too: a
-    process that outgrows it as the site grows must show as a miss, not as a printed figure."""
-    return memory_rows(peaks)
+def _memory_note(peaks: Mapping[str, float], during: str) -> list[str]:
+    if not peaks:
+        return []
+    return [
+        f"Peak memory: RSS of every platform process sampled every 0.5 s during {during}; a "
+        "worker's pool processes count as the worker."
+    ]
 
 
 def memory_notes(peaks: Mapping[str, float]) -> list[str]:
-    if not peaks:
-        return []
-    return [
-        "Peak memory: RSS of every platform process sampled every 0.5 s during the beacon, "
-        "publish-to-live and re-render rows; a worker's pool processes count as the worker."
-    ]
+    return _memory_note(peaks, "the beacon, publish-to-live and re-render rows")
 
 
 def memory_notes_at_scale(peaks: Mapping[str, float]) -> list[str]:
-    if not peaks:
-        return []
-    return [
-        "Peak memory: RSS of every platform process sampled every 0.5 s during the runs of "
-        "this table's other rows (make bench-large: publish-to-live at two sizes on both "
-        "databases, bulk publishing, cold and warm builds, as far as the run held them); a "
-        "worker's pool processes count as the worker."
-    ]
+    """`make bench-large`'s peaks, judged against the same 150 MB target by ``memory_rows``:
+    a process that outgrows it as the site grows shows as a miss."""
+    return _memory_note(
+        peaks,
+        "the runs of this table's other rows (make bench-large: publish-to-live at two sizes "
+        "on both databases, bulk publishing, cold and warm builds, as far as the run held them)",
+    )
 
 
 def bot_matcher_rows(r: Mapping[str, Any]) -> list[Row]:

@@ -17,7 +17,7 @@ BUILDERS: dict[str, Builder] = {
     "publish_to_live": (scale_rows.publish_rows, scale_rows.publish_notes),
     "render_vs_hugo": (scale_rows.build_rows, scale_rows.build_notes),
     "memory": (rows.memory_rows, rows.memory_notes),
-    "memory_at_scale": (rows.memory_rows_at_scale, rows.memory_notes_at_scale),
+    "memory_at_scale": (rows.memory_rows, rows.memory_notes_at_scale),
     "editor_screens": (editor_rows.editor_rows, editor_rows.editor_notes),
     "first_run": (rows.first_run_rows, rows.first_run_notes),
 }
